@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { resolveEnv, type EnvSource, type ReadTextFile } from './env.js';
+import type { ConfigIssue } from './errors.js';
+import { parseRoles, type RoleRule } from './roles.js';
+import { DEFAULTS, PROVIDER_SLOTS, VARIABLES, type ProviderSlot } from './variables.js';
+
+export type { ProviderSlot } from './variables.js';
+
+
+/** The validated configuration. Built once at boot; never mutated. */
+export interface Config {
+  /** `AUTHELIA_URL` without trailing slash: Authelia's issuer. */
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly displayName: string;
+  /** Name or id of the auth collection. */
+  readonly collection: string;
+  readonly provider: ProviderSlot;
+  readonly scopes: readonly string[];
+  readonly pkce: boolean;
+  readonly groupsClaim: string;
+  readonly groupsField: string;
+  /** Empty: anyone Authelia lets in may log in. */
+  readonly allowedGroups: readonly string[];
+  /** Empty: no roles field is managed. */
+  readonly roles: readonly RoleRule[];
+  readonly rolesField: string;
+  readonly strict: boolean;
+  readonly discoveryTimeoutSeconds: number;
+}
+
+export type ConfigResult =
+  | { readonly status: 'disabled'; readonly strict: boolean }
+  | { readonly status: 'valid'; readonly config: Config; readonly warnings: readonly string[] }
+  | { readonly status: 'invalid'; readonly issues: readonly ConfigIssue[]; readonly strict: boolean };
+
+// Fields every auth record already has: overwriting them would break logins.
+const RESERVED_FIELDS = new Set([
+  'id', 'password', 'tokenKey', 'email', 'emailVisibility', 'verified',
+  'created', 'updated', 'collectionId', 'collectionName', 'expand',
+]);
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+const text = z.string();
+const boolean = text.transform((value, ctx) => {
+  const word = value.toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  ctx.addIssue({ code: 'custom', message: `"${value}" is not a boolean; use true or false (also 1/0, yes/no, on/off)` });
+  return z.NEVER;
+});
+
+const issuer = text.transform((value, ctx) => {
+  // goja has no global URL, so the shape is checked by hand.
+  const match = /^(https?):\/\/([^/?#\s@]+)(\/[^?#\s]*)?$/i.exec(value);
+  if (!match) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not an http(s) URL without query or fragment; use Authelia's root URL, e.g. https://auth.example.com`,
+    });
+    return z.NEVER;
+  }
+  return value.replace(/\/+$/, '');
+});
+
+const fieldName = text.refine((value) => /^\w{1,100}$/.test(value), {
+  message: 'must be a field name of letters, digits and "_" (at most 100)',
+}).refine((value) => !RESERVED_FIELDS.has(value), {
+  message: 'is a field every auth record already uses; pick another name, e.g. groups',
+});
+
+const claimName = text.refine((value) => /^[^\s"]{1,200}$/.test(value), {
+  message: 'must be a claim name without spaces or quotes, e.g. groups',
+});
+
+const scopeList = text.transform((value, ctx) => {
+  const scopes = [...new Set(value.split(/[\s,]+/).filter(Boolean))];
+  // RFC 6749 section 3.3: scope tokens are printable ASCII without space, '"' and '\'.
+  const bad = scopes.find((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope));
+  if (bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${bad}" is not a valid scope name` });
+    return z.NEVER;
+  }
+  if (!scopes.includes('openid')) {
+    ctx.addIssue({ code: 'custom', message: 'must include "openid"; e.g. openid email profile groups' });
+    return z.NEVER;
+  }
+  return scopes;
+});
+
+const groupList = text.transform((value) => [...new Set(value.split(',').map((group) => group.trim()).filter(Boolean))]);
+
+const roleRules = text.transform((value, ctx) => {
+  const parsed = parseRoles(value);
+  if ('problem' in parsed) {
+    ctx.addIssue({ code: 'custom', message: parsed.problem });
+    return z.NEVER;
+  }
+  return parsed.rules;
+});
+
+const timeoutSeconds = text.transform((value, ctx) => {
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value) || seconds < 1 || seconds > 60) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" must be a whole number of seconds from 1 to 60` });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const schema = z.object({
+  AUTHELIA_URL: issuer,
+  AUTHELIA_CLIENT_ID: text.refine((value) => !/\s/.test(value), { message: 'must not contain spaces' }),
+  AUTHELIA_CLIENT_SECRET: text,
+  AUTHELIA_DISPLAY_NAME: text.max(100, { message: 'must be at most 100 characters' }),
+  AUTHELIA_COLLECTION: text.refine((value) => /^\w{1,100}$/.test(value), {
+    message: 'must be the name or id of an auth collection, e.g. users',
+  }),
+  AUTHELIA_PROVIDER: z.enum(PROVIDER_SLOTS, { message: `must be one of ${PROVIDER_SLOTS.join(', ')}` }),
+  AUTHELIA_SCOPES: scopeList,
+  AUTHELIA_PKCE: boolean,
+  AUTHELIA_GROUPS_CLAIM: claimName,
+  AUTHELIA_GROUPS_FIELD: fieldName,
+  AUTHELIA_ALLOWED_GROUPS: groupList,
+  AUTHELIA_ROLES: roleRules,
+  AUTHELIA_ROLES_FIELD: fieldName,
+  AUTHELIA_STRICT: boolean,
+  AUTHELIA_DISCOVERY_TIMEOUT: timeoutSeconds,
+});
+
+/**
+ * Turns the environment into a `Config`, or into the complete list of problems.
+ * Pure: the environment and the file reader are passed in.
+ */
+export function parseConfig(env: EnvSource, readFile: ReadTextFile): ConfigResult {
+  const resolved = resolveEnv(VARIABLES, env, readFile);
+  const strict = strictness(resolved.values.AUTHELIA_STRICT);
+  if (resolved.values.AUTHELIA_URL === undefined && !resolved.issues.some((i) => i.variable.startsWith('AUTHELIA_URL'))) {
+    return { status: 'disabled', strict };
+  }
+
+  const input: Record<string, string | undefined> = {};
+  for (const name of VARIABLES) {
+    input[name] = resolved.values[name] ?? DEFAULTS[name];
+  }
+  const issues: ConfigIssue[] = [...resolved.issues];
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0]);
+      // A variable that failed to resolve (e.g. unreadable _FILE) is reported once.
+      if (!issues.some((known) => known.variable.startsWith(variable))) {
+        issues.push({ variable, message: issue.message });
+      }
+    }
+  }
+  if (resolved.values.AUTHELIA_CLIENT_SECRET === undefined && !issues.some((i) => i.variable.startsWith('AUTHELIA_CLIENT_SECRET'))) {
+    issues.push({
+      variable: 'AUTHELIA_CLIENT_SECRET',
+      message: 'is required; set AUTHELIA_CLIENT_SECRET or AUTHELIA_CLIENT_SECRET_FILE to the secret registered in Authelia',
+    });
+  }
+  if (!parsed.success || issues.length > 0) {
+    return { status: 'invalid', issues, strict };
+  }
+
+  const values = parsed.data;
+  if (values.AUTHELIA_ROLES.length > 0 && values.AUTHELIA_ROLES_FIELD === values.AUTHELIA_GROUPS_FIELD) {
+    return {
+      status: 'invalid',
+      strict,
+      issues: [{ variable: 'AUTHELIA_ROLES_FIELD', message: `must differ from AUTHELIA_GROUPS_FIELD ("${values.AUTHELIA_GROUPS_FIELD}")` }],
+    };
+  }
+  const config: Config = {
+    issuer: values.AUTHELIA_URL,
+    clientId: values.AUTHELIA_CLIENT_ID,
+    clientSecret: values.AUTHELIA_CLIENT_SECRET,
+    displayName: values.AUTHELIA_DISPLAY_NAME,
+    collection: values.AUTHELIA_COLLECTION,
+    provider: values.AUTHELIA_PROVIDER,
+    scopes: values.AUTHELIA_SCOPES,
+    pkce: values.AUTHELIA_PKCE,
+    groupsClaim: values.AUTHELIA_GROUPS_CLAIM,
+    groupsField: values.AUTHELIA_GROUPS_FIELD,
+    allowedGroups: values.AUTHELIA_ALLOWED_GROUPS,
+    roles: values.AUTHELIA_ROLES,
+    rolesField: values.AUTHELIA_ROLES_FIELD,
+    strict: values.AUTHELIA_STRICT,
+    discoveryTimeoutSeconds: values.AUTHELIA_DISCOVERY_TIMEOUT,
+  };
+  return { status: 'valid', config, warnings: configWarnings(config) };
+}
+
+/** An unreadable `AUTHELIA_STRICT` counts as strict: whoever set it wanted care. */
+function strictness(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  return !FALSE_WORDS.has(value.toLowerCase());
+}
+
+function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.groupsClaim === 'groups' && !config.scopes.includes('groups')) {
+    warnings.push('AUTHELIA_SCOPES lacks "groups": Authelia will not send the groups claim, so every user will have no groups');
+  }
+  if (!config.pkce) {
+    warnings.push('AUTHELIA_PKCE is off: Authelia clients usually require PKCE (require_pkce: true)');
+  }
+  return warnings;
+}

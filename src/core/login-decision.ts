@@ -1,0 +1,50 @@
+import { normalizeGroups } from './groups.js';
+import { rolesForGroups, type RoleRule } from './roles.js';
+
+/** What a login needs from the configuration: small and JSON-serialisable. */
+export interface LoginSettings {
+  readonly groupsClaim: string;
+  readonly groupsField: string;
+  readonly allowedGroups: readonly string[];
+  readonly roles: readonly RoleRule[];
+  /** Managed only when `roles` is not empty. */
+  readonly rolesField: string;
+}
+
+/** Field name → the list of names it must hold after this login. */
+export type ManagedValues = Readonly<Record<string, readonly string[]>>;
+
+export type LoginDecision =
+  | { readonly allowed: false; readonly reason: string; readonly groups: readonly string[]; readonly warnings: readonly string[] }
+  | { readonly allowed: true; readonly values: ManagedValues; readonly warnings: readonly string[] };
+
+/** The fields this extension owns on the collection; nobody else may write them. */
+export function managedFields(settings: LoginSettings): string[] {
+  return settings.roles.length > 0 ? [settings.groupsField, settings.rolesField] : [settings.groupsField];
+}
+
+/**
+ * Decides a login from the claims Authelia sent: refused by the allowed-groups
+ * gate, or allowed with the exact values of every managed field.
+ */
+export function decideLogin(claims: Readonly<Record<string, unknown>>, settings: LoginSettings): LoginDecision {
+  const { groups, warnings } = normalizeGroups(claims[settings.groupsClaim], settings.groupsClaim);
+  if (settings.allowedGroups.length > 0 && !settings.allowedGroups.some((allowed) => groups.includes(allowed))) {
+    return {
+      allowed: false,
+      groups,
+      warnings,
+      reason: 'Your Authelia account is not in a group allowed to sign in here. Ask an administrator to add you to one.',
+    };
+  }
+  const values: Record<string, readonly string[]> = { [settings.groupsField]: groups };
+  if (settings.roles.length > 0) {
+    values[settings.rolesField] = rolesForGroups(settings.roles, groups);
+  }
+  return { allowed: true, values, warnings };
+}
+
+/** Whether `current` (as stored) already holds `next`; avoids a save per login. */
+export function sameNames(current: readonly string[], next: readonly string[]): boolean {
+  return current.length === next.length && current.every((name, index) => name === next[index]);
+}

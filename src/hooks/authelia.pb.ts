@@ -1,0 +1,26 @@
+/// <reference path="../pocketbase/globals.d.ts" />
+// Registration only. PocketBase runs each handler's source text in a pooled
+// runtime where nothing from this file exists, so every handler requires the
+// module that does the work (compiled into pb_hooks/authelia/).
+
+const targets = require(`${__hooks}/authelia/targets.js`).currentTargets();
+
+onBootstrap((e) => {
+  require(`${__hooks}/authelia/boot.js`).onBootstrap(e);
+});
+
+onRecordAuthWithOAuth2Request((e) => {
+  require(`${__hooks}/authelia/login.js`).onOAuth2Login(e);
+}, targets.collection);
+
+onRecordCreateRequest((e) => {
+  require(`${__hooks}/authelia/guard.js`).onRecordWrite(e);
+}, targets.collection);
+
+onRecordUpdateRequest((e) => {
+  require(`${__hooks}/authelia/guard.js`).onRecordWrite(e);
+}, targets.collection);
+
+for (const path of targets.authMethodsPaths) {
+  routerAdd('GET', path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
+}

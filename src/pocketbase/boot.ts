@@ -1,0 +1,108 @@
+import { parseConfig, type Config } from '../core/config.js';
+import { formatIssues, type ConfigIssue } from '../core/errors.js';
+import { managedFields } from '../core/login-decision.js';
+import { desiredProvider } from '../core/providers.js';
+import type { ActiveState } from '../core/state.js';
+import { addMissingFields, checkManagedFields, findAuthCollection, updateProviders } from './collection.js';
+import { discoverEndpoints } from './discovery.js';
+import { readProcessEnv, readTextFile } from './env.js';
+import { logError, logInfo, logWarn } from './log.js';
+import { saveState } from './state-store.js';
+
+/**
+ * Boot work belongs to `serve` only: other commands (`superuser upsert`,
+ * `migrate`) must neither wait for discovery nor fail on a strict config.
+ */
+export function onBootstrap(e: core.BootstrapEvent): void {
+  e.next();
+  if ($os.args.includes('serve')) configure(e.app);
+}
+
+/**
+ * Runs when `pocketbase serve` boots, before it listens: reads the
+ * environment, then registers (or, failing closed, removes) the provider.
+ * Throws only in strict mode, to stop the server.
+ */
+export function configure(app: CoreApp): void {
+  const result = parseConfig(readProcessEnv(), readTextFile);
+  if (result.status === 'disabled') {
+    removeManagedProviders(app);
+    saveState(app, { status: 'disabled' });
+    logInfo(app, 'AUTHELIA_URL is not set: Authelia login is off');
+    return;
+  }
+  if (result.status === 'invalid') {
+    refuse(app, result.issues, result.strict);
+    return;
+  }
+  for (const warning of result.warnings) logWarn(app, warning);
+
+  const issues = apply(app, result.config);
+  if (issues.length > 0) refuse(app, issues, result.config.strict);
+}
+
+/** Registers the provider and fields; returns the problems that stopped it (nothing is changed then). */
+function apply(app: CoreApp, config: Config): ConfigIssue[] {
+  const lookup = findAuthCollection(app, config.collection);
+  if ('issue' in lookup) return [lookup.issue];
+  const collection = lookup.collection;
+
+  const fields = [{ name: config.groupsField, variable: 'AUTHELIA_GROUPS_FIELD' }];
+  if (config.roles.length > 0) fields.push({ name: config.rolesField, variable: 'AUTHELIA_ROLES_FIELD' });
+  const fieldIssues = checkManagedFields(collection, fields);
+  if (fieldIssues.length > 0) return fieldIssues;
+
+  const endpoints = discoverEndpoints(app, config);
+  const providers = updateProviders(collection, desiredProvider(config, endpoints), config.issuer);
+  if ('issue' in providers) return [providers.issue];
+  const fieldsAdded = addMissingFields(collection, fields.map((field) => field.name));
+  if (providers.changed || fieldsAdded) app.save(collection);
+  // Our provider now owns a slot; any copy of it left in another collection must go.
+  removeManagedProviders(app, collection.id);
+
+  const login = {
+    groupsClaim: config.groupsClaim,
+    groupsField: config.groupsField,
+    allowedGroups: config.allowedGroups,
+    roles: config.roles,
+    rolesField: config.rolesField,
+  };
+  const state: ActiveState = {
+    status: 'active',
+    collectionId: collection.id,
+    collectionName: collection.name,
+    provider: config.provider,
+    scopes: config.scopes,
+    login,
+    managedFields: managedFields(login),
+    endpointsSource: endpoints.source,
+  };
+  saveState(app, state);
+  logInfo(app, `Authelia login is on for "${collection.name}" as provider "${config.provider}"`,
+    'issuer', config.issuer, 'clientId', config.clientId, 'clientSecret', '(redacted)',
+    'endpoints', endpoints.source, 'scopes', config.scopes.join(' '), 'groupsField', config.groupsField,
+    'collectionChanged', providers.changed || fieldsAdded);
+  return [];
+}
+
+/** Fail closed: a provider without the group sync behind it must not keep letting people in. */
+function refuse(app: CoreApp, issues: readonly ConfigIssue[], strict: boolean): void {
+  removeManagedProviders(app);
+  saveState(app, { status: 'invalid', issues });
+  const message = formatIssues(issues);
+  if (strict) {
+    throw new Error(`${message} (AUTHELIA_STRICT is on, so PocketBase does not start)`);
+  }
+  logError(app, `${message}; Authelia login is off until this is fixed`);
+}
+
+function removeManagedProviders(app: CoreApp, exceptCollectionId?: string): void {
+  for (const collection of app.findAllCollections('auth')) {
+    if (!collection || collection.id === exceptCollectionId) continue;
+    const update = updateProviders(collection, null, null);
+    if ('changed' in update && update.changed) {
+      app.save(collection);
+      logWarn(app, `removed the Authelia provider from "${collection.name}"`);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import type { Config } from '../core/config.js';
+import { DISCOVERY_PATH, fallbackEndpoints, parseDiscovery, type Endpoints } from '../core/discovery.js';
+import { logWarn } from './log.js';
+
+/**
+ * Reads Authelia's discovery document once at boot. When Authelia is down or
+ * answers nonsense, logins use its fixed paths, so they work as soon as it is up.
+ */
+export function discoverEndpoints(app: CoreApp, config: Config): Endpoints {
+  const url = config.issuer + DISCOVERY_PATH;
+  let document: unknown;
+  try {
+    const response = $http.send({ url, method: 'GET', timeout: config.discoveryTimeoutSeconds });
+    if (response.statusCode !== 200) {
+      return fallback(app, config, `${url} answered HTTP ${response.statusCode}`);
+    }
+    document = JSON.parse(toString(response.body));
+  } catch (error) {
+    return fallback(app, config, `${url} could not be read (${describe(error)})`);
+  }
+  const result = parseDiscovery(document, config.issuer, config);
+  if (!result.ok) {
+    return fallback(app, config, `${url}: ${result.problem}`);
+  }
+  for (const warning of result.warnings) logWarn(app, warning);
+  return result.endpoints;
+}
+
+function fallback(app: CoreApp, config: Config, reason: string): Endpoints {
+  logWarn(app, `discovery failed, using Authelia's fixed endpoint paths under ${config.issuer}; logins work once Authelia answers`, 'reason', reason);
+  return fallbackEndpoints(config.issuer);
+}
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}

@@ -1,0 +1,10 @@
+import { registrationTargets, type RegistrationTargets } from '../core/targets.js';
+import { readProcessEnv, readTextFile } from './env.js';
+
+export function currentTargets(): RegistrationTargets {
+  return registrationTargets(readProcessEnv(), readTextFile);
+}
+
+export function managedFieldsFromEnv(): readonly string[] {
+  return currentTargets().managedFields;
+}
