@@ -15,3 +15,8 @@ onRecordUpdateRequest((e) => {
 for (const path of targets.authMethodsPaths) {
   routerAdd("GET", path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
 }
+onCollectionViewRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));
+onCollectionsListRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));
+onCollectionCreateRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));
+onCollectionUpdateRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));
+onCollectionsImportRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));

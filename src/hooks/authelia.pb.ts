@@ -24,3 +24,11 @@ onRecordUpdateRequest((e) => {
 for (const path of targets.authMethodsPaths) {
   routerAdd('GET', path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
 }
+
+// PocketBase < 0.36.8 blanks cached OAuth2 secrets when it serializes a collection
+// (any dashboard view), which breaks every login until a restart: see secret-cache.ts.
+onCollectionViewRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));
+onCollectionsListRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));
+onCollectionCreateRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));
+onCollectionUpdateRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));
+onCollectionsImportRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));

@@ -4,7 +4,8 @@ import { sameNames, type ManagedValues } from '../core/login-decision.js';
 export function applyManagedValues(record: core.Record, values: ManagedValues): boolean {
   let changed = false;
   for (const [field, names] of Object.entries(values)) {
-    if (!sameNames(storedNames(record, field), names)) {
+    const stored = storedNames(record, field);
+    if (stored === undefined || !sameNames(stored, names)) {
       record.set(field, [...names]);
       changed = true;
     }
@@ -12,14 +13,13 @@ export function applyManagedValues(record: core.Record, values: ManagedValues): 
   return changed;
 }
 
-function storedNames(record: core.Record, field: string): string[] {
+/** `undefined` when the field holds no list (null on a new record, or edited by hand): always rewrite then. */
+function storedNames(record: core.Record, field: string): string[] | undefined {
   // A JSON field reads back as raw bytes; parse it rather than trust a cast.
-  const raw = toString(record.get(field));
-  if (raw === '' || raw === 'null') return [];
   try {
-    const parsed: unknown = JSON.parse(raw);
-    return Array.isArray(parsed) ? parsed.map(String) : [];
+    const parsed: unknown = JSON.parse(toString(record.get(field)));
+    return Array.isArray(parsed) && parsed.every((name) => typeof name === 'string') ? parsed : undefined;
   } catch {
-    return [];
+    return undefined;
   }
 }

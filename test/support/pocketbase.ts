@@ -1,0 +1,167 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, cp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import PocketBase from 'pocketbase';
+import { pocketbaseBinary } from './pocketbase-versions.js';
+
+const run = promisify(execFile);
+export const BUILT_HOOKS = resolve('pb_hooks');
+export const SUPERUSER = { email: 'root@example.test', password: 'superuser-password-1' } as const;
+
+export interface PocketBaseOptions {
+  readonly version: string;
+  /** Only these variables (plus PATH and HOME) reach PocketBase: tests must not inherit an operator's AUTHELIA_*. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Reuse a data dir (restart tests); a fresh temporary one otherwise. */
+  readonly dataDir?: string;
+  /** Another hooks dir, e.g. none at all for a baseline. */
+  readonly hooksDir?: string | null;
+  /** A port chosen beforehand (the IdP must know the redirect URI before PocketBase starts). */
+  readonly port?: number;
+}
+
+export interface PocketBaseServer {
+  readonly url: string;
+  readonly version: string;
+  readonly dataDir: string;
+  /** Everything the process printed so far (`--dev` prints PocketBase's log lines). */
+  output(): string;
+  /**
+   * PocketBase's own log (what the dashboard's Logs page shows), one JSON line
+   * per entry, oldest first. Waits until `until` matches: PocketBase writes
+   * log entries in batches, up to a few seconds late.
+   */
+  logs(until?: RegExp): Promise<string>;
+  /** A fresh SDK client signed in as superuser. */
+  superuser(): Promise<PocketBase>;
+  /** Stops the process; keeps the data dir for a restart. */
+  stop(): Promise<void>;
+  /** Stops the process and deletes the data dir. */
+  destroy(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+/** A data dir with our hooks copied in, as an operator would drop them. */
+export async function newDataDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'pb-authelia-'));
+}
+
+export async function startPocketBase(options: PocketBaseOptions): Promise<PocketBaseServer> {
+  const dataDir = options.dataDir ?? (await newDataDir());
+  const binary = pocketbaseBinary(options.version);
+  const env = { PATH: process.env['PATH'] ?? '', HOME: dataDir, ...options.env };
+  const pbData = join(dataDir, 'pb_data');
+  await run(binary, ['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, '--dir', pbData], { env });
+
+  const hooksDir = options.hooksDir === undefined ? join(dataDir, 'pb_hooks') : options.hooksDir;
+  if (options.hooksDir === undefined) await cp(BUILT_HOOKS, hooksDir, { recursive: true });
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const args = ['serve', '--http', `127.0.0.1:${port}`, '--dir', pbData];
+  args.push('--hooksDir', hooksDir ?? join(dataDir, 'no-hooks'), '--hooksWatch=false');
+
+  const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+
+  const server: PocketBaseServer = {
+    url,
+    version: options.version,
+    dataDir,
+    output: () => output,
+    logs: async (until) => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const text = await readLogs(url);
+        if (!until || until.test(text) || Date.now() > deadline) return text;
+        await new Promise((done) => setTimeout(done, 200));
+      }
+    },
+    superuser: async () => {
+      const pb = new PocketBase(url);
+      pb.autoCancellation(false);
+      await pb.collection('_superusers').authWithPassword(SUPERUSER.email, SUPERUSER.password);
+      return pb;
+    },
+    stop: () => stopProcess(child, exited),
+    destroy: async () => {
+      await stopProcess(child, exited);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  await waitForHealth(url, exited, () => output);
+  return server;
+}
+
+/** Runs `serve` expecting it to fail (strict mode); resolves with exit code and output. */
+export async function serveExpectingExit(options: PocketBaseOptions): Promise<{ code: number | null; output: string }> {
+  const dataDir = options.dataDir ?? (await newDataDir());
+  const hooksDir = join(dataDir, 'pb_hooks');
+  await cp(BUILT_HOOKS, hooksDir, { recursive: true });
+  const port = await freePort();
+  const env = { PATH: process.env['PATH'] ?? '', HOME: dataDir, ...options.env };
+  const child = spawn(pocketbaseBinary(options.version), ['serve', '--http', `127.0.0.1:${port}`, '--dir', join(dataDir, 'pb_data'), '--hooksDir', hooksDir, '--hooksWatch=false'], { env });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
+  clearTimeout(timer);
+  const health = await fetch(`http://127.0.0.1:${port}/api/health`).then(() => true, () => false);
+  await rm(dataDir, { recursive: true, force: true });
+  return { code, output: health ? `${output}\n(server was still answering)` : output };
+}
+
+async function readLogs(url: string): Promise<string> {
+  const pb = new PocketBase(url);
+  pb.autoCancellation(false);
+  await pb.collection('_superusers').authWithPassword(SUPERUSER.email, SUPERUSER.password);
+  // Request logs are noise here; the extension's lines are plain log entries.
+  const entries = [];
+  for (let page = 1; ; page++) {
+    const list = await pb.logs.getList(page, 500, { sort: 'created', filter: 'data.type != "request"' });
+    entries.push(...list.items);
+    if (page >= list.totalPages) break;
+  }
+  return entries.map((entry) => JSON.stringify({ level: entry.level, message: entry.message, data: entry.data })).join('\n');
+}
+
+async function waitForHealth(url: string, exited: Promise<number | null>, output: () => string): Promise<void> {
+  let stopped = false;
+  void exited.then(() => (stopped = true));
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (stopped) throw new Error(`PocketBase exited before it was healthy:\n${output()}`);
+    try {
+      const response = await fetch(`${url}/api/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`PocketBase was not healthy within 20 s:\n${output()}`);
+}
+
+async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}

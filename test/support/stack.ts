@@ -1,0 +1,86 @@
+import PocketBase, { type RecordAuthResponse, type RecordModel } from 'pocketbase';
+import { startIdp, type Idp, type IdpOptions, type IdpUser } from '../../demo/idp.js';
+import { loginAtIdp } from './headless-login.js';
+import { freePort, startPocketBase, type PocketBaseServer } from './pocketbase.js';
+
+export const CLIENT_ID = 'pocketbase';
+export const CLIENT_SECRET = 'a-long-random-client-secret-for-tests';
+
+export interface Stack {
+  readonly idp: Idp;
+  readonly pb: PocketBaseServer;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  readonly version: string;
+  readonly users: IdpUser[];
+  /** Extra AUTHELIA_* variables; AUTHELIA_URL and the secret default to the IdP's. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly idp?: Partial<Pick<IdpOptions, 'autheliaVersion' | 'consent' | 'issuerPath'>> & { tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' };
+}
+
+/** A real PocketBase with the built hooks, and the Authelia-like IdP it trusts. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const pbPort = await freePort();
+  const idp = await startIdp({
+    users: options.users,
+    clients: [{
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      redirectUris: [`http://127.0.0.1:${pbPort}/api/oauth2-redirect`],
+      ...(options.idp?.tokenEndpointAuthMethod ? { tokenEndpointAuthMethod: options.idp.tokenEndpointAuthMethod } : {}),
+    }],
+    ...(options.idp?.autheliaVersion ? { autheliaVersion: options.idp.autheliaVersion } : {}),
+    ...(options.idp?.consent ? { consent: options.idp.consent } : {}),
+    ...(options.idp?.issuerPath ? { issuerPath: options.idp.issuerPath } : {}),
+  });
+  try {
+    const pb = await startPocketBase({
+      version: options.version,
+      port: pbPort,
+      env: { AUTHELIA_URL: idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, ...options.env },
+    });
+    return { idp, pb, close: async () => { await pb.destroy(); await idp.close(); } };
+  } catch (error) {
+    await idp.close();
+    throw error;
+  }
+}
+
+export interface SsoLogin {
+  readonly auth: RecordAuthResponse<RecordModel>;
+  /** The scope the authorization URL asked for. */
+  readonly scope: string | null;
+}
+
+/**
+ * What a frontend with the official SDK does: list the auth methods, send the
+ * user to the provider's authURL (here headless), then exchange the code.
+ */
+export async function ssoLogin(
+  serverUrl: string,
+  user: Pick<IdpUser, 'username' | 'password'>,
+  options: { provider?: string; collection?: string; createData?: Record<string, unknown> } = {},
+): Promise<SsoLogin> {
+  const client = new PocketBase(serverUrl);
+  client.autoCancellation(false);
+  const collection = options.collection ?? 'users';
+  const providerName = options.provider ?? 'oidc';
+  const methods = await client.collection(collection).listAuthMethods();
+  const provider = methods.oauth2.providers.find((candidate) => candidate.name === providerName);
+  if (!provider) throw new Error(`auth-methods lists no provider "${providerName}": ${JSON.stringify(methods.oauth2)}`);
+  const redirectUrl = client.buildURL('/api/oauth2-redirect');
+  const { code, state } = await loginAtIdp(provider.authURL, redirectUrl, user.username, user.password);
+  if (state !== provider.state) throw new Error('the IdP returned another state');
+  const auth = await client
+    .collection(collection)
+    .authWithOAuth2Code(providerName, code, provider.codeVerifier, redirectUrl, options.createData ?? {});
+  return { auth, scope: new URL(provider.authURL).searchParams.get('scope') };
+}
+
+/** The stored record, read as superuser (not what the login response claims). */
+export async function storedUser(pb: PocketBaseServer, email: string, collection = 'users'): Promise<RecordModel> {
+  const superuser = await pb.superuser();
+  return superuser.collection(collection).getFirstListItem(superuser.filter('email = {:email}', { email }));
+}
