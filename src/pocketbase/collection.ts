@@ -80,7 +80,8 @@ function readProvider(provider: core.OAuth2ProviderConfig): ExistingProvider {
     tokenURL: provider.tokenURL,
     userInfoURL: provider.userInfoURL,
     displayName: provider.displayName,
-    pkce: provider.pkce === true,
+    // A Go *bool reaches JS as an object wrapping the pointer; JSON gives its value.
+    pkce: JSON.stringify(provider.pkce) === 'true',
     extra: (provider.extra ?? {}) as Record<string, unknown>,
   };
 }

@@ -3,10 +3,10 @@
 // Plain JS so that build scripts can import it without a TypeScript loader.
 import { fileURLToPath } from 'node:url';
 
+export const OLDEST = '0.28.4';
+export const NEWEST = '0.38.2';
 /** @type {readonly string[]} oldest first */
-export const VERSIONS = ['0.28.4', '0.38.2'];
-export const OLDEST = VERSIONS[0];
-export const NEWEST = VERSIONS[VERSIONS.length - 1];
+export const VERSIONS = [OLDEST, NEWEST];
 
 /** @param {string} version */
 export function pocketbaseBinary(version) {

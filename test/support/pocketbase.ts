@@ -9,6 +9,7 @@ import { pocketbaseBinary } from './pocketbase-versions.js';
 
 const run = promisify(execFile);
 export const BUILT_HOOKS = resolve('pb_hooks');
+const LOG_FLUSH_MS = 3_300;
 export const SUPERUSER = { email: 'root@example.test', password: 'superuser-password-1' } as const;
 
 export interface PocketBaseOptions {
@@ -30,9 +31,9 @@ export interface PocketBaseServer {
   /** Everything the process printed so far (`--dev` prints PocketBase's log lines). */
   output(): string;
   /**
-   * PocketBase's own log (what the dashboard's Logs page shows), one JSON line
-   * per entry, oldest first. Waits until `until` matches: PocketBase writes
-   * log entries in batches, up to a few seconds late.
+   * PocketBase's own log (what the dashboard's Logs page shows) without request
+   * entries, one JSON line per entry, oldest first. PocketBase writes its log in
+   * batches, so this waits; with `until`, up to three batches for a match.
    */
   logs(until?: RegExp): Promise<string>;
   /** A fresh SDK client signed in as superuser. */
@@ -66,12 +67,16 @@ export async function startPocketBase(options: PocketBaseOptions): Promise<Pocke
   const pbData = join(dataDir, 'pb_data');
   await run(binary, ['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, '--dir', pbData], { env });
 
-  const hooksDir = options.hooksDir === undefined ? join(dataDir, 'pb_hooks') : options.hooksDir;
-  if (options.hooksDir === undefined) await cp(BUILT_HOOKS, hooksDir, { recursive: true });
+  // As an operator would: the built folder copied into the data dir's pb_hooks.
+  let hooksDir = options.hooksDir ?? join(dataDir, 'no-hooks');
+  if (options.hooksDir === undefined) {
+    hooksDir = join(dataDir, 'pb_hooks');
+    await cp(BUILT_HOOKS, hooksDir, { recursive: true });
+  }
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const args = ['serve', '--http', `127.0.0.1:${port}`, '--dir', pbData];
-  args.push('--hooksDir', hooksDir ?? join(dataDir, 'no-hooks'), '--hooksWatch=false');
+  args.push('--hooksDir', hooksDir, '--hooksWatch=false');
 
   const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -85,11 +90,12 @@ export async function startPocketBase(options: PocketBaseOptions): Promise<Pocke
     dataDir,
     output: () => output,
     logs: async (until) => {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
+      // PocketBase flushes its log after 3 s without new entries, and every
+      // request (this read included) adds one: stay quiet, then read.
+      for (let attempt = 0; ; attempt++) {
+        await new Promise((done) => setTimeout(done, LOG_FLUSH_MS));
         const text = await readLogs(url);
-        if (!until || until.test(text) || Date.now() > deadline) return text;
-        await new Promise((done) => setTimeout(done, 200));
+        if (!until || until.test(text) || attempt >= 2) return text;
       }
     },
     superuser: async () => {

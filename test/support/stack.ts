@@ -17,24 +17,32 @@ export interface StackOptions {
   readonly users: IdpUser[];
   /** Extra AUTHELIA_* variables; AUTHELIA_URL and the secret default to the IdP's. */
   readonly env?: Readonly<Record<string, string>>;
-  readonly idp?: Partial<Pick<IdpOptions, 'autheliaVersion' | 'consent' | 'issuerPath'>> & { tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' };
+  readonly idp?: IdpVariant;
+}
+
+export type IdpVariant = Partial<Pick<IdpOptions, 'autheliaVersion' | 'consent' | 'issuerPath' | 'port'>> & {
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+};
+
+/** The Authelia-like IdP with our client registered for a PocketBase on `pbPort`. */
+export async function startIdpFor(pbPort: number, users: IdpUser[], variant: IdpVariant = {}): Promise<Idp> {
+  const { tokenEndpointAuthMethod, ...options } = variant;
+  return startIdp({
+    users,
+    clients: [{
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      redirectUris: [`http://127.0.0.1:${pbPort}/api/oauth2-redirect`],
+      ...(tokenEndpointAuthMethod ? { tokenEndpointAuthMethod } : {}),
+    }],
+    ...options,
+  });
 }
 
 /** A real PocketBase with the built hooks, and the Authelia-like IdP it trusts. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const pbPort = await freePort();
-  const idp = await startIdp({
-    users: options.users,
-    clients: [{
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      redirectUris: [`http://127.0.0.1:${pbPort}/api/oauth2-redirect`],
-      ...(options.idp?.tokenEndpointAuthMethod ? { tokenEndpointAuthMethod: options.idp.tokenEndpointAuthMethod } : {}),
-    }],
-    ...(options.idp?.autheliaVersion ? { autheliaVersion: options.idp.autheliaVersion } : {}),
-    ...(options.idp?.consent ? { consent: options.idp.consent } : {}),
-    ...(options.idp?.issuerPath ? { issuerPath: options.idp.issuerPath } : {}),
-  });
+  const idp = await startIdpFor(pbPort, options.users, options.idp);
   try {
     const pb = await startPocketBase({
       version: options.version,

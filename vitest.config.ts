@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // End-to-end tests start real PocketBase processes and wait for their log flushes.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Two cores: one PocketBase-heavy file per core keeps timings honest.
+    maxWorkers: 2,
+  },
+});
