@@ -127,7 +127,7 @@ describe.each(VERSIONS)('configuration on PocketBase %s', (version) => {
       expect(await wrongType.logs(/AUTHELIA_GROUPS_FIELD/)).toMatch(/AUTHELIA_GROUPS_FIELD: the field \\"name\\" of \\"users\\" is a text field, not json/);
       const users = await (await wrongType.superuser()).collections.getOne('users');
       expect(users['oauth2'].providers).toEqual([]);
-      expect(users['fields'].find((f: { name: string }) => f.name === 'name').type).toBe('text');
+      expect(users['fields'].find((f: { name: string }) => f.name === 'name')?.type).toBe('text');
     } finally {
       await wrongType.destroy();
     }

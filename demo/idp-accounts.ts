@@ -1,0 +1,60 @@
+// The demo IdP's user directory: Authelia's file backend, in memory and editable at runtime.
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IdpUser } from './idp.js';
+
+export class UserDirectory {
+  readonly #byUsername = new Map<string, IdpUser>();
+  // Authelia gives every user an opaque random UUID as `sub` (its "user opaque identifier"),
+  // kept in its database. Ours lives as long as the IdP: once a username has a sub, it keeps it.
+  readonly #subByUsername = new Map<string, string>();
+
+  constructor(users: readonly IdpUser[]) {
+    for (const user of users) this.set(user);
+  }
+
+  /**
+   * Adds or replaces a user by username. An explicit `sub` wins; a sub belongs to one account
+   * only, so giving an existing sub to a new username renames that account (the old username
+   * stops working), which is how tests simulate a renamed user.
+   */
+  set(user: IdpUser): void {
+    if (typeof user?.username !== 'string' || user.username === '') throw new TypeError('IdpUser.username must be a non-empty string');
+    if (typeof user.password !== 'string') throw new TypeError('IdpUser.password must be a string');
+    // Copy so that callers mutating their object later do not change the IdP behind its back.
+    const copy: IdpUser = { ...user };
+    const sub = user.sub ?? this.#subByUsername.get(user.username) ?? randomUUID();
+    for (const [username, existing] of this.#subByUsername) {
+      if (existing === sub && username !== user.username) {
+        this.#subByUsername.delete(username);
+        this.#byUsername.delete(username);
+      }
+    }
+    this.#subByUsername.set(user.username, sub);
+    this.#byUsername.set(user.username, copy);
+  }
+
+  /** The current data of the account with this sub, or undefined (deleted or renamed away). */
+  bySub(sub: string): { sub: string; user: IdpUser } | undefined {
+    for (const [username, candidate] of this.#subByUsername) {
+      if (candidate === sub) {
+        const user = this.#byUsername.get(username);
+        return user && { sub, user };
+      }
+    }
+    return undefined;
+  }
+
+  /** Checks a username/password pair; returns the account's sub on success. */
+  authenticate(username: string, password: string): string | undefined {
+    const user = this.#byUsername.get(username);
+    // Compare digests in constant time, and do the work even for unknown users, so response
+    // timing does not reveal which usernames exist.
+    const ok = safeEqual(password, user?.password ?? randomUUID());
+    return ok && user ? this.#subByUsername.get(username) : undefined;
+  }
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(a), digest(b));
+}

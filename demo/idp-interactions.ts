@@ -1,0 +1,131 @@
+// The demo IdP's own sign-in and consent pages, served at <issuer>/interaction/:uid.
+//
+// oidc-provider's built-in "devInteractions" accept any username with no password, so they are
+// disabled; these handlers check passwords and show Authelia-style consent instead. The flow:
+//   GET  /api/oidc/authorization  -> oidc-provider redirects to /interaction/:uid (+ cookie)
+//   GET  /interaction/:uid         -> sign-in form, or consent form once signed in
+//   POST /interaction/:uid/login   -> bad password: form again with an error; else back to oidc-provider
+//   POST /interaction/:uid/consent -> accept: record a grant; deny: access_denied to the client
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Provider, InteractionDetails } from 'oidc-provider';
+import type { UserDirectory } from './idp-accounts.js';
+import { consentPage, errorPage, loginPage } from './idp-pages.js';
+
+const MAX_FORM_BYTES = 16 * 1024;
+
+export interface InteractionContext {
+  provider: Provider;
+  users: UserDirectory;
+  basePath: string; // issuer path prefix, '' or e.g. '/authelia'
+}
+
+/** Handles a request whose path (issuer prefix removed) starts with /interaction/. */
+export async function handleInteraction(ctx: InteractionContext, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const match = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|consent))?$/.exec(path);
+  if (!match) return send(res, 404, errorPage('not_found', 'No such page.'));
+  const [, uid, action] = match;
+
+  let interaction: InteractionDetails;
+  try {
+    // Reads the interaction cookie (scoped to this path), so a stale or foreign uid fails here.
+    interaction = await ctx.provider.interactionDetails(req, res);
+  } catch {
+    return send(res, 400, errorPage('invalid_request', 'This sign-in attempt has expired or was started in another browser.'));
+  }
+  if (interaction.uid !== uid) {
+    return send(res, 400, errorPage('invalid_request', 'This sign-in attempt does not match your browser session.'));
+  }
+
+  const prompt = interaction.prompt.name;
+  const clientId = String(interaction.params.client_id ?? '');
+  const actionUrl = (name: string) => `${ctx.basePath}/interaction/${uid}/${name}`;
+
+  if (req.method === 'GET' && !action) {
+    if (prompt === 'login') return send(res, 200, loginPage({ action: actionUrl('login'), clientId }));
+    if (prompt === 'consent') return send(res, 200, consentPage({ action: actionUrl('consent'), clientId, username: usernameOf(ctx, interaction), scopes: requestedScopes(interaction) }));
+    return send(res, 400, errorPage('invalid_request', `Unsupported prompt: ${prompt}`));
+  }
+  // Only POST the step that is actually pending: no skipping login by posting consent directly.
+  if (req.method !== 'POST' || action !== prompt) {
+    return send(res, 400, errorPage('invalid_request', 'Unexpected form submission for this step.'));
+  }
+
+  let form: URLSearchParams;
+  try {
+    form = await readForm(req);
+  } catch (err) {
+    return send(res, 400, errorPage('invalid_request', (err as Error).message));
+  }
+
+  if (action === 'login') {
+    const username = form.get('username') ?? '';
+    const sub = ctx.users.authenticate(username, form.get('password') ?? '');
+    if (!sub) {
+      // Authelia's message: it does not say whether the username or the password was wrong.
+      return send(res, 200, loginPage({ action: actionUrl('login'), clientId, username, error: 'Incorrect username or password.' }));
+    }
+    // amr "pwd" (RFC 8176) is what Authelia reports after one-factor sign-in. remember: false
+    // keeps the IdP session cookie a browser-session cookie, like Authelia without "remember me".
+    return ctx.provider.interactionFinished(req, res, { login: { accountId: sub, amr: ['pwd'], remember: false } }, { mergeWithLastSubmission: false });
+  }
+
+  // action === 'consent'
+  if (form.get('decision') !== 'accept') {
+    return ctx.provider.interactionFinished(
+      req,
+      res,
+      { error: 'access_denied', error_description: 'The resource owner or authorization server denied the request.' },
+      { mergeWithLastSubmission: false },
+    );
+  }
+  const grantId = await grantRequestedAccess(ctx.provider, interaction);
+  return ctx.provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+/** Records the user's consent as an oidc-provider Grant covering what the prompt says is missing. */
+async function grantRequestedAccess(provider: Provider, interaction: InteractionDetails): Promise<string> {
+  const accountId = interaction.session?.accountId;
+  const clientId = interaction.params.client_id;
+  if (!accountId || typeof clientId !== 'string') throw new Error('consent without a signed-in user');
+  const grant = (interaction.grantId && (await provider.Grant.find(interaction.grantId))) || new provider.Grant({ accountId, clientId });
+  const { missingOIDCScope, missingOIDCClaims } = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+  if (missingOIDCScope?.length) grant.addOIDCScope(missingOIDCScope.join(' '));
+  if (missingOIDCClaims?.length) grant.addOIDCClaims(missingOIDCClaims);
+  return grant.save();
+}
+
+function requestedScopes(interaction: InteractionDetails): string[] {
+  const scope = typeof interaction.params.scope === 'string' ? interaction.params.scope : '';
+  return scope.split(' ').filter(Boolean);
+}
+
+function usernameOf(ctx: InteractionContext, interaction: InteractionDetails): string {
+  const sub = interaction.session?.accountId;
+  return (sub && ctx.users.bySub(sub)?.user.username) || 'there';
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded')) throw new Error('Expected a form submission.');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) throw new Error('Form too large.');
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+function send(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    // Sign-in pages must not be framed (clickjacking) and need no scripts at all. No
+    // `form-action` directive: browsers apply it to the redirect chain after a POST, which ends
+    // at the client's redirect_uri on another origin.
+    'x-frame-options': 'DENY',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  });
+  res.end(html);
+}
