@@ -21,6 +21,8 @@ export interface Config {
   readonly pkce: boolean;
   readonly groupsClaim: string;
   readonly groupsField: string;
+  readonly groupsCollection: string;
+  readonly membershipField: string;
   /** Empty: anyone Authelia lets in may log in. */
   readonly allowedGroups: readonly string[];
   /** Empty: no roles field is managed. */
@@ -114,7 +116,8 @@ const timeoutSeconds = text.transform((value, ctx) => {
 const schema = z.object({
   AUTHELIA_URL: issuer,
   AUTHELIA_CLIENT_ID: text.refine((value) => !/\s/.test(value), { message: 'must not contain spaces' }),
-  AUTHELIA_CLIENT_SECRET: text,
+  // Presence is checked by hand below, for a message that says where to put it.
+  AUTHELIA_CLIENT_SECRET: text.optional(),
   AUTHELIA_DISPLAY_NAME: text.max(100, { message: 'must be at most 100 characters' }),
   AUTHELIA_COLLECTION: text.refine((value) => /^\w{1,100}$/.test(value), {
     message: 'must be the name or id of an auth collection, e.g. users',
@@ -124,6 +127,10 @@ const schema = z.object({
   AUTHELIA_PKCE: boolean,
   AUTHELIA_GROUPS_CLAIM: claimName,
   AUTHELIA_GROUPS_FIELD: fieldName,
+  AUTHELIA_GROUPS_COLLECTION: text.refine((value) => /^[A-Za-z]\w{0,99}$/.test(value), {
+    message: 'must be a collection name of letters, digits and "_", starting with a letter',
+  }),
+  AUTHELIA_MEMBERSHIP_FIELD: fieldName,
   AUTHELIA_ALLOWED_GROUPS: groupList,
   AUTHELIA_ROLES: roleRules,
   AUTHELIA_ROLES_FIELD: fieldName,
@@ -137,8 +144,11 @@ const schema = z.object({
  */
 export function parseConfig(env: EnvSource, readFile: ReadTextFile): ConfigResult {
   const resolved = resolveEnv(VARIABLES, env, readFile);
-  const strict = strictness(resolved.values.AUTHELIA_STRICT);
-  if (resolved.values.AUTHELIA_URL === undefined && !resolved.issues.some((i) => i.variable.startsWith('AUTHELIA_URL'))) {
+  const reported = (variable: string, issues: readonly ConfigIssue[]) =>
+    issues.some((issue) => issue.variable === variable || issue.variable === `${variable}_FILE`);
+  // An unreadable AUTHELIA_STRICT counts as strict: whoever set it wanted care.
+  const strict = reported('AUTHELIA_STRICT', resolved.issues) || strictness(resolved.values.AUTHELIA_STRICT);
+  if (resolved.values.AUTHELIA_URL === undefined && !reported('AUTHELIA_URL', resolved.issues)) {
     return { status: 'disabled', strict };
   }
 
@@ -152,33 +162,29 @@ export function parseConfig(env: EnvSource, readFile: ReadTextFile): ConfigResul
     for (const issue of parsed.error.issues) {
       const variable = String(issue.path[0]);
       // A variable that failed to resolve (e.g. unreadable _FILE) is reported once.
-      if (!issues.some((known) => known.variable.startsWith(variable))) {
+      if (!reported(variable, issues)) {
         issues.push({ variable, message: issue.message });
       }
     }
   }
-  if (resolved.values.AUTHELIA_CLIENT_SECRET === undefined && !issues.some((i) => i.variable.startsWith('AUTHELIA_CLIENT_SECRET'))) {
+  if (resolved.values.AUTHELIA_CLIENT_SECRET === undefined && !reported('AUTHELIA_CLIENT_SECRET', issues)) {
     issues.push({
       variable: 'AUTHELIA_CLIENT_SECRET',
       message: 'is required; set AUTHELIA_CLIENT_SECRET or AUTHELIA_CLIENT_SECRET_FILE to the secret registered in Authelia',
     });
+  }
+  for (const clash of fieldClashes(input)) {
+    if (!reported(clash.variable, issues)) issues.push(clash);
   }
   if (!parsed.success || issues.length > 0) {
     return { status: 'invalid', issues, strict };
   }
 
   const values = parsed.data;
-  if (values.AUTHELIA_ROLES.length > 0 && values.AUTHELIA_ROLES_FIELD === values.AUTHELIA_GROUPS_FIELD) {
-    return {
-      status: 'invalid',
-      strict,
-      issues: [{ variable: 'AUTHELIA_ROLES_FIELD', message: `must differ from AUTHELIA_GROUPS_FIELD ("${values.AUTHELIA_GROUPS_FIELD}")` }],
-    };
-  }
   const config: Config = {
     issuer: values.AUTHELIA_URL,
     clientId: values.AUTHELIA_CLIENT_ID,
-    clientSecret: values.AUTHELIA_CLIENT_SECRET,
+    clientSecret: values.AUTHELIA_CLIENT_SECRET ?? '',
     displayName: values.AUTHELIA_DISPLAY_NAME,
     collection: values.AUTHELIA_COLLECTION,
     provider: values.AUTHELIA_PROVIDER,
@@ -186,6 +192,8 @@ export function parseConfig(env: EnvSource, readFile: ReadTextFile): ConfigResul
     pkce: values.AUTHELIA_PKCE,
     groupsClaim: values.AUTHELIA_GROUPS_CLAIM,
     groupsField: values.AUTHELIA_GROUPS_FIELD,
+    groupsCollection: values.AUTHELIA_GROUPS_COLLECTION,
+    membershipField: values.AUTHELIA_MEMBERSHIP_FIELD,
     allowedGroups: values.AUTHELIA_ALLOWED_GROUPS,
     roles: values.AUTHELIA_ROLES,
     rolesField: values.AUTHELIA_ROLES_FIELD,
@@ -195,7 +203,21 @@ export function parseConfig(env: EnvSource, readFile: ReadTextFile): ConfigResul
   return { status: 'valid', config, warnings: configWarnings(config) };
 }
 
-/** An unreadable `AUTHELIA_STRICT` counts as strict: whoever set it wanted care. */
+/** Each managed field needs a name of its own; checked on the raw values so it is reported with every other problem. */
+function fieldClashes(input: Readonly<Record<string, string | undefined>>): ConfigIssue[] {
+  const groups = input['AUTHELIA_GROUPS_FIELD'];
+  const membership = input['AUTHELIA_MEMBERSHIP_FIELD'];
+  const roles = input['AUTHELIA_ROLES_FIELD'];
+  const clashes: ConfigIssue[] = [];
+  if (membership === groups) {
+    clashes.push({ variable: 'AUTHELIA_MEMBERSHIP_FIELD', message: `must differ from AUTHELIA_GROUPS_FIELD ("${groups}")` });
+  }
+  if (input['AUTHELIA_ROLES'] && (roles === groups || roles === membership)) {
+    clashes.push({ variable: 'AUTHELIA_ROLES_FIELD', message: `must differ from AUTHELIA_GROUPS_FIELD ("${groups}") and AUTHELIA_MEMBERSHIP_FIELD ("${membership}")` });
+  }
+  return clashes;
+}
+
 function strictness(value: string | undefined): boolean {
   if (value === undefined) return false;
   return !FALSE_WORDS.has(value.toLowerCase());

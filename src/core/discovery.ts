@@ -23,7 +23,7 @@ export type DiscoveryResult =
   | { readonly ok: true; readonly endpoints: Endpoints; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly problem: string };
 
-const HTTP_URL = /^https?:\/\/[^\s/?#]+/i;
+const HTTP_URL = /^https?:\/\/[^\s/?#@]+(\/\S*)?$/i;
 
 /**
  * Checks a discovery document against the issuer we were told to trust. An

@@ -10,9 +10,9 @@ export interface NormalizedGroups {
   readonly warnings: readonly string[];
 }
 
-// Control characters have no place in a name that API rules compare against.
+// Control characters (C0, DEL and C1) have no place in a name that API rules compare against.
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * The rule for turning a groups claim into stored groups. A bad entry never

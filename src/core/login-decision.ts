@@ -5,13 +5,16 @@ import { rolesForGroups, type RoleRule } from './roles.js';
 export interface LoginSettings {
   readonly groupsClaim: string;
   readonly groupsField: string;
+  /** Relation to one record per group in `groupsCollection`: what API rules test exactly. */
+  readonly membershipField: string;
+  readonly groupsCollection: string;
   readonly allowedGroups: readonly string[];
   readonly roles: readonly RoleRule[];
   /** Managed only when `roles` is not empty. */
   readonly rolesField: string;
 }
 
-/** Field name → the list of names it must hold after this login. */
+/** Field name → the list of names it must hold after this login (groups and roles; membership follows groups). */
 export type ManagedValues = Readonly<Record<string, readonly string[]>>;
 
 export type LoginDecision =
@@ -20,7 +23,9 @@ export type LoginDecision =
 
 /** The fields this extension owns on the collection; nobody else may write them. */
 export function managedFields(settings: LoginSettings): string[] {
-  return settings.roles.length > 0 ? [settings.groupsField, settings.rolesField] : [settings.groupsField];
+  const fields = [settings.groupsField, settings.membershipField];
+  if (settings.roles.length > 0) fields.push(settings.rolesField);
+  return fields;
 }
 
 /**

@@ -17,12 +17,17 @@ export interface RegistrationTargets {
 }
 
 export function registrationTargets(env: EnvSource, readFile: ReadTextFile): RegistrationTargets {
-  const names = ['AUTHELIA_COLLECTION', 'AUTHELIA_GROUPS_FIELD', 'AUTHELIA_ROLES', 'AUTHELIA_ROLES_FIELD'] as const;
-  const { values } = resolveEnv(names, env, readFile);
+  const names = ['AUTHELIA_COLLECTION', 'AUTHELIA_GROUPS_FIELD', 'AUTHELIA_MEMBERSHIP_FIELD', 'AUTHELIA_ROLES', 'AUTHELIA_ROLES_FIELD'] as const;
+  const { values, issues } = resolveEnv(names, env, readFile);
   const collection = values.AUTHELIA_COLLECTION ?? DEFAULTS.AUTHELIA_COLLECTION;
   const addresses = collection === DEFAULTS.AUTHELIA_COLLECTION ? [collection, DEFAULT_USERS_ID] : [collection];
-  const managedFields = [values.AUTHELIA_GROUPS_FIELD ?? DEFAULTS.AUTHELIA_GROUPS_FIELD];
-  if (values.AUTHELIA_ROLES !== undefined) managedFields.push(values.AUTHELIA_ROLES_FIELD ?? DEFAULTS.AUTHELIA_ROLES_FIELD);
+  const managedFields = [
+    values.AUTHELIA_GROUPS_FIELD ?? DEFAULTS.AUTHELIA_GROUPS_FIELD,
+    values.AUTHELIA_MEMBERSHIP_FIELD ?? DEFAULTS.AUTHELIA_MEMBERSHIP_FIELD,
+  ];
+  // Roles that fail to load still mean a roles field exists to protect.
+  const rolesConfigured = values.AUTHELIA_ROLES !== undefined || issues.some((issue) => issue.variable.startsWith('AUTHELIA_ROLES') && !issue.variable.startsWith('AUTHELIA_ROLES_FIELD'));
+  if (rolesConfigured) managedFields.push(values.AUTHELIA_ROLES_FIELD ?? DEFAULTS.AUTHELIA_ROLES_FIELD);
   return {
     collection,
     // A literal path outranks PocketBase's `{collection}` pattern, and unlike a

@@ -3,7 +3,8 @@ import { formatIssues, type ConfigIssue } from '../core/errors.js';
 import { managedFields } from '../core/login-decision.js';
 import { desiredProvider } from '../core/providers.js';
 import type { ActiveState } from '../core/state.js';
-import { addMissingFields, checkManagedFields, findAuthCollection, updateProviders } from './collection.js';
+import { findAuthCollection, updateProviders } from './collection.js';
+import { applySchema, checkSchema } from './schema.js';
 import { discoverEndpoints } from './discovery.js';
 import { readProcessEnv, readTextFile } from './env.js';
 import { logError, logInfo, logWarn } from './log.js';
@@ -47,22 +48,22 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
   if ('issue' in lookup) return [lookup.issue];
   const collection = lookup.collection;
 
-  const fields = [{ name: config.groupsField, variable: 'AUTHELIA_GROUPS_FIELD' }];
-  if (config.roles.length > 0) fields.push({ name: config.rolesField, variable: 'AUTHELIA_ROLES_FIELD' });
-  const fieldIssues = checkManagedFields(collection, fields);
-  if (fieldIssues.length > 0) return fieldIssues;
+  const schemaIssues = checkSchema(app, collection, config);
+  if (schemaIssues.length > 0) return schemaIssues;
 
   const endpoints = discoverEndpoints(app, config);
   const providers = updateProviders(collection, desiredProvider(config, endpoints), config.issuer);
   if ('issue' in providers) return [providers.issue];
-  const fieldsAdded = addMissingFields(collection, fields.map((field) => field.name));
-  if (providers.changed || fieldsAdded) app.save(collection);
+  const fieldsChanged = applySchema(app, collection, config);
+  if (providers.changed || fieldsChanged) app.save(collection);
   // Our provider now owns a slot; any copy of it left in another collection must go.
   removeManagedProviders(app, collection.id);
 
   const login = {
     groupsClaim: config.groupsClaim,
     groupsField: config.groupsField,
+    membershipField: config.membershipField,
+    groupsCollection: config.groupsCollection,
     allowedGroups: config.allowedGroups,
     roles: config.roles,
     rolesField: config.rolesField,
@@ -81,7 +82,7 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
   logInfo(app, `Authelia login is on for "${collection.name}" as provider "${config.provider}"`,
     'issuer', config.issuer, 'clientId', config.clientId, 'clientSecret', '(redacted)',
     'endpoints', endpoints.source, 'scopes', config.scopes.join(' '), 'groupsField', config.groupsField,
-    'collectionChanged', providers.changed || fieldsAdded);
+    'collectionChanged', providers.changed || fieldsChanged);
   return [];
 }
 

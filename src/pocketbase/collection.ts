@@ -1,9 +1,6 @@
 import type { ConfigIssue } from '../core/errors.js';
 import { planProviders, type ExistingProvider, type ProviderFields } from '../core/providers.js';
 
-/** Large enough for thousands of group names (the default 1 MB is not). */
-const MANAGED_FIELD_MAX_SIZE = 4 * 1024 * 1024;
-
 export type CollectionLookup = { readonly collection: core.Collection } | { readonly issue: ConfigIssue };
 
 export function findAuthCollection(app: CoreApp, nameOrId: string): CollectionLookup {
@@ -20,33 +17,6 @@ export function findAuthCollection(app: CoreApp, nameOrId: string): CollectionLo
     return { issue: { variable: 'AUTHELIA_COLLECTION', message: 'PocketBase does not allow OAuth2 for _superusers; name another auth collection, e.g. users' } };
   }
   return { collection };
-}
-
-/** A managed field must be JSON (a list of names); anything else is a mistake we must not paper over. */
-export function checkManagedFields(collection: core.Collection, fields: ReadonlyArray<{ name: string; variable: string }>): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  for (const { name, variable } of fields) {
-    const existing = collection.fields.getByName(name);
-    if (existing && existing.type() !== 'json') {
-      issues.push({
-        variable,
-        message: `the field "${name}" of "${collection.name}" is a ${existing.type()} field, not json; name another field or change its type to json`,
-      });
-    }
-  }
-  return issues;
-}
-
-/** Adds the missing managed fields; returns whether the collection changed. */
-export function addMissingFields(collection: core.Collection, names: readonly string[]): boolean {
-  let changed = false;
-  for (const name of names) {
-    if (!collection.fields.getByName(name)) {
-      collection.fields.add(new JSONField({ name, maxSize: MANAGED_FIELD_MAX_SIZE }));
-      changed = true;
-    }
-  }
-  return changed;
 }
 
 export type ProviderUpdate = { readonly changed: boolean } | { readonly issue: ConfigIssue };

@@ -1,7 +1,7 @@
 import { decideLogin } from '../core/login-decision.js';
 import { PENDING_VALUES_KEY } from '../core/state.js';
 import { logInfo, logWarn } from './log.js';
-import { applyManagedValues } from './managed-values.js';
+import { applyManagedValues, withMembership } from './managed-values.js';
 import { loadState } from './state-store.js';
 
 /**
@@ -26,12 +26,13 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     throw new ForbiddenError(decision.reason);
   }
 
+  const values = withMembership(e.app, e.record, decision.values, state.login);
   if (e.record) {
-    if (applyManagedValues(e.record, decision.values)) e.app.save(e.record);
+    if (applyManagedValues(e.record, values)) e.app.save(e.record);
   } else {
     // The record does not exist yet: PocketBase creates it inside e.next()
     // through an internal create request, which copies this event's store.
-    e.set(PENDING_VALUES_KEY, JSON.stringify(decision.values));
+    e.set(PENDING_VALUES_KEY, JSON.stringify(values));
   }
   e.next();
 }

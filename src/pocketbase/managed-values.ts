@@ -1,11 +1,24 @@
-import { sameNames, type ManagedValues } from '../core/login-decision.js';
+import { sameNames, type LoginSettings, type ManagedValues } from '../core/login-decision.js';
+import { groupRecordIds } from './membership.js';
+
+/**
+ * Adds the membership relation to a login's values. Skipped (no query at all)
+ * when the stored groups already match and the relation has one entry per
+ * group: the common login changes nothing and must cost nothing.
+ */
+export function withMembership(app: CoreApp, record: core.Record | undefined, values: ManagedValues, login: LoginSettings): ManagedValues {
+  const groups = values[login.groupsField] ?? [];
+  if (record && sameAsStored(record, login.groupsField, groups) && storedList(record, login.membershipField)?.length === groups.length) {
+    return values;
+  }
+  return { ...values, [login.membershipField]: groupRecordIds(app, login.groupsCollection, groups) };
+}
 
 /** Writes the values onto the record; returns whether anything differed from what is stored. */
 export function applyManagedValues(record: core.Record, values: ManagedValues): boolean {
   let changed = false;
   for (const [field, names] of Object.entries(values)) {
-    const stored = storedNames(record, field);
-    if (stored === undefined || !sameNames(stored, names)) {
+    if (!sameAsStored(record, field, names)) {
       record.set(field, [...names]);
       changed = true;
     }
@@ -13,8 +26,16 @@ export function applyManagedValues(record: core.Record, values: ManagedValues): 
   return changed;
 }
 
-/** `undefined` when the field holds no list (null on a new record, or edited by hand): always rewrite then. */
-function storedNames(record: core.Record, field: string): string[] | undefined {
+function sameAsStored(record: core.Record, field: string, names: readonly string[]): boolean {
+  const stored = storedList(record, field);
+  return stored !== undefined && sameNames(stored, names);
+}
+
+/** `undefined` when a JSON field holds no list (null on a new record, or edited by hand): always rewrite then. */
+function storedList(record: core.Record, field: string): string[] | undefined {
+  if (record.collection().fields.getByName(field)?.type() !== 'json') {
+    return record.getStringSlice(field); // select and relation fields hold lists natively
+  }
   // A JSON field reads back as raw bytes; parse it rather than trust a cast.
   try {
     const parsed: unknown = JSON.parse(toString(record.get(field)));

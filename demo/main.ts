@@ -1,0 +1,259 @@
+// `npm start`: a real PocketBase with the built pb_hooks/, an Authelia stand-in it trusts (unless
+// AUTHELIA_URL points at a real one) and a one-button page that signs in through the official SDK.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { DEMO_USERS } from './demo-users.js';
+import { startIdp, type Idp } from './idp.js';
+
+// demo/main.ts and its bundle .demo/main.mjs both sit one folder below the project root.
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLIENT_ID = 'pocketbase';
+const HEALTH_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+
+interface Settings {
+  host: string;
+  port: number;
+  idpPort: number;
+  pagePort: number;
+  dataDir: string;
+  admin: { email: string; password: string };
+  /** The operator's own Authelia: no demo IdP, their AUTHELIA_* reach PocketBase untouched. */
+  externalAuthelia: string | undefined;
+}
+
+function readSettings(env: NodeJS.ProcessEnv): Settings {
+  const port = portFrom(env, 'PORT', 8090);
+  return {
+    host: env['HOST'] || '127.0.0.1',
+    port,
+    idpPort: portFrom(env, 'IDP_PORT', 9091),
+    pagePort: portFrom(env, 'DEMO_PAGE_PORT', port + 1),
+    dataDir: resolve(env['PB_DATA'] || '.demo/pb_data'),
+    admin: { email: env['PB_ADMIN_EMAIL'] || 'admin@example.test', password: env['PB_ADMIN_PASSWORD'] || 'demo-password-1' },
+    // The extension accepts a _FILE form of every variable, so either one means "configured".
+    externalAuthelia: env['AUTHELIA_URL'] || (env['AUTHELIA_URL_FILE'] && `(from ${env['AUTHELIA_URL_FILE']})`) || undefined,
+  };
+}
+
+function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
+  return port;
+}
+
+function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+// A bundled copy of pocketbase-versions.js would resolve the binary from .demo/, so load the
+// original at run time where its import.meta.url is right.
+async function pocketbaseBinary(): Promise<string> {
+  const versions = (await import(pathToFileURL(join(ROOT, 'test/support/pocketbase-versions.js')).href)) as {
+    NEWEST: string;
+    pocketbaseBinary(version: string): string;
+  };
+  return versions.pocketbaseBinary(versions.NEWEST);
+}
+
+async function upsertSuperuser(binary: string, s: Settings): Promise<void> {
+  await promisify(execFile)(binary, ['superuser', 'upsert', s.admin.email, s.admin.password, '--dir', s.dataDir]);
+}
+
+function startDemoIdp(s: Settings, clientSecret: string): Promise<Idp> {
+  return startIdp({
+    host: s.host,
+    port: s.idpPort,
+    consent: 'explicit',
+    users: [...DEMO_USERS],
+    clients: [{ clientId: CLIENT_ID, clientSecret, redirectUris: [`http://${hostPort(s.host, s.port)}/api/oauth2-redirect`] }],
+  });
+}
+
+/** The demo IdP's settings override any AUTHELIA_* left in the shell, which would not match it. */
+function envForDemoIdp(issuer: string, clientSecret: string): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ['AUTHELIA_URL', 'AUTHELIA_CLIENT_ID', 'AUTHELIA_CLIENT_SECRET']) delete env[`${name}_FILE`];
+  return { ...env, AUTHELIA_URL: issuer, AUTHELIA_CLIENT_ID: CLIENT_ID, AUTHELIA_CLIENT_SECRET: clientSecret };
+}
+
+interface PocketBaseProcess {
+  child: ChildProcess;
+  exited: Promise<number>;
+}
+
+function startPocketBase(binary: string, s: Settings, env: NodeJS.ProcessEnv): PocketBaseProcess {
+  const args = ['serve', '--http', hostPort(s.host, s.port), '--dir', s.dataDir, '--hooksDir', join(ROOT, 'pb_hooks'), '--hooksWatch=false'];
+  const child = spawn(binary, args, { env, stdio: 'inherit' });
+  // A signal death has no code; report it the way a shell would.
+  const exited = new Promise<number>((done) => child.once('exit', (code, signal) => done(code ?? (signal ? 128 + signalNumber(signal) : 1))));
+  return { child, exited };
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return ({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Partial<Record<NodeJS.Signals, number>>)[signal] ?? 0;
+}
+
+async function stopPocketBase(pb: PocketBaseProcess): Promise<void> {
+  if (pb.child.exitCode === null && pb.child.signalCode === null) pb.child.kill('SIGTERM');
+  const timer = setTimeout(() => pb.child.kill('SIGKILL'), STOP_GRACE_MS);
+  await pb.exited;
+  clearTimeout(timer);
+}
+
+/** Resolves true once healthy, false if PocketBase exited first (it then says why itself). */
+async function waitForHealth(origin: string, pb: PocketBaseProcess): Promise<boolean> {
+  let exited = false;
+  void pb.exited.then(() => (exited = true));
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  while (!exited) {
+    if (Date.now() > deadline) throw new Error(`PocketBase did not answer ${origin}/api/health within ${HEALTH_TIMEOUT_MS / 1000} s`);
+    const ok = await fetch(`${origin}/api/health`).then((r) => r.ok, () => false);
+    if (ok) return true;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  return false;
+}
+
+// Served from its own origin, like a real frontend: the SDK then talks to PocketBase across
+// origins and completes the popup through PocketBase's realtime-based /api/oauth2-redirect.
+function loginPage(pocketbaseUrl: string): string {
+  // JSON is valid JavaScript; escaping "<" keeps a hostile HOST from closing the <script>.
+  const url = JSON.stringify(pocketbaseUrl).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>PocketBase + Authelia demo</title>
+<style>body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; } pre { background: #f3f4f6; padding: 1rem; }</style>
+</head>
+<body>
+<h1>PocketBase + Authelia</h1>
+<p><button id="login">Login with Authelia</button> <button id="logout">Sign out</button></p>
+<pre id="out"></pre>
+<script src="/pocketbase.umd.js"></script>
+<script>
+  const pb = new PocketBase(${url});
+  const out = document.getElementById('out');
+  function show() {
+    const r = pb.authStore.record;
+    out.textContent = r ? JSON.stringify({ email: r.email, name: r.name, groups: r.groups }, null, 2) : 'Not signed in.';
+  }
+  document.getElementById('login').addEventListener('click', async () => {
+    try {
+      await pb.collection('users').authWithOAuth2({ provider: 'oidc' });
+      show();
+    } catch (err) {
+      out.textContent = 'Login failed: ' + (err && err.message ? err.message : err);
+    }
+  });
+  document.getElementById('logout').addEventListener('click', () => { pb.authStore.clear(); show(); });
+  show();
+</script>
+</body>
+</html>
+`;
+}
+
+async function startPageServer(s: Settings): Promise<Server> {
+  const html = loginPage(`http://${hostPort(s.host, s.port)}`);
+  const sdk = await readFile(join(ROOT, 'node_modules/pocketbase/dist/pocketbase.umd.js'));
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+    else if (path === '/pocketbase.umd.js') res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(sdk);
+    else res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
+  });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(s.pagePort, s.host, () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+  return server;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((done) => {
+    server.close(() => done());
+    server.closeAllConnections(); // keep-alive sockets would hold close() open
+  });
+}
+
+function banner(s: Settings, idp: Idp | undefined): string {
+  const pbUrl = `http://${hostPort(s.host, s.port)}`;
+  const lines = [
+    '',
+    'PocketBase + Authelia demo is running',
+    `  Dashboard:   ${pbUrl}/_/   superuser ${s.admin.email} / ${s.admin.password}`,
+    `  Login page:  http://${hostPort(s.host, s.pagePort)}/   click "Login with Authelia"`,
+  ];
+  if (idp) {
+    lines.push(`  Demo IdP:    ${idp.issuer}   sign in as:`);
+    const width = Math.max(...DEMO_USERS.map((u) => `${u.username} / ${u.password}`.length));
+    for (const u of DEMO_USERS) {
+      lines.push(`    ${`${u.username} / ${u.password}`.padEnd(width)}   groups: ${u.groups.length ? u.groups.join(', ') : '(none)'}`);
+    }
+  } else {
+    lines.push(`  Authelia:    ${s.externalAuthelia}   (its client must allow redirect URI ${pbUrl}/api/oauth2-redirect)`);
+  }
+  lines.push('  Ctrl-C stops everything.', '');
+  return lines.join('\n');
+}
+
+/** Closers run newest first, once, whichever of Ctrl-C, SIGTERM or PocketBase's exit comes first. */
+function shutdownWith(closers: Array<() => Promise<void>>): (code: number) => void {
+  let started = false;
+  return (code) => {
+    if (started) return;
+    started = true;
+    void (async () => {
+      for (const close of closers.reverse()) await close().catch((err: unknown) => console.error('demo: stopping failed:', err));
+      process.exit(code);
+    })();
+  };
+}
+
+async function main(): Promise<void> {
+  const closers: Array<() => Promise<void>> = [];
+  const shutdown = shutdownWith(closers);
+  process.once('SIGINT', () => shutdown(0));
+  process.once('SIGTERM', () => shutdown(0));
+
+  try {
+    const s = readSettings(process.env);
+    const binary = await pocketbaseBinary();
+    await upsertSuperuser(binary, s);
+
+    let idp: Idp | undefined;
+    let env = process.env;
+    if (!s.externalAuthelia) {
+      const clientSecret = randomBytes(32).toString('base64url');
+      const started = await startDemoIdp(s, clientSecret);
+      closers.push(() => started.close());
+      idp = started;
+      env = envForDemoIdp(started.issuer, clientSecret);
+    }
+
+    const pb = startPocketBase(binary, s, env);
+    closers.push(() => stopPocketBase(pb));
+    // Strict mode refuses a bad configuration by exiting; the demo then exits the same way.
+    void pb.exited.then((code) => shutdown(code));
+    if (!(await waitForHealth(`http://${hostPort(s.host, s.port)}`, pb))) return;
+
+    const page = await startPageServer(s);
+    closers.push(() => closeServer(page));
+    console.log(banner(s, idp));
+  } catch (err) {
+    console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);
+    shutdown(1);
+  }
+}
+
+await main();

@@ -1,0 +1,105 @@
+import { MAX_GROUPS } from '../core/groups.js';
+import type { ConfigIssue } from '../core/errors.js';
+import type { Config } from '../core/config.js';
+
+/** Large enough for thousands of group names (the default 1 MB is not). */
+const GROUPS_FIELD_MAX_SIZE = 4 * 1024 * 1024;
+const GROUP_NAME_FIELD = 'name';
+
+/**
+ * The stored shape: a JSON list of names that frontends read (`groups`), a
+ * relation to one record per group that API rules test exactly
+ * (`memberOf.name ?= "editors"`), and, with AUTHELIA_ROLES, a multi-select of
+ * roles (`roles ?= "admin"`). JSON alone cannot do exact rules: PocketBase's
+ * `~` is a case-insensitive LIKE where `_` and `%` are wildcards.
+ */
+export function checkSchema(app: CoreApp, users: core.Collection, config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const groups = findCollection(app, config.groupsCollection);
+  if (groups && (groups.type !== 'base' || groups.fields.getByName(GROUP_NAME_FIELD)?.type() !== 'text')) {
+    issues.push({
+      variable: 'AUTHELIA_GROUPS_COLLECTION',
+      message: `the collection "${config.groupsCollection}" exists but is not a base collection with a text field "name"; name another collection`,
+    });
+  }
+  const expected: Array<[string, string, string]> = [
+    [config.groupsField, 'json', 'AUTHELIA_GROUPS_FIELD'],
+    [config.membershipField, 'relation', 'AUTHELIA_MEMBERSHIP_FIELD'],
+  ];
+  if (config.roles.length > 0) expected.push([config.rolesField, 'select', 'AUTHELIA_ROLES_FIELD']);
+  for (const [name, type, variable] of expected) {
+    const field = users.fields.getByName(name);
+    if (field && field.type() !== type) {
+      issues.push({ variable, message: `the field "${name}" of "${users.name}" is a ${field.type()} field, not ${type}; name another field or remove that one` });
+    }
+  }
+  const membership = users.fields.getByName(config.membershipField) as core.RelationField | undefined;
+  if (groups && membership?.type() === 'relation' && membership.collectionId !== groups.id) {
+    issues.push({ variable: 'AUTHELIA_MEMBERSHIP_FIELD', message: `the field "${config.membershipField}" relates to another collection than "${config.groupsCollection}"; name another field` });
+  }
+  return issues;
+}
+
+/** Creates what is missing and brings the roles list up to date; returns whether `users` changed. Call after checkSchema. */
+export function applySchema(app: CoreApp, users: core.Collection, config: Config): boolean {
+  const groups = findCollection(app, config.groupsCollection) ?? createGroupsCollection(app, config.groupsCollection);
+  let changed = false;
+  if (!users.fields.getByName(config.groupsField)) {
+    users.fields.add(new JSONField({ name: config.groupsField, maxSize: GROUPS_FIELD_MAX_SIZE }));
+    changed = true;
+  }
+  if (!users.fields.getByName(config.membershipField)) {
+    users.fields.add(new RelationField({ name: config.membershipField, collectionId: groups.id, maxSelect: MAX_GROUPS, cascadeDelete: false }));
+    changed = true;
+  }
+  if (config.roles.length > 0) changed = applyRolesField(app, users, config) || changed;
+  return changed;
+}
+
+function applyRolesField(app: CoreApp, users: core.Collection, config: Config): boolean {
+  const roles = config.roles.map((rule) => rule.role);
+  const field = users.fields.getByName(config.rolesField) as core.SelectField | undefined;
+  if (!field) {
+    users.fields.add(new SelectField({ name: config.rolesField, values: roles, maxSelect: roles.length }));
+    return true;
+  }
+  const current = [...field.values];
+  if (current.length === roles.length && current.every((role, index) => role === roles[index]) && field.maxSelect === roles.length) {
+    return false;
+  }
+  // A role dropped from AUTHELIA_ROLES is taken away from everyone now, not at
+  // their next login; it would also make their records fail validation.
+  const removed = current.filter((role) => !roles.includes(role));
+  if (removed.length > 0) stripRoles(app, users.name, config.rolesField, roles);
+  field.values = roles;
+  field.maxSelect = roles.length;
+  return true;
+}
+
+function stripRoles(app: CoreApp, table: string, column: string, keep: readonly string[]): void {
+  app
+    .db()
+    .newQuery(
+      `UPDATE {{${table}}} SET [[${column}]] = (SELECT json_group_array(value) FROM json_each([[${column}]]) WHERE value IN (SELECT value FROM json_each({:keep}))) ` +
+        `WHERE json_valid([[${column}]]) AND EXISTS (SELECT 1 FROM json_each([[${column}]]) WHERE value NOT IN (SELECT value FROM json_each({:keep})))`,
+    )
+    .bind({ keep: JSON.stringify(keep) })
+    .execute();
+}
+
+function createGroupsCollection(app: CoreApp, name: string): core.Collection {
+  // Superusers only (null rules): users read their groups from their own record.
+  const collection = new Collection({ type: 'base', name } as Partial<Collection>);
+  collection.fields.add(new TextField({ name: GROUP_NAME_FIELD, required: true, max: 255 }));
+  collection.addIndex(`idx_${name}_name`, true, GROUP_NAME_FIELD, '');
+  app.save(collection);
+  return collection;
+}
+
+function findCollection(app: CoreApp, name: string): core.Collection | undefined {
+  try {
+    return app.findCollectionByNameOrId(name);
+  } catch {
+    return undefined;
+  }
+}
