@@ -10,7 +10,7 @@ const GROUP_NAME_FIELD = 'name';
  * The stored shape: a JSON list of names that frontends read (`groups`), a
  * relation to one record per group that API rules test exactly
  * (`memberOf.name ?= "editors"`), and, with AUTHELIA_ROLES, a multi-select of
- * roles (`roles ?= "admin"`). JSON alone cannot do exact rules: PocketBase's
+ * roles (`@request.auth.roles:each ?= "admin"`). JSON alone cannot do exact rules: PocketBase's
  * `~` is a case-insensitive LIKE where `_` and `%` are wildcards.
  */
 export function checkSchema(app: CoreApp, users: core.Collection, config: Config): ConfigIssue[] {
