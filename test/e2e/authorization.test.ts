@@ -1,13 +1,10 @@
 import PocketBase, { ClientResponseError } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_ROLE_ONLY, EDITORS_ONLY } from '../support/api-rules.js';
 import { VERSIONS } from '../support/pocketbase-versions.js';
 import { startPocketBase } from '../support/pocketbase.js';
 import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
 
-// The rules the README recommends, copied verbatim.
-const EDITORS_ONLY = '@request.auth.memberOf.name ?= "editors"';
-// `?=` alone does not work on the auth record's multi-select; `:each ?=` is "any item equals".
-const ADMIN_ROLE_ONLY = '@request.auth.roles:each ?= "admin"';
 
 const alice = { username: 'alice', password: 'alice-password', name: 'Alice', email: 'alice@example.test', groups: ['admins', 'writers'] };
 const erin = { username: 'erin', password: 'erin-password', name: 'Erin', email: 'erin@example.test', groups: ['editors'] };

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, VARIABLES } from '../../src/core/variables.js';
+import { ADMIN_ROLE_ONLY, EDITORS_ONLY } from '../support/api-rules.js';
+
+const readme = readFileSync('README.md', 'utf8');
+
+/** Rows of the configuration table: `| \`NAME\` | default | meaning |`. */
+function documentedDefaults(): Map<string, string> {
+  const rows = new Map<string, string>();
+  for (const line of readme.split('\n')) {
+    const match = /^\| `(AUTHELIA_[A-Z_]+)` \| ([^|]+) \|/.exec(line);
+    if (match) rows.set(match[1]!, match[2]!.trim());
+  }
+  return rows;
+}
+
+describe('README', () => {
+  it('starts with the command that runs the product and the one that runs the tests', () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    expect(firstBlock).toMatch(/^npm install && npm start\b/m);
+    expect(firstBlock).toMatch(/^npm test\b/m);
+  });
+
+  it('documents every AUTHELIA_* variable with its real default, and no other', () => {
+    const documented = documentedDefaults();
+    expect([...documented.keys()].sort()).toEqual([...VARIABLES].sort());
+    for (const name of VARIABLES) {
+      const value = DEFAULTS[name];
+      const expected = value === undefined ? /^\((unset|required)\)$/ : value === '' ? /^\(empty\)$/ : new RegExp(`^\`${value}\`$`);
+      expect(documented.get(name), name).toMatch(expected);
+    }
+  });
+
+  it('shows the API rules that the end-to-end tests prove', () => {
+    expect(readme).toContain(EDITORS_ONLY);
+    expect(readme).toContain(ADMIN_ROLE_ONLY);
+  });
+});
