@@ -12,6 +12,9 @@ onRecordCreateRequest((e) => {
 onRecordUpdateRequest((e) => {
   require(`${__hooks}/authelia/guard.js`).onRecordWrite(e);
 }, targets.collection);
+routerAdd("GET", "/api/authelia/status", (e) => {
+  require(`${__hooks}/authelia/status.js`).status(e);
+}, $apis.requireSuperuserAuth());
 for (const path of targets.authMethodsPaths) {
   routerAdd("GET", path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
 }

@@ -21,7 +21,7 @@ export function fallbackEndpoints(issuer: string): Endpoints {
 
 export type DiscoveryResult =
   | { readonly ok: true; readonly endpoints: Endpoints; readonly warnings: readonly string[] }
-  | { readonly ok: false; readonly problem: string };
+  | { readonly ok: false; readonly problem: string; readonly issuerMatched: boolean | null };
 
 const HTTP_URL = /^https?:\/\/[^\s/?#@]+(\/\S*)?$/i;
 
@@ -32,13 +32,14 @@ const HTTP_URL = /^https?:\/\/[^\s/?#@]+(\/\S*)?$/i;
  */
 export function parseDiscovery(document: unknown, issuer: string, wanted: { scopes: readonly string[]; pkce: boolean }): DiscoveryResult {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    return { ok: false, problem: 'the discovery document is not a JSON object' };
+    return { ok: false, problem: 'the discovery document is not a JSON object', issuerMatched: null };
   }
   const doc = document as Readonly<Record<string, unknown>>;
   if (doc['issuer'] !== issuer) {
     return {
       ok: false,
       problem: `the discovery document names the issuer ${JSON.stringify(doc['issuer'])}, not "${issuer}"; set AUTHELIA_URL to exactly Authelia's issuer`,
+      issuerMatched: false,
     };
   }
   const endpoints: Record<string, string> = {};
@@ -49,7 +50,7 @@ export function parseDiscovery(document: unknown, issuer: string, wanted: { scop
   ] as const) {
     const value = doc[claim];
     if (typeof value !== 'string' || !HTTP_URL.test(value)) {
-      return { ok: false, problem: `the discovery document has no usable "${claim}"` };
+      return { ok: false, problem: `the discovery document has no usable "${claim}"`, issuerMatched: true };
     }
     endpoints[key] = value;
   }

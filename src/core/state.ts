@@ -15,16 +15,37 @@ export type ExtensionState =
 
 export interface ActiveState {
   readonly status: 'active';
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly displayName: string;
   readonly collectionId: string;
   readonly collectionName: string;
   readonly provider: ProviderSlot;
   readonly scopes: readonly string[];
+  readonly pkce: boolean;
   readonly login: LoginSettings;
   /** Fields nobody but Authelia (and a superuser) may write. */
   readonly managedFields: readonly string[];
-  readonly endpointsSource: Endpoints['source'];
+  readonly endpoints: Endpoints;
+  readonly discovery: DiscoveryOutcome;
+}
+
+/** What happened to the discovery document at boot, for the operator status page. */
+export interface DiscoveryOutcome {
+  /** `null` when no document was read (Authelia unreachable or not JSON). */
+  readonly issuerMatched: boolean | null;
+  /** Why the fixed paths were used; absent when discovery worked. */
+  readonly problem?: string;
+}
+
+/** The most recent login that did not go cleanly (a refusal or a dropped claim), for the status page. */
+export interface LoginProblem {
+  readonly at: string;
+  readonly sub: string;
+  readonly message: string;
 }
 
 export const STATE_STORE_KEY = 'pocketbase-authelia.state';
+export const LOGIN_PROBLEM_STORE_KEY = 'pocketbase-authelia.lastLoginProblem';
 /** Request-event key that carries a login's managed values to the record-create hook. */
 export const PENDING_VALUES_KEY = 'pocketbase-authelia.pendingValues';

@@ -51,7 +51,7 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
   const schemaIssues = checkSchema(app, collection, config);
   if (schemaIssues.length > 0) return schemaIssues;
 
-  const endpoints = discoverEndpoints(app, config);
+  const { endpoints, outcome } = discoverEndpoints(app, config);
   const providers = updateProviders(collection, desiredProvider(config, endpoints), config.issuer);
   if ('issue' in providers) return [providers.issue];
   const fieldsChanged = applySchema(app, collection, config);
@@ -70,18 +70,23 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
   };
   const state: ActiveState = {
     status: 'active',
+    issuer: config.issuer,
+    clientId: config.clientId,
+    displayName: config.displayName,
     collectionId: collection.id,
     collectionName: collection.name,
     provider: config.provider,
     scopes: config.scopes,
+    pkce: config.pkce,
     login,
     managedFields: managedFields(login),
-    endpointsSource: endpoints.source,
+    endpoints,
+    discovery: outcome,
   };
   saveState(app, state);
   logInfo(app, `Authelia login is on for "${collection.name}" as provider "${config.provider}"`,
     'issuer', config.issuer, 'clientId', config.clientId, 'clientSecret', '(redacted)',
-    'endpoints', endpoints.source, 'scopes', config.scopes.join(' '), 'groupsField', config.groupsField,
+    'endpoints', endpoints.source, 'issuerMatched', outcome.issuerMatched, 'scopes', config.scopes.join(' '), 'groupsField', config.groupsField,
     'collectionChanged', providers.changed || fieldsChanged);
   return [];
 }

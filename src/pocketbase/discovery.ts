@@ -1,34 +1,40 @@
 import type { Config } from '../core/config.js';
 import { DISCOVERY_PATH, fallbackEndpoints, parseDiscovery, type Endpoints } from '../core/discovery.js';
+import type { DiscoveryOutcome } from '../core/state.js';
 import { logWarn } from './log.js';
+
+export interface Discovered {
+  readonly endpoints: Endpoints;
+  readonly outcome: DiscoveryOutcome;
+}
 
 /**
  * Reads Authelia's discovery document once at boot. When Authelia is down or
  * answers nonsense, logins use its fixed paths, so they work as soon as it is up.
  */
-export function discoverEndpoints(app: CoreApp, config: Config): Endpoints {
+export function discoverEndpoints(app: CoreApp, config: Config): Discovered {
   const url = config.issuer + DISCOVERY_PATH;
   let document: unknown;
   try {
     const response = $http.send({ url, method: 'GET', timeout: config.discoveryTimeoutSeconds });
     if (response.statusCode !== 200) {
-      return fallback(app, config, `${url} answered HTTP ${response.statusCode}`);
+      return fallback(app, config, `${url} answered HTTP ${response.statusCode}`, null);
     }
     document = JSON.parse(toString(response.body));
   } catch (error) {
-    return fallback(app, config, `${url} could not be read (${describe(error)})`);
+    return fallback(app, config, `${url} could not be read (${describe(error)})`, null);
   }
   const result = parseDiscovery(document, config.issuer, config);
   if (!result.ok) {
-    return fallback(app, config, `${url}: ${result.problem}`);
+    return fallback(app, config, `${url}: ${result.problem}`, result.issuerMatched);
   }
   for (const warning of result.warnings) logWarn(app, warning);
-  return result.endpoints;
+  return { endpoints: result.endpoints, outcome: { issuerMatched: true } };
 }
 
-function fallback(app: CoreApp, config: Config, reason: string): Endpoints {
+function fallback(app: CoreApp, config: Config, reason: string, issuerMatched: boolean | null): Discovered {
   logWarn(app, `discovery failed, using Authelia's fixed endpoint paths under ${config.issuer}; logins work once Authelia answers`, 'reason', reason);
-  return fallbackEndpoints(config.issuer);
+  return { endpoints: fallbackEndpoints(config.issuer), outcome: { issuerMatched, problem: reason } };
 }
 
 function describe(error: unknown): string {

@@ -1,13 +1,14 @@
 import { decideLogin } from '../core/login-decision.js';
-import { PENDING_VALUES_KEY } from '../core/state.js';
+import { LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, type LoginProblem } from '../core/state.js';
 import { logInfo, logWarn } from './log.js';
 import { applyManagedValues, withMembership } from './managed-values.js';
 import { loadState } from './state-store.js';
 
 /**
- * Every OAuth2 login to the collection. For our provider: apply the
- * allowed-groups gate, then make the managed fields equal to the claims
- * before PocketBase writes its response, so the client sees the new groups.
+ * Every OAuth2 login to the collection. For our provider: refuse a second
+ * Authelia account on a record already linked to another one, apply the
+ * allowed-groups gate, then make the managed fields equal to the claims before
+ * PocketBase writes its response, so the client sees the new groups.
  */
 export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   const state = loadState(e.app);
@@ -17,12 +18,20 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   }
   // rawUser is a Go map: a JSON round trip gives plain JS values (arrays stay arrays).
   const claims = JSON.parse(JSON.stringify(e.oAuth2User?.rawUser ?? {})) as Record<string, unknown>;
-  const decision = decideLogin(claims, state.login);
   const subject = String(claims['sub'] ?? '');
-  for (const warning of decision.warnings) logWarn(e.app, warning, 'sub', subject);
 
+  if (e.record && linkedToAnotherSubject(e.app, e.record, e.providerName, subject)) {
+    refuse(e.app, subject, 'login refused: the record with this email is linked to another Authelia account (a different sub)');
+    throw new ForbiddenError('This email address already belongs to another Authelia account here. Ask an administrator to unlink the old account.');
+  }
+
+  const decision = decideLogin(claims, state.login);
+  for (const warning of decision.warnings) {
+    logWarn(e.app, warning, 'sub', subject);
+    remember(e.app, subject, warning);
+  }
   if (!decision.allowed) {
-    logInfo(e.app, 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS', 'sub', subject, 'groups', decision.groups.join(','));
+    refuse(e.app, subject, 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS', 'groups', decision.groups.join(','));
     throw new ForbiddenError(decision.reason);
   }
 
@@ -35,4 +44,25 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     e.set(PENDING_VALUES_KEY, JSON.stringify(values));
   }
   e.next();
+}
+
+/**
+ * PocketBase links a first login to an existing record with the same verified
+ * email. Authelia may give two people the same email, so once a record belongs
+ * to one Authelia subject, another subject is refused instead of merged
+ * (Authelia's advice: identify users by issuer + sub, not by email).
+ */
+function linkedToAnotherSubject(app: CoreApp, record: core.Record, provider: string, subject: string): boolean {
+  const links = app.findAllExternalAuthsByRecord(record).filter((link) => link?.provider() === provider);
+  return links.length > 0 && !links.some((link) => link?.providerId() === subject);
+}
+
+function refuse(app: CoreApp, subject: string, message: string, ...attributes: unknown[]): void {
+  logInfo(app, message, 'sub', subject, ...attributes);
+  remember(app, subject, message);
+}
+
+function remember(app: CoreApp, subject: string, message: string): void {
+  const problem: LoginProblem = { at: new Date().toISOString(), sub: subject, message };
+  app.store().set(LOGIN_PROBLEM_STORE_KEY, JSON.stringify(problem));
 }

@@ -1,0 +1,57 @@
+import PocketBase from 'pocketbase';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VERSIONS } from '../support/pocketbase-versions.js';
+import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+
+const ana = { username: 'ana', password: 'ana-password', name: 'Ana', email: 'ana@example.test', groups: ['dev'], sub: '11111111-1111-4111-8111-111111111111' };
+// Another Authelia account with the same email: another person as far as we can tell.
+const impostor = { username: 'ana2', password: 'ana2-password', name: 'Not Ana', email: 'ana@example.test', groups: ['admins'], sub: '22222222-2222-4222-8222-222222222222' };
+
+describe.each(VERSIONS)('operating it on PocketBase %s', (version) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ version, users: [ana, impostor] });
+  });
+  afterAll(() => stack?.close());
+
+  it('never merges a second Authelia account into a record that belongs to another one', async () => {
+    const { auth } = await ssoLogin(stack.pb.url, ana);
+    expect(auth.record['groups']).toEqual(['dev']);
+    const before = await storedUser(stack.pb, ana.email);
+    const attempt = ssoLogin(stack.pb.url, impostor);
+    await expect(attempt).rejects.toMatchObject({ status: 403 });
+    await expect(attempt).rejects.toThrow(/already belongs to another Authelia account/);
+    const after = await storedUser(stack.pb, ana.email);
+    expect(after['groups']).toEqual(['dev']);
+    expect(after['updated']).toBe(before['updated']);
+    // The rightful owner still gets in.
+    expect((await ssoLogin(stack.pb.url, ana)).auth.record.id).toBe(auth.record.id);
+  });
+
+  it('shows superusers a status page with the effective configuration and never the secret', async () => {
+    const superuser = await stack.pb.superuser();
+    const status = await superuser.send('/api/authelia/status', {});
+    expect(status).toMatchObject({
+      status: 'active',
+      issuer: stack.idp.issuer,
+      clientId: 'pocketbase',
+      clientSecret: '(redacted)',
+      collectionName: 'users',
+      provider: 'oidc',
+      scopes: ['openid', 'email', 'profile', 'groups'],
+      endpoints: { source: 'discovery', userInfoURL: `${stack.idp.issuer}/api/oidc/userinfo` },
+      discovery: { issuerMatched: true },
+      login: { groupsField: 'groups', membershipField: 'memberOf', groupsCollection: 'authelia_groups' },
+    });
+    expect(status.lastLoginProblem).toMatchObject({ sub: impostor.sub, message: expect.stringMatching(/another Authelia account/) });
+    expect(JSON.stringify(status)).not.toContain(CLIENT_SECRET);
+  });
+
+  it('refuses the status page to users and to anonymous clients', async () => {
+    const { auth } = await ssoLogin(stack.pb.url, ana);
+    const user = new PocketBase(stack.pb.url);
+    user.authStore.save(auth.token, auth.record);
+    await expect(user.send('/api/authelia/status', {})).rejects.toMatchObject({ status: 403 });
+    await expect(new PocketBase(stack.pb.url).send('/api/authelia/status', {})).rejects.toMatchObject({ status: 401 });
+  });
+});
