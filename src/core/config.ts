@@ -28,6 +28,8 @@ export interface Config {
   /** Empty: no roles field is managed. */
   readonly roles: readonly RoleRule[];
   readonly rolesField: string;
+  /** Bring name, verified email and avatar URL up to date at every login. */
+  readonly syncProfile: boolean;
   readonly strict: boolean;
   readonly discoveryTimeoutSeconds: number;
 }
@@ -132,6 +134,7 @@ const schema = z.object({
   }),
   AUTHELIA_MEMBERSHIP_FIELD: fieldName,
   AUTHELIA_ALLOWED_GROUPS: groupList,
+  AUTHELIA_SYNC_PROFILE: boolean,
   AUTHELIA_ROLES: roleRules,
   AUTHELIA_ROLES_FIELD: fieldName,
   AUTHELIA_STRICT: boolean,
@@ -197,6 +200,7 @@ export function parseConfig(env: EnvSource, readFile: ReadTextFile): ConfigResul
     allowedGroups: values.AUTHELIA_ALLOWED_GROUPS,
     roles: values.AUTHELIA_ROLES,
     rolesField: values.AUTHELIA_ROLES_FIELD,
+    syncProfile: values.AUTHELIA_SYNC_PROFILE,
     strict: values.AUTHELIA_STRICT,
     discoveryTimeoutSeconds: values.AUTHELIA_DISCOVERY_TIMEOUT,
   };

@@ -12,6 +12,7 @@ export interface LoginSettings {
   readonly roles: readonly RoleRule[];
   /** Managed only when `roles` is not empty. */
   readonly rolesField: string;
+  readonly syncProfile: boolean;
 }
 
 /** Field name → the list of names it must hold after this login (groups and roles; membership follows groups). */

@@ -67,6 +67,7 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
     allowedGroups: config.allowedGroups,
     roles: config.roles,
     rolesField: config.rolesField,
+    syncProfile: config.syncProfile,
   };
   const state: ActiveState = {
     status: 'active',

@@ -2,6 +2,7 @@ import { decideLogin } from '../core/login-decision.js';
 import { LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, type LoginProblem } from '../core/state.js';
 import { logInfo, logWarn } from './log.js';
 import { applyManagedValues, withMembership } from './managed-values.js';
+import { syncProfile } from './profile.js';
 import { loadState } from './state-store.js';
 
 /**
@@ -37,7 +38,9 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
 
   const values = withMembership(e.app, e.record, decision.values, state.login);
   if (e.record) {
-    if (applyManagedValues(e.record, values)) e.app.save(e.record);
+    const groupsChanged = applyManagedValues(e.record, values);
+    const profileChanged = state.login.syncProfile && syncProfile(e.app, e.record, claims);
+    if (groupsChanged || profileChanged) e.app.save(e.record);
   } else {
     // The record does not exist yet: PocketBase creates it inside e.next()
     // through an internal create request, which copies this event's store.

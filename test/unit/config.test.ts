@@ -55,6 +55,7 @@ const DEFAULT_CONFIG: Config = {
   allowedGroups: [],
   roles: [],
   rolesField: 'roles',
+  syncProfile: true,
   strict: false,
   discoveryTimeoutSeconds: 3,
 };

@@ -9,6 +9,7 @@ const PLAIN: LoginSettings = {
   allowedGroups: [],
   roles: [],
   rolesField: 'roles',
+  syncProfile: true,
 };
 const WITH_ROLES: LoginSettings = {
   ...PLAIN,

@@ -29,6 +29,7 @@ const CONFIG: Config = {
   allowedGroups: [],
   roles: [],
   rolesField: 'roles',
+  syncProfile: true,
   strict: false,
   discoveryTimeoutSeconds: 3,
 };

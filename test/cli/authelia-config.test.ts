@@ -1,0 +1,216 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  clientScopes, normalizePocketBaseUrl, redirectUri, renderClientYaml, renderPocketBaseLines, type ClientSettings,
+} from '../../src/cli/authelia-config.js';
+import { verifyDigest } from '../../src/cli/secret.js';
+import { yamlScalar } from '../../src/cli/yaml.js';
+import { parseYaml, printedSecret, pythonVerifiesDigest, runCli, splitConfigOutput } from './cli.js';
+
+const SETTINGS: ClientSettings = {
+  pocketbaseUrl: 'https://pb.example.com',
+  autheliaUrl: 'https://auth.example.com',
+  clientId: 'pocketbase',
+  clientName: 'PocketBase',
+  policy: 'two_factor',
+  consent: 'explicit',
+  scopes: ['openid', 'email', 'profile', 'groups'],
+  scopesNote: [],
+  pkce: true,
+};
+const DIGEST = '$pbkdf2-sha512$310000$c2FsdA$a2V5';
+
+type Client = Record<string, unknown>;
+const clientOf = (yaml: string): Client => {
+  const doc = parseYaml(yaml) as { identity_providers: { oidc: { clients: Client[] } } };
+  expect(doc.identity_providers.oidc.clients).toHaveLength(1);
+  return doc.identity_providers.oidc.clients[0]!;
+};
+
+describe('renderClientYaml', () => {
+  it('is YAML that parses (PyYAML) to the Authelia client', () => {
+    expect(clientOf(renderClientYaml(SETTINGS, DIGEST))).toEqual({
+      client_id: 'pocketbase',
+      client_name: 'PocketBase',
+      client_secret: DIGEST,
+      public: false,
+      authorization_policy: 'two_factor',
+      require_pkce: true,
+      pkce_challenge_method: 'S256',
+      redirect_uris: ['https://pb.example.com/api/oauth2-redirect'],
+      scopes: ['openid', 'email', 'profile', 'groups'],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      userinfo_signed_response_alg: 'none',
+      consent_mode: 'explicit',
+    });
+  });
+
+  it('keeps strings strings: quotes, YAML keywords and numbers', () => {
+    const client = clientOf(renderClientYaml({ ...SETTINGS, clientId: 'no', clientName: "Bob's app: #1", policy: '123' }, DIGEST));
+    expect(client['client_id']).toBe('no');
+    expect(client['client_name']).toBe("Bob's app: #1");
+    expect(client['authorization_policy']).toBe('123');
+    expect(() => yamlScalar('a\nb')).toThrow(/control character/);
+  });
+
+  it('explains the consent mode in a comment', () => {
+    const yaml = renderClientYaml(SETTINGS, DIGEST);
+    expect(yaml).toMatch(/# explicit: Authelia asks for consent at every login[^\n]*\n(#[^\n]*\n|\s+#[^\n]*\n)*\s+consent_mode: 'explicit'/);
+    const remembered = clientOf(renderClientYaml({ ...SETTINGS, consent: 'pre-configured' }, DIGEST));
+    expect(remembered['consent_mode']).toBe('pre-configured');
+    expect(remembered['pre_configured_consent_duration']).toBe('1w');
+  });
+
+  it('follows AUTHELIA_PKCE=false and offline_access', () => {
+    const client = clientOf(renderClientYaml({ ...SETTINGS, pkce: false, scopes: [...SETTINGS.scopes, 'offline_access'] }, DIGEST));
+    expect(client['require_pkce']).toBe(false);
+    expect(client).not.toHaveProperty('pkce_challenge_method');
+    expect(client['grant_types']).toEqual(['authorization_code', 'refresh_token']);
+  });
+});
+
+describe('clientScopes', () => {
+  it('keeps AUTHELIA_SCOPES when it lists groups', () => {
+    expect(clientScopes(['openid', 'groups', 'email'], false)).toEqual({ scopes: ['openid', 'groups', 'email'], note: [] });
+  });
+
+  it('adds groups, and says so', () => {
+    const { scopes, note } = clientScopes(['openid', 'email'], false);
+    expect(scopes).toEqual(['openid', 'email', 'groups']);
+    expect(note.join(' ')).toMatch(/"groups" was added.*--no-groups/);
+  });
+
+  it('leaves groups out on --no-groups, and says what that means', () => {
+    const { scopes, note } = clientScopes(['openid', 'email', 'groups'], true);
+    expect(scopes).toEqual(['openid', 'email']);
+    expect(note.join(' ')).toMatch(/no groups/);
+  });
+});
+
+describe('normalizePocketBaseUrl and redirectUri', () => {
+  it('strips trailing slashes and keeps a base path', () => {
+    expect(normalizePocketBaseUrl('https://pb.example.com/')).toBe('https://pb.example.com');
+    expect(normalizePocketBaseUrl('https://example.com/pb//')).toBe('https://example.com/pb');
+    expect(redirectUri('https://pb.example.com')).toBe('https://pb.example.com/api/oauth2-redirect');
+  });
+
+  it('refuses what is not an http(s) URL without query', () => {
+    for (const bad of ['pb.example.com', 'ftp://pb.example.com', 'https://pb.example.com/?x=1', 'https://u:p@pb.example.com']) {
+      expect(normalizePocketBaseUrl(bad)).toHaveProperty('problem');
+    }
+  });
+});
+
+describe('renderPocketBaseLines', () => {
+  it('prints a generated secret once, between markers, and points at a secret file', () => {
+    const text = renderPocketBaseLines(SETTINGS, 'THE-SECRET', { kind: 'generated', suggestedFile: '/run/secrets/x', replaces: undefined });
+    expect(text.split('THE-SECRET')).toHaveLength(2);
+    expect(printedSecret(text)).toBe('THE-SECRET');
+    expect(text).toContain('AUTHELIA_CLIENT_SECRET_FILE=/run/secrets/x\n');
+    expect(text).not.toContain('AUTHELIA_SCOPES=');
+  });
+
+  it('does not repeat a secret read from a file', () => {
+    const text = renderPocketBaseLines(SETTINGS, 'THE-SECRET', { kind: 'file', path: '/etc/pb/secret' });
+    expect(text).not.toContain('THE-SECRET');
+    expect(text).toContain('AUTHELIA_CLIENT_SECRET_FILE=/etc/pb/secret\n');
+  });
+
+  it('prints AUTHELIA_SCOPES and AUTHELIA_PKCE when they differ from the defaults', () => {
+    const text = renderPocketBaseLines({ ...SETTINGS, scopes: ['openid', 'groups'], pkce: false }, 's', { kind: 'file', path: '/f' });
+    expect(text).toContain('AUTHELIA_SCOPES=openid groups\n');
+    expect(text).toContain('AUTHELIA_PKCE=false\n');
+  });
+});
+
+describe('pocketbase-authelia authelia-config (the built bin)', () => {
+  it('prints a client whose digest verifies against the printed secret', async () => {
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com/']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const { yaml, pocketbase } = splitConfigOutput(run.stdout);
+    const client = clientOf(yaml);
+    const secret = printedSecret(pocketbase);
+    expect(secret.length).toBeGreaterThanOrEqual(64);
+    expect(secret).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(verifyDigest(secret, client['client_secret'] as string)).toBe(true);
+    expect(pythonVerifiesDigest(secret, client['client_secret'] as string)).toBe(true);
+    expect(client['redirect_uris']).toEqual(['https://pb.example.com/api/oauth2-redirect']);
+    expect(client['scopes']).toEqual(['openid', 'email', 'profile', 'groups']);
+    expect(client['consent_mode']).toBe('explicit');
+    expect(pocketbase).toContain('AUTHELIA_URL=https://auth.example.com\n');
+    expect(pocketbase).toMatch(/# Placeholder: set Authelia's root URL/);
+    expect(pocketbase).toContain('AUTHELIA_CLIENT_ID=pocketbase\n');
+    expect(run.stdout.split(secret)).toHaveLength(2); // printed once
+  });
+
+  it('reads AUTHELIA_* from the environment, flags win', async () => {
+    const run = await runCli(
+      ['authelia-config', '--pocketbase-url', 'http://127.0.0.1:8090', '--client-id', 'pb-prod', '--policy', 'one_factor', '--consent', 'implicit'],
+      { AUTHELIA_URL: 'https://sso.example.org/authelia/', AUTHELIA_CLIENT_ID: 'ignored', AUTHELIA_SCOPES: 'openid,email' },
+    );
+    expect(run.code).toBe(0);
+    const { yaml, pocketbase } = splitConfigOutput(run.stdout);
+    const client = clientOf(yaml);
+    expect(client).toMatchObject({ client_id: 'pb-prod', authorization_policy: 'one_factor', consent_mode: 'implicit', scopes: ['openid', 'email', 'groups'] });
+    expect(yaml).toContain('# "groups" was added');
+    expect(pocketbase).toContain('AUTHELIA_URL=https://sso.example.org/authelia\n');
+    expect(pocketbase).toContain('AUTHELIA_CLIENT_ID=pb-prod\n');
+    expect(pocketbase).toContain('AUTHELIA_SCOPES=openid email groups\n');
+  });
+
+  it('--no-groups leaves groups out', async () => {
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--no-groups']);
+    expect(run.code).toBe(0);
+    const { yaml, pocketbase } = splitConfigOutput(run.stdout);
+    expect(clientOf(yaml)['scopes']).toEqual(['openid', 'email', 'profile']);
+    expect(pocketbase).toContain('AUTHELIA_SCOPES=openid email profile\n');
+  });
+
+  it('--secret-file reuses the secret: a new digest of the same secret, the secret not printed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pba-cli-'));
+    const file = join(dir, 'secret');
+    const secret = 'k'.repeat(40) + 'reused-secret-with-enough-characters-0123456789';
+    writeFileSync(file, `${secret}\n`);
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--secret-file', file]);
+    expect(run.code).toBe(0);
+    const { yaml, pocketbase } = splitConfigOutput(run.stdout);
+    expect(verifyDigest(secret, clientOf(yaml)['client_secret'] as string)).toBe(true);
+    expect(run.stdout).not.toContain(secret);
+    expect(pocketbase).toContain(`AUTHELIA_CLIENT_SECRET_FILE=${file}\n`);
+  });
+
+  it('warns when the reused secret is short', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pba-cli-'));
+    const file = join(dir, 'secret');
+    writeFileSync(file, 'short-secret');
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--secret-file', file]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/12 characters; Authelia recommends at least 64/);
+  });
+
+  it('rejects bad settings with every problem, exit 1', async () => {
+    const run = await runCli(
+      ['authelia-config', '--pocketbase-url', 'ftp://pb', '--scopes', 'email profile', '--consent', 'sometimes', '--secret-file', '/nonexistent/secret'],
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('--pocketbase-url:');
+    expect(run.stderr).toContain('--scopes (AUTHELIA_SCOPES): must include "openid"');
+    expect(run.stderr).toContain('--consent: "sometimes" must be one of');
+    expect(run.stderr).toContain('--secret-file: cannot read "/nonexistent/secret"');
+  });
+
+  it('is a usage error (exit 2) without --pocketbase-url or with an unknown option', async () => {
+    expect((await runCli(['authelia-config'])).code).toBe(2);
+    const unknown = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/frobnicate/);
+    expect((await runCli(['nonsense'])).code).toBe(2);
+    expect((await runCli(['--help'])).stdout).toMatch(/authelia-config --pocketbase-url URL/);
+  });
+});

@@ -1,0 +1,225 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIdp, type Idp } from '../../demo/idp.js';
+import { checkDiscovery, type CheckLine } from '../../src/cli/check.js';
+import { parseConfig, type Config } from '../../src/core/config.js';
+import { runCli } from './cli.js';
+
+const SECRET = 'check-test-client-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH';
+const ISSUER = 'https://auth.example.com';
+
+function config(env: Record<string, string> = {}): Config {
+  const result = parseConfig({ AUTHELIA_URL: ISSUER, AUTHELIA_CLIENT_SECRET: SECRET, ...env }, () => {
+    throw new Error('no files');
+  });
+  if (result.status !== 'valid') throw new Error(JSON.stringify(result));
+  return result.config;
+}
+
+/** Trimmed from what Authelia 4.38 serves at /.well-known/openid-configuration. */
+const AUTHELIA_DOC = {
+  issuer: ISSUER,
+  authorization_endpoint: `${ISSUER}/api/oidc/authorization`,
+  token_endpoint: `${ISSUER}/api/oidc/token`,
+  userinfo_endpoint: `${ISSUER}/api/oidc/userinfo`,
+  scopes_supported: ['offline_access', 'openid', 'profile', 'groups', 'email', 'address', 'phone'],
+  token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
+  code_challenge_methods_supported: ['S256', 'plain'],
+};
+
+const levels = (lines: readonly CheckLine[]) => Object.fromEntries(lines.map((line) => [line.subject, line.level]));
+const find = (lines: readonly CheckLine[], subject: string) => lines.find((line) => line.subject === subject);
+
+describe('checkDiscovery', () => {
+  it('passes Authelia\'s document', () => {
+    const lines = checkDiscovery(AUTHELIA_DOC, config());
+    expect(lines.every((line) => line.level === 'ok')).toBe(true);
+    expect(levels(lines)).toEqual({
+      issuer: 'ok', authorization_endpoint: 'ok', token_endpoint: 'ok', userinfo_endpoint: 'ok', groups: 'ok', AUTHELIA_SCOPES: 'ok',
+      token_endpoint_auth_methods_supported: 'ok', code_challenge_methods_supported: 'ok',
+    });
+  });
+
+  it('refuses another issuer, naming it', () => {
+    const line = find(checkDiscovery({ ...AUTHELIA_DOC, issuer: 'https://auth.example.com/authelia' }, config()), 'issuer')!;
+    expect(line.level).toBe('error');
+    expect(line.message).toContain('set AUTHELIA_URL=https://auth.example.com/authelia');
+  });
+
+  it('errors on missing groups when requested, warns when not', () => {
+    const noGroups = { ...AUTHELIA_DOC, scopes_supported: ['openid', 'email', 'profile'] };
+    expect(find(checkDiscovery(noGroups, config()), 'groups')!.level).toBe('error');
+    expect(find(checkDiscovery(noGroups, config({ AUTHELIA_SCOPES: 'openid email profile' })), 'groups')!.level).toBe('warn');
+  });
+
+  it('errors on any other requested scope Authelia does not offer', () => {
+    const line = find(checkDiscovery(AUTHELIA_DOC, config({ AUTHELIA_SCOPES: 'openid groups custom_scope' })), 'AUTHELIA_SCOPES')!;
+    expect(line.level).toBe('error');
+    expect(line.message).toMatch(/does not offer custom_scope.*invalid_scope/);
+  });
+
+  it('errors without client_secret_basic, and without S256 while PKCE is on', () => {
+    const doc = { ...AUTHELIA_DOC, token_endpoint_auth_methods_supported: ['client_secret_post'], code_challenge_methods_supported: ['plain'] };
+    expect(levels(checkDiscovery(doc, config()))).toMatchObject({ token_endpoint_auth_methods_supported: 'error', code_challenge_methods_supported: 'error' });
+    expect(find(checkDiscovery(doc, config({ AUTHELIA_PKCE: 'false' })), 'code_challenge_methods_supported')).toBeUndefined();
+  });
+
+  it('warns on endpoints off Authelia\'s standard paths, errors on missing ones', () => {
+    const doc = { ...AUTHELIA_DOC, token_endpoint: 'https://other.example.com/token', userinfo_endpoint: undefined };
+    const lines = checkDiscovery(doc, config());
+    expect(find(lines, 'token_endpoint')).toMatchObject({ level: 'warn' });
+    expect(find(lines, 'token_endpoint')!.message).toContain("not Authelia's standard https://auth.example.com/api/oidc/token");
+    expect(find(lines, 'userinfo_endpoint')!.level).toBe('error');
+  });
+
+  it('refuses what is not a JSON object', () => {
+    expect(checkDiscovery(['x'], config())).toEqual([expect.objectContaining({ level: 'error', subject: 'discovery' })]);
+  });
+});
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  const port = await listen(server);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function outputLine(stdout: string, level: string, subject: string): string | undefined {
+  return stdout.split('\n').find((line) => line.startsWith(`${level.padEnd(5)} ${subject}:`));
+}
+
+describe('pocketbase-authelia check, against the Authelia-like demo IdP', () => {
+  let idp: Idp;
+  let prefixed: Idp;
+  let proxy: Server;
+  let proxyUrl: string;
+
+  beforeAll(async () => {
+    const clients = [{ clientId: 'pocketbase', clientSecret: SECRET, redirectUris: ['https://pb.example.com/api/oauth2-redirect'] }];
+    [idp, prefixed] = await Promise.all([startIdp({ users: [], clients }), startIdp({ users: [], clients, issuerPath: '/authelia' })]);
+    // A reverse proxy that serves Authelia under /sso, while Authelia still believes it is at /.
+    proxy = createServer((req, res) => {
+      const target = new URL(idp.issuer);
+      const upstream = request(
+        { host: target.hostname, port: target.port, method: req.method, path: (req.url ?? '/').replace(/^\/sso/, '') || '/', headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+    proxyUrl = `http://127.0.0.1:${await listen(proxy)}/sso`;
+  });
+
+  afterAll(async () => {
+    await Promise.all([idp?.close(), prefixed?.close(), new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)))]);
+  });
+
+  it('a good configuration: exit 0, every check ok, the secret accepted', async () => {
+    const run = await runCli(['check', '--pocketbase-url', 'https://pb.example.com/'], { AUTHELIA_URL: idp.issuer, AUTHELIA_CLIENT_SECRET: SECRET });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('info  redirect_uris: Authelia\'s client must list https://pb.example.com/api/oauth2-redirect');
+    for (const subject of ['config', 'discovery', 'issuer', 'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'groups',
+      'AUTHELIA_SCOPES', 'token_endpoint_auth_methods_supported', 'code_challenge_methods_supported', 'client']) {
+      expect(outputLine(run.stdout, 'ok', subject), `${subject} in\n${run.stdout}`).toBeDefined();
+    }
+    expect(outputLine(run.stdout, 'ok', 'authorization_endpoint')).toContain("(Authelia's standard path)");
+    expect(outputLine(run.stdout, 'ok', 'client')).toContain('got invalid_grant');
+    // The demo speaks http, which real Authelia does not: a warning, not an error.
+    expect(outputLine(run.stdout, 'warn', 'AUTHELIA_URL')).toBeDefined();
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('0 errors, 1 warning: PocketBase can use this Authelia');
+    expect(run.stdout).not.toContain(SECRET);
+  });
+
+  it('reads the secret from AUTHELIA_CLIENT_SECRET_FILE and accepts a base path', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'pba-check-')), 'secret');
+    writeFileSync(file, `${SECRET}\n`);
+    const run = await runCli(['check'], { AUTHELIA_URL: `${prefixed.issuer}/`, AUTHELIA_CLIENT_SECRET_FILE: file });
+    expect(run.code, run.stdout).toBe(0);
+    expect(outputLine(run.stdout, 'ok', 'issuer')).toContain(prefixed.issuer);
+  });
+
+  it('a wrong secret: exit 1, invalid_client', async () => {
+    const run = await runCli(['check'], { AUTHELIA_URL: idp.issuer, AUTHELIA_CLIENT_SECRET: 'not-the-registered-secret' });
+    expect(run.code).toBe(1);
+    expect(outputLine(run.stdout, 'error', 'client')).toMatch(/refused client "pocketbase" and its secret \(invalid_client\)/);
+  });
+
+  it('AUTHELIA_URL on another path than Authelia\'s issuer: exit 1, naming the issuer', async () => {
+    const run = await runCli(['check'], { AUTHELIA_URL: proxyUrl, AUTHELIA_CLIENT_SECRET: SECRET });
+    expect(run.code).toBe(1);
+    const line = outputLine(run.stdout, 'error', 'issuer');
+    expect(line, run.stdout).toBe(`error issuer: Authelia's issuer is ${idp.issuer}, not AUTHELIA_URL=${proxyUrl}; set AUTHELIA_URL=${idp.issuer} (exactly), or fix Authelia's URL behind your proxy`);
+    expect(run.stdout).not.toMatch(/ client:/); // no secret sent to a server we do not trust
+  });
+
+  it('AUTHELIA_URL without Authelia\'s base path: exit 1, HTTP 404', async () => {
+    const root = prefixed.issuer.replace(/\/authelia$/, '');
+    const run = await runCli(['check'], { AUTHELIA_URL: root, AUTHELIA_CLIENT_SECRET: SECRET });
+    expect(run.code).toBe(1);
+    expect(outputLine(run.stdout, 'error', 'discovery')).toContain(`${root}/.well-known/openid-configuration answered HTTP 404; AUTHELIA_URL must be Authelia's root URL`);
+  });
+
+  it('Authelia unreachable: exit 1, says so', async () => {
+    const url = `http://127.0.0.1:${await unusedPort()}`;
+    const run = await runCli(['check'], { AUTHELIA_URL: url, AUTHELIA_CLIENT_SECRET: SECRET });
+    expect(run.code).toBe(1);
+    expect(outputLine(run.stdout, 'error', 'discovery')).toMatch(new RegExp(`cannot reach Authelia at ${url}/\\.well-known/openid-configuration \\(.*ECONNREFUSED.*\\); start Authelia or fix AUTHELIA_URL`));
+  });
+
+  it('Authelia not answering within AUTHELIA_DISCOVERY_TIMEOUT: exit 1', async () => {
+    const silent = createServer(() => undefined);
+    const port = await listen(silent);
+    try {
+      const run = await runCli(['check'], { AUTHELIA_URL: `http://127.0.0.1:${port}`, AUTHELIA_CLIENT_SECRET: SECRET, AUTHELIA_DISCOVERY_TIMEOUT: '1' });
+      expect(run.code).toBe(1);
+      expect(outputLine(run.stdout, 'error', 'discovery')).toContain('no answer within AUTHELIA_DISCOVERY_TIMEOUT=1s');
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('a scope the IdP does not advertise: an error (Authelia refuses it with invalid_scope), exit 1', async () => {
+    const run = await runCli(['check'], { AUTHELIA_URL: idp.issuer, AUTHELIA_CLIENT_SECRET: SECRET, AUTHELIA_SCOPES: 'openid email profile groups address' });
+    expect(run.code).toBe(1);
+    expect(outputLine(run.stdout, 'error', 'AUTHELIA_SCOPES')).toContain('Authelia does not offer address; it would refuse every login with invalid_scope');
+  });
+
+  it('groups left out of AUTHELIA_SCOPES: a warning, exit 0', async () => {
+    const run = await runCli(['check'], { AUTHELIA_URL: idp.issuer, AUTHELIA_CLIENT_SECRET: SECRET, AUTHELIA_SCOPES: 'openid email profile' });
+    expect(run.code).toBe(0);
+    expect(outputLine(run.stdout, 'warn', 'config')).toContain('AUTHELIA_SCOPES lacks "groups"');
+  });
+
+  it('an invalid configuration: parseConfig\'s issues verbatim, exit 1, nothing fetched', async () => {
+    const env = { AUTHELIA_URL: 'auth.example.com', AUTHELIA_PKCE: 'maybe', AUTHELIA_CLIENT_SECRET_FILE: '/nonexistent/secret' };
+    const run = await runCli(['check'], env);
+    expect(run.code).toBe(1);
+    const expected = parseConfig(env, () => {
+      throw new Error('ENOENT');
+    });
+    if (expected.status !== 'invalid') throw new Error('expected invalid');
+    expect(expected.issues.length).toBe(3);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, -1)).toEqual(expected.issues.map((issue) => `error ${issue.variable}: ${issue.message}`));
+    expect(lines.at(-1)).toBe('3 errors, 0 warnings: fix the errors before restarting PocketBase');
+  });
+
+  it('no AUTHELIA_URL: the extension would stay disabled, exit 1', async () => {
+    const run = await runCli(['check']);
+    expect(run.code).toBe(1);
+    expect(outputLine(run.stdout, 'error', 'AUTHELIA_URL')).toContain('is not set, so the extension stays disabled');
+  });
+});
