@@ -133,6 +133,21 @@ describe.each(VERSIONS)('configuration on PocketBase %s', (version) => {
     }
   });
 
+  it('reports a collection that is not an auth collection, and registers nothing', async () => {
+    const first = await startPocketBase({ version, env: {} });
+    await (await first.superuser()).collections.create({ name: 'posts', type: 'base', fields: [{ name: 'title', type: 'text' }] });
+    await first.stop();
+    const pb = await startPocketBase({ version, dataDir: first.dataDir, env: { AUTHELIA_URL: 'http://127.0.0.1:9', AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_COLLECTION: 'posts' } });
+    try {
+      expect(await pb.logs(/AUTHELIA_COLLECTION/)).toMatch(/AUTHELIA_COLLECTION: \\"posts\\" is a base collection; name an auth collection/);
+      const superuser = await pb.superuser();
+      expect((await superuser.collections.getOne('posts'))['fields'].map((f: { name: string }) => f.name)).toEqual(['id', 'title']);
+      expect((await superuser.collections.getOne('users'))['oauth2'].providers).toEqual([]);
+    } finally {
+      await pb.destroy();
+    }
+  });
+
   it('with AUTHELIA_STRICT=true, refuses to serve and names the variable', async () => {
     const { code, output } = await serveExpectingExit({
       version,
