@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { resolveEnv, type EnvSource, type ReadTextFile } from './env.js';
 import type { ConfigIssue } from './errors.js';
 import { parseRoles, type RoleRule } from './roles.js';
@@ -48,90 +48,96 @@ const RESERVED_FIELDS = new Set([
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
 
-const text = z.string();
-const boolean = text.transform((value, ctx) => {
+/** What a validator returns instead of a value when the value is wrong. */
+interface Problem {
+  readonly problem: string;
+}
+
+/**
+ * A string variable turned into a value by a plain function. zod/mini keeps the
+ * boot bundle small (the full zod costs goja 100 ms and more to load).
+ */
+function variable<T>(convert: (value: string) => T | Problem) {
+  return z.pipe(
+    z.string(),
+    z.transform((value: string, ctx) => {
+      const result = convert(value);
+      if (typeof result === 'object' && result !== null && 'problem' in result) {
+        ctx.issues.push({ code: 'custom', message: result.problem, input: value });
+        return z.NEVER;
+      }
+      return result as Exclude<T, Problem>;
+    }),
+  );
+}
+
+function checked(test: (value: string) => boolean, problem: string) {
+  return variable((value) => (test(value) ? value : { problem }));
+}
+
+const boolean = variable((value) => {
   const word = value.toLowerCase();
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
-  ctx.addIssue({ code: 'custom', message: `"${value}" is not a boolean; use true or false (also 1/0, yes/no, on/off)` });
-  return z.NEVER;
+  return { problem: `"${value}" is not a boolean; use true or false (also 1/0, yes/no, on/off)` };
 });
 
-const issuer = text.transform((value, ctx) => {
-  // goja has no global URL, so the shape is checked by hand.
-  const match = /^(https?):\/\/([^/?#\s@]+)(\/[^?#\s]*)?$/i.exec(value);
-  if (!match) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value}" is not an http(s) URL without query or fragment; use Authelia's root URL, e.g. https://auth.example.com`,
-    });
-    return z.NEVER;
-  }
-  return value.replace(/\/+$/, '');
+// goja has no global URL, so the shape is checked by hand.
+const issuer = variable((value) =>
+  /^(https?):\/\/([^/?#\s@]+)(\/[^?#\s]*)?$/i.test(value)
+    ? value.replace(/\/+$/, '')
+    : { problem: `"${value}" is not an http(s) URL without query or fragment; use Authelia's root URL, e.g. https://auth.example.com` },
+);
+
+const fieldName = variable((value) => {
+  if (!/^\w{1,100}$/.test(value)) return { problem: 'must be a field name of letters, digits and "_" (at most 100)' };
+  if (RESERVED_FIELDS.has(value)) return { problem: 'is a field every auth record already uses; pick another name, e.g. groups' };
+  return value;
 });
 
-const fieldName = text.refine((value) => /^\w{1,100}$/.test(value), {
-  message: 'must be a field name of letters, digits and "_" (at most 100)',
-}).refine((value) => !RESERVED_FIELDS.has(value), {
-  message: 'is a field every auth record already uses; pick another name, e.g. groups',
-});
+const claimName = checked((value) => /^[^\s"]{1,200}$/.test(value), 'must be a claim name without spaces or quotes, e.g. groups');
 
-const claimName = text.refine((value) => /^[^\s"]{1,200}$/.test(value), {
-  message: 'must be a claim name without spaces or quotes, e.g. groups',
-});
-
-const scopeList = text.transform((value, ctx) => {
+const scopeList = variable((value) => {
   const scopes = [...new Set(value.split(/[\s,]+/).filter(Boolean))];
   // RFC 6749 section 3.3: scope tokens are printable ASCII without space, '"' and '\'.
   const bad = scopes.find((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope));
-  if (bad !== undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${bad}" is not a valid scope name` });
-    return z.NEVER;
-  }
-  if (!scopes.includes('openid')) {
-    ctx.addIssue({ code: 'custom', message: 'must include "openid"; e.g. openid email profile groups' });
-    return z.NEVER;
-  }
+  if (bad !== undefined) return { problem: `"${bad}" is not a valid scope name` };
+  if (!scopes.includes('openid')) return { problem: 'must include "openid"; e.g. openid email profile groups' };
   return scopes;
 });
 
-const groupList = text.transform((value) => [...new Set(value.split(',').map((group) => group.trim()).filter(Boolean))]);
+const groupList = variable((value) => [...new Set(value.split(',').map((group) => group.trim()).filter(Boolean))]);
 
-const roleRules = text.transform((value, ctx) => {
+const roleRules = variable((value): readonly RoleRule[] | Problem => {
   const parsed = parseRoles(value);
-  if ('problem' in parsed) {
-    ctx.addIssue({ code: 'custom', message: parsed.problem });
-    return z.NEVER;
-  }
-  return parsed.rules;
+  return 'problem' in parsed ? parsed : parsed.rules;
 });
 
-const timeoutSeconds = text.transform((value, ctx) => {
+const timeoutSeconds = variable((value) => {
   const seconds = Number(value);
-  if (!/^\d+$/.test(value) || seconds < 1 || seconds > 60) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" must be a whole number of seconds from 1 to 60` });
-    return z.NEVER;
-  }
-  return seconds;
+  return /^\d+$/.test(value) && seconds >= 1 && seconds <= 60 ? seconds : { problem: `"${value}" must be a whole number of seconds from 1 to 60` };
 });
+
+const providerSlot = variable((value) =>
+  (PROVIDER_SLOTS as readonly string[]).includes(value) ? (value as ProviderSlot) : { problem: `must be one of ${PROVIDER_SLOTS.join(', ')}` },
+);
 
 const schema = z.object({
   AUTHELIA_URL: issuer,
-  AUTHELIA_CLIENT_ID: text.refine((value) => !/\s/.test(value), { message: 'must not contain spaces' }),
+  AUTHELIA_CLIENT_ID: checked((value) => !/\s/.test(value), 'must not contain spaces'),
   // Presence is checked by hand below, for a message that says where to put it.
-  AUTHELIA_CLIENT_SECRET: text.optional(),
-  AUTHELIA_DISPLAY_NAME: text.max(100, { message: 'must be at most 100 characters' }),
-  AUTHELIA_COLLECTION: text.refine((value) => /^\w{1,100}$/.test(value), {
-    message: 'must be the name or id of an auth collection, e.g. users',
-  }),
-  AUTHELIA_PROVIDER: z.enum(PROVIDER_SLOTS, { message: `must be one of ${PROVIDER_SLOTS.join(', ')}` }),
+  AUTHELIA_CLIENT_SECRET: z.optional(z.string()),
+  AUTHELIA_DISPLAY_NAME: checked((value) => value.length <= 100, 'must be at most 100 characters'),
+  AUTHELIA_COLLECTION: checked((value) => /^\w{1,100}$/.test(value), 'must be the name or id of an auth collection, e.g. users'),
+  AUTHELIA_PROVIDER: providerSlot,
   AUTHELIA_SCOPES: scopeList,
   AUTHELIA_PKCE: boolean,
   AUTHELIA_GROUPS_CLAIM: claimName,
   AUTHELIA_GROUPS_FIELD: fieldName,
-  AUTHELIA_GROUPS_COLLECTION: text.refine((value) => /^[A-Za-z]\w{0,99}$/.test(value), {
-    message: 'must be a collection name of letters, digits and "_", starting with a letter',
-  }),
+  AUTHELIA_GROUPS_COLLECTION: checked(
+    (value) => /^[A-Za-z]\w{0,99}$/.test(value),
+    'must be a collection name of letters, digits and "_", starting with a letter',
+  ),
   AUTHELIA_MEMBERSHIP_FIELD: fieldName,
   AUTHELIA_ALLOWED_GROUPS: groupList,
   AUTHELIA_SYNC_PROFILE: boolean,
