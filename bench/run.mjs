@@ -1,0 +1,25 @@
+// `npm run bench`: bundles the TypeScript benchmark (Node 20 cannot run TypeScript) and runs it.
+// Dependencies stay in node_modules; the bundle goes to node_modules/.cache (ignored by git).
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const versionsModule = fileURLToPath(new URL('../test/support/pocketbase-versions.js', import.meta.url));
+const outfile = fileURLToPath(new URL('../node_modules/.cache/pocketbase-authelia-bench/main.mjs', import.meta.url));
+
+await build({
+  entryPoints: [fileURLToPath(new URL('main.ts', import.meta.url))],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  packages: 'external',
+  outfile,
+  logLevel: 'warning',
+  plugins: [{
+    // pocketbase-versions.js finds the binaries relative to its own location: load the original.
+    name: 'keep-versions-module',
+    setup(b) {
+      b.onResolve({ filter: /pocketbase-versions\.js$/ }, () => ({ path: versionsModule, external: true }));
+    },
+  }],
+});
+await import(new URL(`file://${outfile}`).href);
