@@ -71,8 +71,9 @@ function capabilityWarnings(doc: Readonly<Record<string, unknown>>, wanted: { sc
     }
   }
   const authMethods = stringList(doc['token_endpoint_auth_methods_supported']);
-  if (authMethods && !authMethods.includes('client_secret_basic')) {
-    warnings.push('Authelia does not advertise client_secret_basic, the token endpoint authentication PocketBase uses');
+  // PocketBase tries HTTP Basic first and falls back to the secret in the body.
+  if (authMethods && !authMethods.includes('client_secret_basic') && !authMethods.includes('client_secret_post')) {
+    warnings.push('Authelia advertises neither client_secret_basic nor client_secret_post, the token endpoint authentication PocketBase can use');
   }
   const challenges = stringList(doc['code_challenge_methods_supported']);
   if (wanted.pkce && challenges && !challenges.includes('S256')) {

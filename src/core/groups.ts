@@ -33,11 +33,12 @@ export function normalizeGroups(claim: unknown, claimName: string): NormalizedGr
   }
   const entries: readonly unknown[] | undefined = typeof claim === 'string' ? [claim] : Array.isArray(claim) ? claim : undefined;
   if (entries === undefined) {
-    return { groups: [], warnings: [`the "${claimName}" claim is a ${typeof claim}, not a list of names: the user gets no groups`] };
+    return { groups: [], warnings: [`the "${claimName}" claim is ${describeType(claim)}, not a list of names: the user gets no groups`] };
   }
 
   const kept = new Set<string>();
   let nonStrings = 0;
+  let empty = 0;
   let invalid = 0;
   for (const entry of entries) {
     if (typeof entry !== 'string') {
@@ -45,7 +46,10 @@ export function normalizeGroups(claim: unknown, claimName: string): NormalizedGr
       continue;
     }
     const name = entry.trim();
-    if (name === '') continue;
+    if (name === '') {
+      empty++;
+      continue;
+    }
     if (name.length > MAX_GROUP_NAME_LENGTH || CONTROL_CHARACTER.test(name)) {
       invalid++;
       continue;
@@ -55,6 +59,7 @@ export function normalizeGroups(claim: unknown, claimName: string): NormalizedGr
 
   const warnings: string[] = [];
   if (nonStrings > 0) warnings.push(`dropped ${nonStrings} non-string entries of the "${claimName}" claim`);
+  if (empty > 0) warnings.push(`dropped ${empty} empty names of the "${claimName}" claim`);
   if (invalid > 0) {
     warnings.push(`dropped ${invalid} names of the "${claimName}" claim that are longer than ${MAX_GROUP_NAME_LENGTH} characters or contain control characters`);
   }
@@ -66,6 +71,21 @@ export function normalizeGroups(claim: unknown, claimName: string): NormalizedGr
   return { groups: groups.sort(compareCodeUnits), warnings };
 }
 
+/**
+ * By UTF-16 code unit, as JavaScript specifies `<`. Written out because goja
+ * (PocketBase's engine) compares strings by code point, which orders characters
+ * beyond U+FFFF differently from Node.
+ */
 function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  const length = Math.min(a.length, b.length);
+  for (let index = 0; index < length; index++) {
+    const difference = a.charCodeAt(index) - b.charCodeAt(index);
+    if (difference !== 0) return difference;
+  }
+  return a.length - b.length;
+}
+
+function describeType(value: unknown): string {
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
 }

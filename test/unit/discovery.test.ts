@@ -143,11 +143,16 @@ describe('parseDiscovery: capability warnings', () => {
     expect(ok(parseDiscovery(doc, ISSUER, { scopes: ['openid', 'email'], pkce: true })).warnings).toEqual([]);
   });
 
-  it('warns when token_endpoint_auth_methods_supported lacks client_secret_basic', () => {
-    const doc = { ...AUTHELIA_DOC, token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt'] };
+  it('warns when token_endpoint_auth_methods_supported lacks both client secret methods', () => {
+    const doc = { ...AUTHELIA_DOC, token_endpoint_auth_methods_supported: ['private_key_jwt'] };
     const { warnings } = ok(parseDiscovery(doc, ISSUER, WANTED));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('client_secret_basic');
+  });
+
+  it('does not warn when only client_secret_post is advertised (PocketBase falls back to it)', () => {
+    const doc = { ...AUTHELIA_DOC, token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt'] };
+    expect(ok(parseDiscovery(doc, ISSUER, WANTED)).warnings).toEqual([]);
   });
 
   it.each([

@@ -34,14 +34,11 @@ describe('normalizeGroups: strings and lists', () => {
   const cases: Array<[string, unknown, string[]]> = [
     ['a single string', 'admins', ['admins']],
     ['a single string with spaces', '  admins \n', ['admins']],
-    ['a single empty string', '', []],
-    ['a single whitespace string', '   ', []],
     ['an empty list', [], []],
     ['a clean list', ['dev', 'admins'], ['admins', 'dev']],
     ['duplicates', ['dev', 'admins', 'dev', 'admins'], ['admins', 'dev']],
     ['duplicates after trimming', ['dev', ' dev', 'dev\t'], ['dev']],
     ['inner whitespace kept', ['team a', 'team  a'], ['team  a', 'team a']],
-    ['empty and whitespace strings dropped silently', ['', '  ', 'dev'], ['dev']],
     ['case kept (distinct groups)', ['Admins', 'admins'], ['Admins', 'admins']],
     ['unicode names kept', ['開発者', 'Ärzte', 'équipe', 'команда', '👩‍💻'], ['Ärzte', 'équipe', 'команда', '開発者', '👩‍💻']],
   ];
@@ -49,6 +46,16 @@ describe('normalizeGroups: strings and lists', () => {
     const result = normalizeGroups(claim, 'groups');
     expect(result.groups).toEqual(expected);
     expect(result.warnings).toEqual([]);
+  });
+
+  it.each([
+    ['a single empty string', '', [], 1],
+    ['a single whitespace string', '   ', [], 1],
+    ['empty and whitespace entries', ['', '  ', 'dev'], ['dev'], 2],
+  ] as const)('drops %s with a warning that counts them', (_label, claim, expected, count) => {
+    const result = normalizeGroups(claim, 'groups');
+    expect(result.groups).toEqual(expected);
+    expect(result.warnings).toEqual([`dropped ${count} empty names of the "groups" claim`]);
   });
 
   it('drops non-string entries, counting them in one warning', () => {
