@@ -26,7 +26,8 @@ export function registrationTargets(env: EnvSource, readFile: ReadTextFile): Reg
     values.AUTHELIA_MEMBERSHIP_FIELD ?? DEFAULTS.AUTHELIA_MEMBERSHIP_FIELD,
   ];
   // Roles that fail to load still mean a roles field exists to protect.
-  const rolesConfigured = values.AUTHELIA_ROLES !== undefined || issues.some((issue) => issue.variable.startsWith('AUTHELIA_ROLES') && !issue.variable.startsWith('AUTHELIA_ROLES_FIELD'));
+  const rolesConfigured =
+    values.AUTHELIA_ROLES !== undefined || issues.some((issue) => ['AUTHELIA_ROLES', 'AUTHELIA_ROLES_FILE'].includes(issue.variable));
   if (rolesConfigured) managedFields.push(values.AUTHELIA_ROLES_FIELD ?? DEFAULTS.AUTHELIA_ROLES_FIELD);
   return {
     collection,

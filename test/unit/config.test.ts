@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configWith } from '../support/config-fixture.js';
 import { parseConfig, type Config, type ConfigResult } from '../../src/core/config.js';
 import type { ConfigIssue } from '../../src/core/errors.js';
 
@@ -39,26 +40,7 @@ function variables(list: readonly ConfigIssue[]): string[] {
   return list.map((issue) => issue.variable).sort();
 }
 
-const DEFAULT_CONFIG: Config = {
-  issuer: 'https://auth.example.com',
-  clientId: 'pocketbase',
-  clientSecret: SECRET,
-  displayName: 'Authelia',
-  collection: 'users',
-  provider: 'oidc',
-  scopes: ['openid', 'email', 'profile', 'groups'],
-  pkce: true,
-  groupsClaim: 'groups',
-  groupsField: 'groups',
-  groupsCollection: 'authelia_groups',
-  membershipField: 'memberOf',
-  allowedGroups: [],
-  roles: [],
-  rolesField: 'roles',
-  syncProfile: true,
-  strict: false,
-  discoveryTimeoutSeconds: 3,
-};
+const DEFAULT_CONFIG: Config = configWith({ clientSecret: SECRET });
 
 describe('parseConfig: defaults and disabled', () => {
   it('fills every default when only AUTHELIA_URL and the secret are set', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configWith } from '../support/config-fixture.js';
 import type { Config } from '../../src/core/config.js';
 import { fallbackEndpoints, type Endpoints } from '../../src/core/discovery.js';
 import {
@@ -13,26 +14,7 @@ import {
 } from '../../src/core/providers.js';
 
 const ISSUER = 'https://auth.example.com';
-const CONFIG: Config = {
-  issuer: ISSUER,
-  clientId: 'pocketbase',
-  clientSecret: 'secret-1',
-  displayName: 'Authelia',
-  collection: 'users',
-  provider: 'oidc',
-  scopes: ['openid', 'email', 'profile', 'groups'],
-  pkce: true,
-  groupsClaim: 'groups',
-  groupsField: 'groups',
-  groupsCollection: 'authelia_groups',
-  membershipField: 'memberOf',
-  allowedGroups: [],
-  roles: [],
-  rolesField: 'roles',
-  syncProfile: true,
-  strict: false,
-  discoveryTimeoutSeconds: 3,
-};
+const CONFIG: Config = configWith({ issuer: ISSUER });
 const ENDPOINTS: Endpoints = {
   authURL: `${ISSUER}/api/oidc/authorization`,
   tokenURL: `${ISSUER}/api/oidc/token`,

@@ -1,0 +1,26 @@
+import type { Config } from '../../src/core/config.js';
+
+/** The configuration parseConfig yields for AUTHELIA_URL=https://auth.example.com and nothing else but the secret. */
+export function configWith(overrides: Partial<Config> = {}): Config {
+  return {
+    issuer: 'https://auth.example.com',
+    clientId: 'pocketbase',
+    clientSecret: 'secret-1',
+    displayName: 'Authelia',
+    collection: 'users',
+    provider: 'oidc',
+    scopes: ['openid', 'email', 'profile', 'groups'],
+    pkce: true,
+    groupsClaim: 'groups',
+    groupsField: 'groups',
+    groupsCollection: 'authelia_groups',
+    membershipField: 'memberOf',
+    allowedGroups: [],
+    roles: [],
+    rolesField: 'roles',
+    syncProfile: true,
+    strict: false,
+    discoveryTimeoutSeconds: 3,
+    ...overrides,
+  };
+}
