@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The browser journey needs Debian's Chromium: `npm run test:browser` (and CI) runs it.
+    exclude: ['test/browser/**', '**/node_modules/**'],
     // End-to-end tests start real PocketBase processes and wait for their log flushes.
     testTimeout: 30_000,
     hookTimeout: 60_000,
