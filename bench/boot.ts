@@ -26,7 +26,7 @@ async function serve(pair: Pair, side: Side, env: Record<string, string> = {}): 
   const hooksDir = { ext: join(dataDir, 'pb_hooks'), base: join(dataDir, 'no-hooks'), floor: FLOOR_HOOKS }[side];
   const url = `http://127.0.0.1:${pair.ports[side]}`;
   const processEnv = { PATH: process.env['PATH'] ?? '', HOME: dataDir, ...(side === 'ext' ? pair.env : {}), ...env };
-  const args = ['serve', '--http', `127.0.0.1:${pair.ports[side]}`, '--dir', join(dataDir, 'pb_data'), '--hooksDir', hooksDir, '--hooksWatch=false'];
+  const args = ['serve', '--dev=false', '--http', `127.0.0.1:${pair.ports[side]}`, '--dir', join(dataDir, 'pb_data'), '--hooksDir', hooksDir, '--hooksWatch=false'];
   const started = performance.now();
   const child = spawn(pocketbaseBinary(pair.version), args, { env: processEnv, stdio: 'ignore' });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));

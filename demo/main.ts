@@ -90,7 +90,7 @@ interface PocketBaseProcess {
 }
 
 function startPocketBase(binary: string, s: Settings, env: NodeJS.ProcessEnv): PocketBaseProcess {
-  const args = ['serve', '--http', hostPort(s.host, s.port), '--dir', s.dataDir, '--hooksDir', join(ROOT, 'pb_hooks'), '--hooksWatch=false'];
+  const args = ['serve', '--dev=false', '--http', hostPort(s.host, s.port), '--dir', s.dataDir, '--hooksDir', join(ROOT, 'pb_hooks'), '--hooksWatch=false'];
   const child = spawn(binary, args, { env, stdio: 'inherit' });
   // A signal death has no code; report it the way a shell would.
   const exited = new Promise<number>((done) => child.once('exit', (code, signal) => done(code ?? (signal ? 128 + signalNumber(signal) : 1))));

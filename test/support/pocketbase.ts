@@ -75,7 +75,9 @@ export async function startPocketBase(options: PocketBaseOptions): Promise<Pocke
   }
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const args = ['serve', '--http', `127.0.0.1:${port}`, '--dir', pbData];
+  // PocketBase turns on dev mode (SQL printed to stdout, secrets included) when its
+  // binary lives under the temp dir, as in a CI clone: always ask for production mode.
+  const args = ['serve', '--dev=false', '--http', `127.0.0.1:${port}`, '--dir', pbData];
   args.push('--hooksDir', hooksDir, '--hooksWatch=false');
 
   const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -121,7 +123,7 @@ export async function serveExpectingExit(options: PocketBaseOptions): Promise<{ 
   await cp(BUILT_HOOKS, hooksDir, { recursive: true });
   const port = await freePort();
   const env = { PATH: process.env['PATH'] ?? '', HOME: dataDir, ...options.env };
-  const child = spawn(pocketbaseBinary(options.version), ['serve', '--http', `127.0.0.1:${port}`, '--dir', join(dataDir, 'pb_data'), '--hooksDir', hooksDir, '--hooksWatch=false'], { env });
+  const child = spawn(pocketbaseBinary(options.version), ['serve', '--dev=false', '--http', `127.0.0.1:${port}`, '--dir', join(dataDir, 'pb_data'), '--hooksDir', hooksDir, '--hooksWatch=false'], { env });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
