@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
     include: ['test/**/*.test.ts'],
     // The browser journey needs Debian's Chromium: `npm run test:browser` (and CI) runs it.
     exclude: ['test/browser/**', '**/node_modules/**'],
