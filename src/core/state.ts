@@ -47,5 +47,7 @@ export interface LoginProblem {
 
 export const STATE_STORE_KEY = 'pocketbase-authelia.state';
 export const LOGIN_PROBLEM_STORE_KEY = 'pocketbase-authelia.lastLoginProblem';
+/** App-store key prefix for the Authelia subject a record was last checked against. */
+export const CHECKED_SUBJECT_KEY_PREFIX = 'pocketbase-authelia.subject.';
 /** Request-event key that carries a login's managed values to the record-create hook. */
 export const PENDING_VALUES_KEY = 'pocketbase-authelia.pendingValues';

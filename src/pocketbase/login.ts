@@ -1,5 +1,5 @@
 import { decideLogin } from '../core/login-decision.js';
-import { LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, type LoginProblem } from '../core/state.js';
+import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, type LoginProblem } from '../core/state.js';
 import { logInfo, logWarn } from './log.js';
 import { applyManagedValues, withMembership } from './managed-values.js';
 import { syncProfile } from './profile.js';
@@ -56,8 +56,15 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
  * (Authelia's advice: identify users by issuer + sub, not by email).
  */
 function linkedToAnotherSubject(app: CoreApp, record: core.Record, provider: string, subject: string): boolean {
+  // Once checked, a record's subject is remembered for the life of the process:
+  // links are only added by logins, which all pass here, so the query is needed
+  // only for a record or subject not seen yet. Saves a query on almost every login.
+  const key = `${CHECKED_SUBJECT_KEY_PREFIX}${provider}.${record.id}`;
+  if (app.store().get(key) === subject) return false;
   const links = app.findAllExternalAuthsByRecord(record).filter((link) => link?.provider() === provider);
-  return links.length > 0 && !links.some((link) => link?.providerId() === subject);
+  const another = links.length > 0 && !links.some((link) => link?.providerId() === subject);
+  if (!another) app.store().set(key, subject);
+  return another;
 }
 
 function refuse(app: CoreApp, subject: string, message: string, ...attributes: unknown[]): void {
