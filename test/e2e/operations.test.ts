@@ -54,4 +54,20 @@ describe.each(VERSIONS)('operating it on PocketBase %s', (version) => {
     await expect(user.send('/api/authelia/status', {})).rejects.toMatchObject({ status: 403 });
     await expect(new PocketBase(stack.pb.url).send('/api/authelia/status', {})).rejects.toMatchObject({ status: 401 });
   });
+
+  it('lets a renamed account in once a superuser unlinked the old one, as the README says', async () => {
+    const renamed = { ...ana, username: 'ana.renamed', password: 'renamed-password', sub: '33333333-3333-4333-8333-333333333333', groups: ['dev', 'ops'] };
+    stack.idp.setUser(renamed);
+    await expect(ssoLogin(stack.pb.url, renamed)).rejects.toMatchObject({ status: 403 });
+    const superuser = await stack.pb.superuser();
+    const record = await storedUser(stack.pb, ana.email);
+    for (const link of await superuser.collection('_externalAuths').getFullList({ filter: `recordRef = "${record.id}"` })) {
+      await superuser.collection('_externalAuths').delete(link.id);
+    }
+    const { auth } = await ssoLogin(stack.pb.url, renamed);
+    expect(auth.record.id).toBe(record.id);
+    expect(auth.record['groups']).toEqual(['dev', 'ops']);
+    // And now the old subject is the stranger.
+    await expect(ssoLogin(stack.pb.url, ana)).rejects.toMatchObject({ status: 403 });
+  });
 });
