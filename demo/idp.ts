@@ -1,8 +1,8 @@
 // An OpenID provider that behaves like Authelia (4.38 / 4.39), built on the certified
-// `oidc-provider`. Real Authelia cannot be installed on our machines, so the end-to-end tests and
-// the product demo (`npm start`) talk to this instead. What "like Authelia" means, and why each
-// setting is what it is, is in /work/shared/notes/authelia-oidc.md; the comments below point out
-// where a setting exists only to match Authelia.
+// `oidc-provider`. Authelia itself cannot be installed where the tests run, so the end-to-end tests
+// and the product demo (`npm start`) talk to this instead: Authelia's endpoint paths, claims per
+// scope and version, strict client authentication, PKCE S256, no end-session endpoint. The comments
+// below point out where a setting exists only to match Authelia.
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
