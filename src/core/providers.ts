@@ -9,6 +9,11 @@ import type { Endpoints } from './discovery.js';
  */
 export const MANAGED_BY_KEY = 'managedBy';
 export const MANAGED_BY_VALUE = 'pocketbase-authelia';
+/**
+ * The record fields the extension guards, kept with the provider entry so a
+ * later boot knows which ones it managed before (see `retiredFields`).
+ */
+export const GUARDED_FIELDS_KEY = 'guardedFields';
 
 /** The fields of PocketBase's OAuth2 provider config that this extension sets. */
 export interface ProviderFields {
@@ -26,7 +31,7 @@ export interface ProviderFields {
 /** A provider already on the collection, read into plain values. */
 export type ExistingProvider = ProviderFields;
 
-export function desiredProvider(config: Config, endpoints: Endpoints): ProviderFields {
+export function desiredProvider(config: Config, endpoints: Endpoints, guardedFields: readonly string[] = []): ProviderFields {
   return {
     name: config.provider,
     clientId: config.clientId,
@@ -36,8 +41,24 @@ export function desiredProvider(config: Config, endpoints: Endpoints): ProviderF
     userInfoURL: endpoints.userInfoURL,
     displayName: config.displayName,
     pkce: config.pkce,
-    extra: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE },
+    extra: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE, [GUARDED_FIELDS_KEY]: [...guardedFields] },
   };
+}
+
+/** The fields a managed provider entry says were guarded; empty for anything else. */
+export function guardedFieldsOf(provider: Pick<ProviderFields, 'extra'> | undefined): string[] {
+  const listed = provider && isManaged(provider) ? provider.extra[GUARDED_FIELDS_KEY] : undefined;
+  return Array.isArray(listed) ? listed.filter((name): name is string => typeof name === 'string') : [];
+}
+
+/**
+ * Fields an earlier boot managed that this one does not (AUTHELIA_ROLES emptied,
+ * a field renamed) and that still exist. Their values came from Authelia and
+ * would never be updated again, and API rules may trust them: they are cleared
+ * and stay guarded until an operator deletes them.
+ */
+export function retiredFields(previous: readonly string[], current: readonly string[], existing: readonly string[]): string[] {
+  return previous.filter((name) => !current.includes(name) && existing.includes(name));
 }
 
 export function isManaged(provider: Pick<ProviderFields, 'extra'>): boolean {
@@ -103,7 +124,8 @@ function sameProvider(a: ProviderFields, b: ProviderFields): boolean {
     a.userInfoURL === b.userInfoURL &&
     a.displayName === b.displayName &&
     a.pkce === b.pkce &&
-    isManaged(a)
+    isManaged(a) &&
+    JSON.stringify(guardedFieldsOf(a)) === JSON.stringify(guardedFieldsOf(b))
   );
 }
 

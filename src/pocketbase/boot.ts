@@ -1,10 +1,10 @@
 import { parseConfig, type Config } from '../core/config.js';
 import { formatIssues, type ConfigIssue } from '../core/errors.js';
 import { managedFields } from '../core/login-decision.js';
-import { desiredProvider } from '../core/providers.js';
+import { desiredProvider, guardedFieldsOf, isManaged, retiredFields } from '../core/providers.js';
 import type { ActiveState } from '../core/state.js';
 import { findAuthCollection, updateProviders } from './collection.js';
-import { applySchema, checkSchema } from './schema.js';
+import { applySchema, checkSchema, clearRetiredFields } from './schema.js';
 import { discoverEndpoints } from './discovery.js';
 import { readProcessEnv, readTextFile } from './env.js';
 import { logError, logInfo, logWarn } from './log.js';
@@ -38,7 +38,14 @@ export function configure(app: CoreApp): void {
   }
   for (const warning of result.warnings) logWarn(app, warning);
 
-  const issues = apply(app, result.config);
+  let issues: ConfigIssue[];
+  try {
+    issues = apply(app, result.config);
+  } catch (error) {
+    // A save PocketBase refuses must not take the server down (outside strict mode).
+    const reason = error instanceof Error ? error.message : String(error);
+    issues = [{ variable: 'AUTHELIA_COLLECTION', message: `PocketBase refused to update "${result.config.collection}" (${reason}); check its fields in the dashboard` }];
+  }
   if (issues.length > 0) refuse(app, issues, result.config.strict);
 }
 
@@ -51,14 +58,6 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
   const schemaIssues = checkSchema(app, collection, config);
   if (schemaIssues.length > 0) return schemaIssues;
 
-  const { endpoints, outcome } = discoverEndpoints(app, config);
-  const providers = updateProviders(collection, desiredProvider(config, endpoints), config.issuer);
-  if ('issue' in providers) return [providers.issue];
-  const fieldsChanged = applySchema(app, collection, config);
-  if (providers.changed || fieldsChanged) app.save(collection);
-  // Our provider now owns a slot; any copy of it left in another collection must go.
-  removeManagedProviders(app, collection.id);
-
   const login = {
     groupsClaim: config.groupsClaim,
     groupsField: config.groupsField,
@@ -69,6 +68,23 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
     rolesField: config.rolesField,
     syncProfile: config.syncProfile,
   };
+  const current = managedFields(login);
+  const previous = guardedFieldsOf(collection.oauth2.providers.find((provider) => isManaged(provider)));
+  const retired = retiredFields(previous, current, collection.fields.fieldNames());
+  const guarded = [...current, ...retired];
+
+  const { endpoints, outcome } = discoverEndpoints(app, config);
+  const providers = updateProviders(collection, desiredProvider(config, endpoints, guarded), config.issuer);
+  if ('issue' in providers) return [providers.issue];
+  const fieldsChanged = applySchema(app, collection, config);
+  if (providers.changed || fieldsChanged) app.save(collection);
+  if (retired.length > 0) {
+    clearRetiredFields(app, collection, retired);
+    logWarn(app, `cleared ${retired.join(', ')}: no longer managed by this configuration; clients still cannot write them; delete them from "${collection.name}" if you do not need them`);
+  }
+  // Our provider now owns a slot; any copy of it left in another collection must go.
+  removeManagedProviders(app, collection.id);
+
   const state: ActiveState = {
     status: 'active',
     issuer: config.issuer,
@@ -80,7 +96,7 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
     scopes: config.scopes,
     pkce: config.pkce,
     login,
-    managedFields: managedFields(login),
+    managedFields: guarded,
     endpoints,
     discovery: outcome,
   };

@@ -5,6 +5,7 @@ import type { Config } from '../core/config.js';
 /** Large enough for thousands of group names (the default 1 MB is not). */
 const GROUPS_FIELD_MAX_SIZE = 4 * 1024 * 1024;
 const GROUP_NAME_FIELD = 'name';
+export const UNUSED_ROLE_OPTION = '(unused)';
 
 /**
  * The stored shape: a JSON list of names that frontends read (`groups`), a
@@ -58,21 +59,26 @@ export function applySchema(app: CoreApp, users: core.Collection, config: Config
 
 function applyRolesField(app: CoreApp, users: core.Collection, config: Config): boolean {
   const roles = config.roles.map((rule) => rule.role);
+  // A select is a list only with maxSelect > 1, and PocketBase allows no more than
+  // there are options: a single role gets a second option that is never granted
+  // (role names cannot contain parentheses, so it cannot clash).
+  const options = roles.length === 1 ? [...roles, UNUSED_ROLE_OPTION] : roles;
+  const maxSelect = options.length;
   const field = users.fields.getByName(config.rolesField) as core.SelectField | undefined;
   if (!field) {
-    users.fields.add(new SelectField({ name: config.rolesField, values: roles, maxSelect: roles.length }));
+    users.fields.add(new SelectField({ name: config.rolesField, values: options, maxSelect }));
     return true;
   }
   const current = [...field.values];
-  if (current.length === roles.length && current.every((role, index) => role === roles[index]) && field.maxSelect === roles.length) {
+  if (current.length === options.length && current.every((option, index) => option === options[index]) && field.maxSelect === maxSelect) {
     return false;
   }
   // A role dropped from AUTHELIA_ROLES is taken away from everyone now, not at
   // their next login; it would also make their records fail validation.
   const removed = current.filter((role) => !roles.includes(role));
   if (removed.length > 0) stripRoles(app, users.name, config.rolesField, roles);
-  field.values = roles;
-  field.maxSelect = roles.length;
+  field.values = options;
+  field.maxSelect = maxSelect;
   return true;
 }
 
@@ -85,6 +91,15 @@ function stripRoles(app: CoreApp, table: string, column: string, keep: readonly 
     )
     .bind({ keep: JSON.stringify(keep) })
     .execute();
+}
+
+/** Empties fields an earlier configuration managed (lists of names or ids), in every record. */
+export function clearRetiredFields(app: CoreApp, collection: core.Collection, fields: readonly string[]): void {
+  for (const name of fields) {
+    const type = collection.fields.getByName(name)?.type();
+    if (type !== 'json' && type !== 'select' && type !== 'relation') continue;
+    app.db().newQuery(`UPDATE {{${collection.name}}} SET [[${name}]] = '[]' WHERE [[${name}]] IS NOT NULL AND [[${name}]] NOT IN ('', '[]')`).execute();
+  }
 }
 
 function createGroupsCollection(app: CoreApp, name: string): core.Collection {

@@ -211,3 +211,26 @@ describe.each(VERSIONS)('changing AUTHELIA_ROLES on PocketBase %s', (version) =>
     }
   });
 });
+
+describe.each(VERSIONS)('switching roles off on PocketBase %s', (version) => {
+  it('clears the roles everyone held and keeps clients from writing the field', async () => {
+    const stack = await startStack({ version, users: [alice], env: { AUTHELIA_ROLES: 'admin=admins' } });
+    let pb = stack.pb;
+    try {
+      await ssoLogin(pb.url, alice);
+      expect((await storedUser(pb, alice.email))['roles']).toEqual(['admin']);
+      await pb.stop();
+      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET } });
+      expect((await storedUser(pb, alice.email))['roles']).toEqual([]);
+      const { auth } = await ssoLogin(pb.url, alice);
+      expect(auth.record['roles']).toEqual([]);
+      const asAliceNow = new PocketBase(pb.url);
+      asAliceNow.authStore.save(auth.token, auth.record);
+      expect(await refusal(asAliceNow.collection('users').update(auth.record.id, { roles: ['admin'] }))).toBe(400);
+      expect(await pb.logs(/no longer managed/)).toMatch(/cleared roles: no longer managed by this configuration/);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
+    }
+  });
+});
