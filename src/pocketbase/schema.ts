@@ -5,12 +5,12 @@ import type { Config } from '../core/config.js';
 /** Large enough for thousands of group names (the default 1 MB is not). */
 const GROUPS_FIELD_MAX_SIZE = 4 * 1024 * 1024;
 const GROUP_NAME_FIELD = 'name';
-export const UNUSED_ROLE_OPTION = '(unused)';
+const UNUSED_ROLE_OPTION = '(unused)';
 
 /**
  * The stored shape: a JSON list of names that frontends read (`groups`), a
  * relation to one record per group that API rules test exactly
- * (`memberOf.name ?= "editors"`), and, with AUTHELIA_ROLES, a multi-select of
+ * (`@request.auth.memberOf.name ?= "editors"`), and, with AUTHELIA_ROLES, a multi-select of
  * roles (`@request.auth.roles:each ?= "admin"`). JSON alone cannot do exact rules: PocketBase's
  * `~` is a case-insensitive LIKE where `_` and `%` are wildcards.
  */
