@@ -20,13 +20,17 @@ export interface Config {
   readonly scopes: readonly string[];
   readonly pkce: boolean;
   readonly groupsClaim: string;
+  /** JSON list of names, for frontends. */
   readonly groupsField: string;
+  /** Holds one record per group name; `membershipField` relates to it. */
   readonly groupsCollection: string;
+  /** Relation to `groupsCollection`: what API rules test exactly. */
   readonly membershipField: string;
   /** Empty: anyone Authelia lets in may log in. */
   readonly allowedGroups: readonly string[];
   /** Empty: no roles field is managed. */
   readonly roles: readonly RoleRule[];
+  /** Managed only when `roles` is not empty. */
   readonly rolesField: string;
   /** Bring name, verified email and avatar URL up to date at every login. */
   readonly syncProfile: boolean;

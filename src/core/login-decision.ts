@@ -1,18 +1,17 @@
+import type { Config } from './config.js';
 import { normalizeGroups } from './groups.js';
-import { rolesForGroups, type RoleRule } from './roles.js';
+import { rolesForGroups } from './roles.js';
 
-/** What a login needs from the configuration: small and JSON-serialisable. */
-export interface LoginSettings {
-  readonly groupsClaim: string;
-  readonly groupsField: string;
-  /** Relation to one record per group in `groupsCollection`: what API rules test exactly. */
-  readonly membershipField: string;
-  readonly groupsCollection: string;
-  readonly allowedGroups: readonly string[];
-  readonly roles: readonly RoleRule[];
-  /** Managed only when `roles` is not empty. */
-  readonly rolesField: string;
-  readonly syncProfile: boolean;
+const LOGIN_SETTING_KEYS = [
+  'groupsClaim', 'groupsField', 'membershipField', 'groupsCollection',
+  'allowedGroups', 'roles', 'rolesField', 'syncProfile',
+] as const satisfies ReadonlyArray<keyof Config>;
+
+/** What a login needs from the configuration: small, JSON-serialisable, no secret. */
+export type LoginSettings = Pick<Config, (typeof LOGIN_SETTING_KEYS)[number]>;
+
+export function loginSettings(config: Config): LoginSettings {
+  return Object.fromEntries(LOGIN_SETTING_KEYS.map((key) => [key, config[key]])) as unknown as LoginSettings;
 }
 
 /** Field name → the list of names it must hold after this login (groups and roles; membership follows groups). */

@@ -1,6 +1,6 @@
 import { parseConfig, type Config } from '../core/config.js';
 import { formatIssues, type ConfigIssue } from '../core/errors.js';
-import { managedFields } from '../core/login-decision.js';
+import { loginSettings, managedFields } from '../core/login-decision.js';
 import { desiredProvider, guardedFieldsOf, isManaged, retiredFields } from '../core/providers.js';
 import type { ActiveState } from '../core/state.js';
 import { findAuthCollection, updateProviders } from './collection.js';
@@ -58,16 +58,7 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
   const schemaIssues = checkSchema(app, collection, config);
   if (schemaIssues.length > 0) return schemaIssues;
 
-  const login = {
-    groupsClaim: config.groupsClaim,
-    groupsField: config.groupsField,
-    membershipField: config.membershipField,
-    groupsCollection: config.groupsCollection,
-    allowedGroups: config.allowedGroups,
-    roles: config.roles,
-    rolesField: config.rolesField,
-    syncProfile: config.syncProfile,
-  };
+  const login = loginSettings(config);
   const current = managedFields(login);
   const previous = guardedFieldsOf(collection.oauth2.providers.find((provider) => isManaged(provider)));
   const retired = retiredFields(previous, current, collection.fields.fieldNames());

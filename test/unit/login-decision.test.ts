@@ -147,3 +147,16 @@ describe('sameNames', () => {
     expect(sameNames(current, next)).toBe(expected);
   });
 });
+
+describe('loginSettings', () => {
+  it('takes exactly what a login needs from the configuration, and never the secret', async () => {
+    const { configWith } = await import('../support/config-fixture.js');
+    const { loginSettings } = await import('../../src/core/login-decision.js');
+    const settings = loginSettings(configWith({ clientSecret: 'do-not-copy', roles: [{ role: 'admin', groups: ['admins'] }] }));
+    expect(settings).toEqual({
+      groupsClaim: 'groups', groupsField: 'groups', membershipField: 'memberOf', groupsCollection: 'authelia_groups',
+      allowedGroups: [], roles: [{ role: 'admin', groups: ['admins'] }], rolesField: 'roles', syncProfile: true,
+    });
+    expect(JSON.stringify(settings)).not.toContain('do-not-copy');
+  });
+});
