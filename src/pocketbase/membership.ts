@@ -14,19 +14,21 @@ export function groupRecordIds(app: CoreApp, groupsCollection: string, names: re
       if (record) ids.set(record.getString('name'), record.id);
     }
   }
-  for (const name of names) {
-    if (!ids.has(name)) ids.set(name, createGroup(app, groupsCollection, name));
+  const missing = names.filter((name) => !ids.has(name));
+  if (missing.length > 0) {
+    const collection = app.findCachedCollectionByNameOrId(groupsCollection);
+    for (const name of missing) ids.set(name, createGroup(app, collection, name));
   }
   return names.map((name) => ids.get(name)!);
 }
 
-function createGroup(app: CoreApp, groupsCollection: string, name: string): string {
-  const record = new Record(app.findCollectionByNameOrId(groupsCollection), { name });
+function createGroup(app: CoreApp, collection: core.Collection, name: string): string {
+  const record = new Record(collection, { name });
   try {
     app.save(record);
     return record.id;
   } catch (error) {
-    const existing = app.findFirstRecordByData(groupsCollection, 'name', name);
+    const existing = app.findFirstRecordByData(collection, 'name', name);
     if (existing) return existing.id;
     throw error;
   }
