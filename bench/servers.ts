@@ -3,8 +3,8 @@
 // `base` = the same PocketBase without hooks, its `oidc` provider entered by hand,
 // `floor` = like base plus a no-op JS login hook (diagnostic: PocketBase's price for any JS hook).
 import { resolve } from 'node:path';
-import { startIdp, type Idp } from '../demo/idp.js';
-import { freePort, startPocketBase, type PocketBaseServer } from '../test/support/pocketbase.js';
+import { startIdp, type Idp } from '../testkit/idp.js';
+import { freePort, startPocketBase, type PocketBaseServer } from '../testkit/pocketbase.js';
 import { CLIENT_ID, CLIENT_SECRET } from '../test/support/stack.js';
 import type { BenchUser } from './codes.js';
 

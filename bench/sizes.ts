@@ -3,7 +3,7 @@
 // requires login.js; a new user's also guard.js (onRecordCreateRequest of the OAuth2 sign-up).
 import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { BUILT_HOOKS } from '../test/support/pocketbase.js';
+import { BUILT_HOOKS } from '../testkit/pocketbase.js';
 
 export interface CodeSize {
   readonly file: string;

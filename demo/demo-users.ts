@@ -2,7 +2,7 @@
 // sync doing something different for each: several groups, one group, none at all.
 // Fixed subjects, like Authelia's stored ones: with random ones, a restart would present a known
 // email under a new identity and PocketBase would refuse the login for the data it kept.
-import type { IdpUser } from './idp.js';
+import type { IdpUser } from '../testkit/idp.js';
 
 export interface DemoUser extends IdpUser {
   groups: string[];

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { DEMO_USERS } from './demo-users.js';
-import { startIdp, type Idp } from './idp.js';
+import { startIdp, type Idp } from '../testkit/idp.js';
 
 // demo/main.ts and its bundle .demo/main.mjs both sit one folder below the project root.
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -56,7 +56,7 @@ function hostPort(host: string, port: number): string {
 // A bundled copy of pocketbase-versions.js would resolve the binary from .demo/, so load the
 // original at run time where its import.meta.url is right.
 async function pocketbaseBinary(): Promise<string> {
-  const versions = (await import(pathToFileURL(join(ROOT, 'test/support/pocketbase-versions.js')).href)) as {
+  const versions = (await import(pathToFileURL(join(ROOT, 'testkit/pocketbase-versions.js')).href)) as {
     NEWEST: string;
     pocketbaseBinary(version: string): string;
   };

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pocketbaseBinary, NEWEST } from '../test/support/pocketbase-versions.js';
+import { pocketbaseBinary, NEWEST } from '../testkit/pocketbase-versions.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pb-types-'));
 try {

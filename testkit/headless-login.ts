@@ -1,4 +1,4 @@
-// Signs a user in at the demo IdP (demo/idp.ts) the way a person's browser would, without a
+// Signs a user in at the Authelia-like IdP (testkit/idp.ts) the way a person's browser would, without a
 // browser: follow redirects with a cookie jar, fill in the sign-in form, answer the consent form,
 // and stop at the redirect back to the client's redirect_uri.
 

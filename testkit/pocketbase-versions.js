@@ -31,5 +31,5 @@ function selectVersions(wanted) {
 
 /** @param {string} version */
 export function pocketbaseBinary(version) {
-  return fileURLToPath(new URL(`../../node_modules/pocketbase-${version}/bin/pocketbase`, import.meta.url));
+  return fileURLToPath(new URL(`../node_modules/pocketbase-${version}/bin/pocketbase`, import.meta.url));
 }

@@ -16,9 +16,9 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { IdpUser } from '../../demo/idp.js';
-import { SUPERUSER } from '../support/pocketbase.js';
-import { NEWEST, VERSIONS } from '../support/pocketbase-versions.js';
+import type { IdpUser } from '../../testkit/idp.js';
+import { SUPERUSER } from '../../testkit/pocketbase.js';
+import { NEWEST, VERSIONS } from '../../testkit/pocketbase-versions.js';
 import { startStack, storedUser, type Stack } from '../support/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIdp, type Idp } from '../../demo/idp.js';
+import { startIdp, type Idp } from '../../testkit/idp.js';
 import { checkDiscovery, type CheckLine } from '../../src/cli/check.js';
 import { parseConfig, type Config } from '../../src/core/config.js';
 import { runCli } from './cli.js';

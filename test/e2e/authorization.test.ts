@@ -1,8 +1,8 @@
 import PocketBase, { ClientResponseError } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ROLE_ONLY, EDITORS_ONLY } from '../support/api-rules.js';
-import { VERSIONS } from '../support/pocketbase-versions.js';
-import { startPocketBase } from '../support/pocketbase.js';
+import { VERSIONS } from '../../testkit/pocketbase-versions.js';
+import { startPocketBase } from '../../testkit/pocketbase.js';
 import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
 
 

@@ -3,9 +3,9 @@
 // sync of many logins runs concurrently against one SQLite database.
 import PocketBase, { ClientResponseError, type RecordAuthResponse, type RecordModel } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IdpUser } from '../../demo/idp.js';
-import { loginAtIdp } from '../support/headless-login.js';
-import { VERSIONS } from '../support/pocketbase-versions.js';
+import type { IdpUser } from '../../testkit/idp.js';
+import { loginAtIdp } from '../../testkit/headless-login.js';
+import { VERSIONS } from '../../testkit/pocketbase-versions.js';
 import { startStack, storedUser, type Stack } from '../support/stack.js';
 
 const PEOPLE = 50;

@@ -4,9 +4,9 @@
 import PocketBase, { ClientResponseError } from 'pocketbase';
 import { describe, expect, it } from 'vitest';
 import { answer, discoveryDocument, slowly, startFakeServer, type FakeServer, type Responder } from '../support/fake-authelia.js';
-import { loginAtIdp } from '../support/headless-login.js';
-import { VERSIONS } from '../support/pocketbase-versions.js';
-import { freePort, startPocketBase, type PocketBaseServer } from '../support/pocketbase.js';
+import { loginAtIdp } from '../../testkit/headless-login.js';
+import { VERSIONS } from '../../testkit/pocketbase-versions.js';
+import { freePort, startPocketBase, type PocketBaseServer } from '../../testkit/pocketbase.js';
 import { CLIENT_SECRET, ssoLogin, startIdpFor, startStack, storedUser, type IdpVariant } from '../support/stack.js';
 
 const DISCOVERY = '/.well-known/openid-configuration';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VERSIONS } from '../support/pocketbase-versions.js';
+import { VERSIONS } from '../../testkit/pocketbase-versions.js';
 import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
 
 const alice = { username: 'alice', password: 'alice-password', name: 'Alice Liddell', email: 'alice@example.test', groups: ['dev', 'admins', 'dev'] };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VERSIONS } from '../support/pocketbase-versions.js';
+import { VERSIONS } from '../../testkit/pocketbase-versions.js';
 import { ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
 
 const paul = { username: 'paul', password: 'paul-password', name: 'Paul', email: 'paul@example.test', groups: ['dev'] };

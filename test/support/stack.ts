@@ -1,7 +1,7 @@
 import PocketBase, { type RecordAuthResponse, type RecordModel } from 'pocketbase';
-import { startIdp, type Idp, type IdpOptions, type IdpUser } from '../../demo/idp.js';
-import { loginAtIdp } from './headless-login.js';
-import { freePort, startPocketBase, type PocketBaseServer } from './pocketbase.js';
+import { startIdp, type Idp, type IdpOptions, type IdpUser } from '../../testkit/idp.js';
+import { loginAtIdp } from '../../testkit/headless-login.js';
+import { freePort, startPocketBase, type PocketBaseServer } from '../../testkit/pocketbase.js';
 
 export const CLIENT_ID = 'pocketbase';
 export const CLIENT_SECRET = 'a-long-random-client-secret-for-tests';
