@@ -2,7 +2,7 @@
 // operator restarts PocketBase. One line per check; any error makes the exit code 1.
 import { randomBytes } from 'node:crypto';
 import { parseConfig, type Config } from '../core/config.js';
-import { DISCOVERY_PATH, fallbackEndpoints } from '../core/discovery.js';
+import { DISCOVERY_PATH, fallbackEndpoints, stringList } from '../core/discovery.js';
 import type { EnvSource, ReadTextFile } from '../core/env.js';
 import { redirectUri } from './authelia-config.js';
 
@@ -217,10 +217,6 @@ async function probeClient(fetcher: typeof fetch, config: Config, tokenUrl: stri
     return line('ok', 'client', `Authelia accepted client "${config.clientId}" and its secret (a test with an invalid code got ${error})`);
   }
   return line('warn', 'client', `could not tell whether Authelia accepts the client id and secret (HTTP ${status}${typeof error === 'string' ? `, ${error}` : ''})`);
-}
-
-function stringList(value: unknown): readonly string[] | undefined {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined;
 }
 
 export function summary(lines: readonly CheckLine[]): string {

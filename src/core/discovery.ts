@@ -82,6 +82,7 @@ function capabilityWarnings(doc: Readonly<Record<string, unknown>>, wanted: { sc
   return warnings;
 }
 
-function stringList(value: unknown): readonly string[] | undefined {
+/** A discovery field that must be a list of strings; anything else is undefined. */
+export function stringList(value: unknown): readonly string[] | undefined {
   return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined;
 }
