@@ -1,7 +1,7 @@
 // Client secrets and their Authelia digests. Authelia stores only a digest of the client secret:
 // `$pbkdf2-sha512$<iterations>$<salt>$<key>`, salt and key in "adapted" base64 (standard alphabet
 // with '+' → '.', no padding), the format of `authelia crypto hash generate pbkdf2 --variant sha512`.
-import { pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
 
 export const PBKDF2_ITERATIONS = 310_000;
 export const SALT_BYTES = 16;
@@ -18,34 +18,8 @@ export function adaptedBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64').replace(/=+$/, '').replaceAll('+', '.');
 }
 
-export function fromAdaptedBase64(text: string): Buffer {
-  return Buffer.from(text.replaceAll('.', '+'), 'base64');
-}
-
 /** The digest to paste into Authelia's `client_secret`. The salt is random unless given (tests). */
 export function pbkdf2Digest(secret: string, salt: Uint8Array = randomBytes(SALT_BYTES)): string {
   const key = pbkdf2Sync(secret, salt, PBKDF2_ITERATIONS, KEY_BYTES, 'sha512');
   return `$pbkdf2-sha512$${PBKDF2_ITERATIONS}$${adaptedBase64(salt)}$${adaptedBase64(key)}`;
-}
-
-export interface ParsedDigest {
-  readonly iterations: number;
-  readonly salt: Buffer;
-  readonly key: Buffer;
-}
-
-const DIGEST = /^\$pbkdf2-sha512\$(\d+)\$([A-Za-z0-9./]+)\$([A-Za-z0-9./]+)$/;
-
-export function parseDigest(digest: string): ParsedDigest | undefined {
-  const match = DIGEST.exec(digest);
-  if (!match) return undefined;
-  return { iterations: Number(match[1]), salt: fromAdaptedBase64(match[2]!), key: fromAdaptedBase64(match[3]!) };
-}
-
-/** What Authelia does when a client authenticates: recompute the key with the stored salt. */
-export function verifyDigest(secret: string, digest: string): boolean {
-  const parsed = parseDigest(digest);
-  if (!parsed || parsed.key.length === 0) return false;
-  const key = pbkdf2Sync(secret, parsed.salt, parsed.iterations, parsed.key.length, 'sha512');
-  return timingSafeEqual(key, parsed.key);
 }

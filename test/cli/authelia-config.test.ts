@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import {
   clientScopes, normalizePocketBaseUrl, redirectUri, renderClientYaml, renderPocketBaseLines, type ClientSettings,
 } from '../../src/cli/authelia-config.js';
-import { verifyDigest } from '../../src/cli/secret.js';
 import { yamlScalar } from '../../src/cli/yaml.js';
 import { parseYaml, printedSecret, pythonVerifiesDigest, runCli, splitConfigOutput } from './cli.js';
+import { verifyDigest } from './digest.js';
 
 const SETTINGS: ClientSettings = {
   pocketbaseUrl: 'https://pb.example.com',

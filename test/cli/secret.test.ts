@@ -1,10 +1,10 @@
 import { pbkdf2Sync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  adaptedBase64, fromAdaptedBase64, generateSecret, KEY_BYTES, MIN_SECRET_LENGTH, parseDigest, pbkdf2Digest, PBKDF2_ITERATIONS,
-  SALT_BYTES, verifyDigest,
+  adaptedBase64, generateSecret, KEY_BYTES, MIN_SECRET_LENGTH, pbkdf2Digest, PBKDF2_ITERATIONS, SALT_BYTES,
 } from '../../src/cli/secret.js';
 import { pythonVerifiesDigest } from './cli.js';
+import { fromAdaptedBase64, parseDigest, verifyDigest } from './digest.js';
 
 describe('generateSecret', () => {
   it('is long, URL-safe and different every time', () => {
