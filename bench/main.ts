@@ -3,7 +3,7 @@
 // BENCH_VERSIONS=0.38.2,0.28.4 picks the PocketBase versions; BENCH_QUICK=1 runs a short smoke pass.
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { NEWEST, OLDEST } from '../testkit/pocketbase-versions.js';
+import { NEWEST, OLDEST, selectVersions } from '../testkit/pocketbase-versions.js';
 import { restarts, unreachableBoots } from './boot.js';
 import { benchUser } from './codes.js';
 import { loginLatency, warmUp } from './latency.js';
@@ -16,7 +16,7 @@ import { unrelatedRequests } from './unrelated.js';
 import { savesPerLogin } from './writes.js';
 
 const quick = process.env['BENCH_QUICK'] === '1';
-const versions = (process.env['BENCH_VERSIONS'] ?? `${NEWEST},${OLDEST}`).split(',').map((v) => v.trim()).filter(Boolean);
+const versions = selectVersions(process.env['BENCH_VERSIONS'], { variable: 'BENCH_VERSIONS', fallback: [NEWEST, OLDEST] });
 // Per version; the oldest gets fewer samples to keep the whole run near 5 minutes.
 const plan = (version: string) => {
   const full = !quick && version === versions[0];

@@ -19,13 +19,19 @@ export const NEWEST = '0.38.2';
  */
 export const VERSIONS = selectVersions(process.env['PB_VERSIONS']);
 
-/** @param {string | undefined} wanted */
-function selectVersions(wanted) {
-  if (!wanted) return [OLDEST, NEWEST];
+/**
+ * A version list from an environment variable: `all`, or comma-separated versions (each must be
+ * in ALL_VERSIONS); unset or empty gives `fallback`.
+ * @param {string | undefined} wanted
+ * @param {{ variable?: string, fallback?: readonly string[] }} [options] the variable's name, for errors
+ * @returns {readonly string[]}
+ */
+export function selectVersions(wanted, { variable = 'PB_VERSIONS', fallback = [OLDEST, NEWEST] } = {}) {
+  if (!wanted) return fallback;
   if (wanted === 'all') return ALL_VERSIONS;
   const list = wanted.split(',').map((v) => v.trim()).filter(Boolean);
   const unknown = list.filter((v) => !ALL_VERSIONS.includes(v));
-  if (unknown.length > 0) throw new Error(`PB_VERSIONS: unknown PocketBase version ${unknown.join(', ')}; known: ${ALL_VERSIONS.join(', ')}`);
+  if (unknown.length > 0) throw new Error(`${variable}: unknown PocketBase version ${unknown.join(', ')}; known: ${ALL_VERSIONS.join(', ')}`);
   return list;
 }
 

@@ -135,6 +135,18 @@ export async function serveExpectingExit(options: PocketBaseOptions): Promise<{ 
   return { code, output: health ? `${output}\n(server was still answering)` : output };
 }
 
+/** One line of `PocketBaseServer.logs()`: a PocketBase log entry as the dashboard's Logs page shows it. */
+export interface LogEntry {
+  readonly level: number;
+  readonly message: string;
+  readonly data: Record<string, unknown>;
+}
+
+/** The entries of a `PocketBaseServer.logs()` text, oldest first. */
+export function logEntries(logs: string): LogEntry[] {
+  return logs.split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEntry);
+}
+
 async function readLogs(url: string): Promise<string> {
   const pb = new PocketBase(url);
   pb.autoCancellation(false);

@@ -8,15 +8,10 @@ import type { RecordModel } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdpUser } from '../../testkit/idp.js';
 import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+import { logEntries, type LogEntry } from '../../testkit/pocketbase.js';
+import { groupNamesById, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
 
 const WARN = 4; // slog.LevelWarn, as PocketBase stores it
-
-interface LogEntry {
-  level: number;
-  message: string;
-  data: Record<string, unknown>;
-}
 
 /** A user of its own per case, with a fixed sub so that log lines can be traced back to it. */
 function user(name: string, index: number): IdpUser & { sub: string } {
@@ -55,13 +50,6 @@ describe.each(VERSIONS)('hostile and odd groups claims on PocketBase %s', (versi
   });
   afterAll(() => stack?.close());
 
-  /** Every group record, id → name, read as superuser. */
-  async function groupNamesById(): Promise<Map<string, string>> {
-    const superuser = await stack.pb.superuser();
-    const records = await superuser.collection('authelia_groups').getFullList({ batch: 1000, fields: 'id,name' });
-    return new Map(records.map((r) => [r.id, r['name'] as string]));
-  }
-
   /** Logs in with this claim; asserts the response, the stored record and the membership relation are exactly `expected`. */
   async function loginExpecting(who: IdpUser, claim: unknown, expected: string[]): Promise<RecordModel> {
     stack.idp.setUser({ ...who, groups: claim });
@@ -72,15 +60,14 @@ describe.each(VERSIONS)('hostile and odd groups claims on PocketBase %s', (versi
     const memberOf = stored['memberOf'] as string[];
     expect(auth.record['memberOf']).toEqual(memberOf);
     expect(new Set(memberOf).size).toBe(memberOf.length);
-    const names = await groupNamesById();
+    const names = await groupNamesById(stack.pb);
     expect(memberOf.map((id) => names.get(id))).toEqual(expected);
     return stored;
   }
 
   /** PocketBase's log, read once (each read waits for a log flush), after the logins above. */
   function warningsFor(who: { sub: string }): Promise<string[]> {
-    logs ??= stack.pb.logs(/kept the first 5000/).then((text) =>
-      text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEntry));
+    logs ??= stack.pb.logs(/kept the first 5000/).then(logEntries);
     return logs.then((entries) => entries.filter((e) => e.level === WARN && e.data['sub'] === who.sub).map((e) => e.message));
   }
 
@@ -121,7 +108,7 @@ describe.each(VERSIONS)('hostile and odd groups claims on PocketBase %s', (versi
   it('1,000 distinct groups are all kept, in groups and memberOf, with a group record each', async () => {
     const names = numbered('bulk', 1000);
     await loginExpecting(thousand, [...names].reverse(), names);
-    const records = [...(await groupNamesById()).values()].filter((name) => name.startsWith('bulk-'));
+    const records = [...(await groupNamesById(stack.pb)).values()].filter((name) => name.startsWith('bulk-'));
     expect(records.sort()).toEqual(names);
   }, 60_000);
 
@@ -129,7 +116,7 @@ describe.each(VERSIONS)('hostile and odd groups claims on PocketBase %s', (versi
     const names = numbered('many', 5200);
     const claim = [...names].reverse(); // the first 5,000 of the claim are many-5199 … many-0200
     await loginExpecting(tooMany, claim, names.slice(200));
-    const records = [...(await groupNamesById()).values()].filter((name) => name.startsWith('many-'));
+    const records = [...(await groupNamesById(stack.pb)).values()].filter((name) => name.startsWith('many-'));
     expect(records.sort()).toEqual(names.slice(200));
   }, 90_000);
 

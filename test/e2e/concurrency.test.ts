@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdpUser } from '../../testkit/idp.js';
 import { loginAtIdp } from '../../testkit/headless-login.js';
 import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { startStack, storedUser, type Stack } from '../support/stack.js';
+import { logEntries } from '../../testkit/pocketbase.js';
+import { groupNamesById, startStack, storedUser, type Stack } from '../support/stack.js';
 
 const PEOPLE = 50;
 const SAME_USER_LOGINS = 20;
@@ -68,12 +69,6 @@ describe.each(VERSIONS)('concurrent logins on PocketBase %s', (version) => {
   });
   afterAll(() => stack?.close());
 
-  async function groupNamesById(): Promise<Map<string, string>> {
-    const superuser = await stack.pb.superuser();
-    const records = await superuser.collection('authelia_groups').getFullList({ batch: 1000, fields: 'id,name' });
-    return new Map(records.map((r) => [r.id, r['name'] as string]));
-  }
-
   it(`${PEOPLE} different users at once: all succeed, each record gets exactly its groups, each group is created once`, async () => {
     const pending = await Promise.all(people.map((person) => signInAtIdp(stack.pb.url, person)));
     const outcomes = await Promise.all(pending.map(exchange));
@@ -86,7 +81,7 @@ describe.each(VERSIONS)('concurrent logins on PocketBase %s', (version) => {
     });
 
     // Each group name exists exactly once.
-    const names = await groupNamesById();
+    const names = await groupNamesById(stack.pb);
     const stored = [...names.values()].sort();
     expect(stored).toEqual(allGroupNames);
 
@@ -128,7 +123,7 @@ describe.each(VERSIONS)('concurrent logins on PocketBase %s', (version) => {
     }
     expect(failures(outcomes)).toEqual([]);
 
-    const names = await groupNamesById();
+    const names = await groupNamesById(stack.pb);
     for (const outcome of outcomes) {
       if (!outcome.ok) continue;
       const groups = outcome.auth.record['groups'] as string[];
@@ -149,16 +144,12 @@ describe.each(VERSIONS)('concurrent logins on PocketBase %s', (version) => {
     const stored = await storedUser(stack.pb, flip.email);
     expect(stored['groups']).toEqual(SET_B);
     expect((stored['memberOf'] as string[]).map((id) => (names.get(id) ?? '?'))).toEqual(SET_B);
-    expect([...(await groupNamesById()).values()].sort()).toEqual([...allGroupNames, 'alpha', 'beta', 'common', 'gamma'].sort());
+    expect([...(await groupNamesById(stack.pb)).values()].sort()).toEqual([...allGroupNames, 'alpha', 'beta', 'common', 'gamma'].sort());
     expect(stack.pb.output()).not.toMatch(/database is locked/i);
   }, 60_000);
 
   it('logged no errors during the bursts', async () => {
-    const errors = (await stack.pb.logs())
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { level: number; message: string; data: unknown })
-      .filter((entry) => entry.level >= 8);
+    const errors = logEntries(await stack.pb.logs()).filter((entry) => entry.level >= 8);
     expect(errors).toEqual([]);
   });
 });

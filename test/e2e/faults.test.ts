@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { answer, discoveryDocument, slowly, startFakeServer, type FakeServer, type Responder } from '../support/fake-authelia.js';
 import { loginAtIdp } from '../../testkit/headless-login.js';
 import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { freePort, startPocketBase, type PocketBaseServer } from '../../testkit/pocketbase.js';
+import { freePort, logEntries, startPocketBase, type LogEntry, type PocketBaseServer } from '../../testkit/pocketbase.js';
 import { CLIENT_SECRET, ssoLogin, startIdpFor, startStack, storedUser, type IdpVariant } from '../support/stack.js';
 
 const DISCOVERY = '/.well-known/openid-configuration';
@@ -14,18 +14,8 @@ const WARN = 4; // slog.LevelWarn, as PocketBase stores it
 
 const erik = { username: 'erik', password: 'erik-password', name: 'Erik', email: 'erik@example.test', groups: ['ops', 'dev', 'ops'] };
 
-interface LogEntry {
-  level: number;
-  message: string;
-  data: Record<string, unknown>;
-}
-
-function entries(logs: string): LogEntry[] {
-  return logs.split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEntry);
-}
-
 function discoveryWarnings(logs: string): LogEntry[] {
-  return entries(logs).filter((entry) => /discovery/.test(entry.message));
+  return logEntries(logs).filter((entry) => /discovery/.test(entry.message));
 }
 
 async function oidcProvider(pb: PocketBaseServer): Promise<Record<string, unknown>> {

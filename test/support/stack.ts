@@ -92,3 +92,10 @@ export async function storedUser(pb: PocketBaseServer, email: string, collection
   const superuser = await pb.superuser();
   return superuser.collection(collection).getFirstListItem(superuser.filter('email = {:email}', { email }));
 }
+
+/** Every record of the groups collection, id → name, read as superuser. */
+export async function groupNamesById(pb: PocketBaseServer, collection = 'authelia_groups'): Promise<Map<string, string>> {
+  const superuser = await pb.superuser();
+  const records = await superuser.collection(collection).getFullList({ batch: 1000, fields: 'id,name' });
+  return new Map(records.map((r) => [r.id, r['name'] as string]));
+}
