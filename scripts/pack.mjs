@@ -1,11 +1,14 @@
 // `npm run pack`: dist/pocketbase-authelia-<version>.zip, the release artifact. It holds the
-// pb_hooks/ files exactly as committed, plus INSTALL.txt. No zip tool is assumed, so this writes
+// pb_hooks/ files exactly as committed, the operator CLI as one Node file (built from src/cli here,
+// its packages' licences in THIRD_PARTY_NOTICES.txt), LICENSE and INSTALL.txt. No zip tool is assumed, so this writes
 // the zip format itself (PKWARE APPNOTE 6.3: local headers, central directory, end record), with
-// fixed timestamps and a fixed file order: the same pb_hooks/ gives the same bytes.
+// fixed timestamps and a fixed file order: the same sources give the same bytes.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
+import { bundleCli, CLI_FILE } from './bundles.mjs';
+import { bundledPackages, noticesText } from './notices.mjs';
 
 /** @typedef {{ name: string, data: Buffer }} ZipEntry */
 
@@ -114,9 +117,10 @@ export function installText(pkg) {
     `pocketbase-authelia ${pkg.version}: Authelia single sign-on and group sync for PocketBase.`,
     '',
     "1. Copy the contents of this pb_hooks folder into your PocketBase's pb_hooks folder (next to pb_data).",
-    '2. Register PocketBase as an OpenID Connect client in Authelia, with the redirect URI',
-    '   https://<your PocketBase>/api/oauth2-redirect (npx pocketbase-authelia authelia-config prints it all).',
-    "3. Set AUTHELIA_URL=<Authelia's root URL> and AUTHELIA_CLIENT_SECRET_FILE=<file holding the client secret>.",
+    `2. Register PocketBase as an OpenID Connect client in Authelia: node ${CLI_FILE} authelia-config`,
+    '   --pocketbase-url https://<your PocketBase> prints the client, a secret and its digest (needs only Node.js 20+).',
+    "3. Set AUTHELIA_URL=<Authelia's root URL> and AUTHELIA_CLIENT_SECRET_FILE=<file holding the client secret>;",
+    `   node ${CLI_FILE} check checks them against Authelia.`,
     '4. Restart PocketBase; its log says "Authelia login is on".',
     '',
     `Every setting, the Authelia client and troubleshooting: ${readme}`,
@@ -125,25 +129,30 @@ export function installText(pkg) {
 }
 
 /**
- * The artifact's entries: INSTALL.txt, then every file of `<root>/pb_hooks`, in sorted order.
+ * The artifact's entries: INSTALL.txt, LICENSE, the CLI and its notices, then every file of
+ * `<root>/pb_hooks` (which carries its own notices), in sorted order.
  * @param {string} root the project directory
- * @returns {{ name: string, entries: ZipEntry[] }}
+ * @returns {Promise<{ name: string, entries: ZipEntry[] }>}
  */
-export function releaseEntries(root) {
+export async function releaseEntries(root) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const hooks = filesUnder(join(root, 'pb_hooks'), root);
   if (!hooks.includes('pb_hooks/authelia.pb.js')) throw new Error('pb_hooks/authelia.pb.js is missing; run node build.mjs');
+  const cli = await bundleCli();
   return {
     name: `pocketbase-authelia-${pkg.version}.zip`,
     entries: [
       { name: 'INSTALL.txt', data: Buffer.from(installText(pkg), 'utf8') },
+      { name: 'LICENSE', data: readFileSync(join(root, 'LICENSE')) },
+      { name: 'THIRD_PARTY_NOTICES.txt', data: Buffer.from(noticesText(`${CLI_FILE} (the pocketbase-authelia CLI)`, bundledPackages([cli.metafile])), 'utf8') },
+      { name: CLI_FILE, data: cli.code },
       ...hooks.map((path) => ({ name: path, data: readFileSync(join(root, path)) })),
     ],
   };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { name, entries } = releaseEntries('.');
+  const { name, entries } = await releaseEntries('.');
   mkdirSync('dist', { recursive: true });
   const bytes = zip(entries);
   writeFileSync(join('dist', name), bytes);

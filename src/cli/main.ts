@@ -1,4 +1,5 @@
-// Entry point of bin/pocketbase-authelia.mjs (bundled by build.mjs).
+// Entry point of the operator CLI, bundled into one Node file by scripts/bundles.mjs (run it with
+// `npm run authelia-config` / `npm run authelia-check` in a checkout, or from the release zip).
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { normalizePocketBaseUrl, runAutheliaConfig } from './authelia-config.js';

@@ -6,7 +6,7 @@ import {
   clientScopes, normalizePocketBaseUrl, redirectUri, renderClientYaml, renderPocketBaseLines, type ClientSettings,
 } from '../../src/cli/authelia-config.js';
 import { yamlScalar } from '../../src/cli/yaml.js';
-import { parseYaml, printedSecret, pythonVerifiesDigest, runCli, splitConfigOutput } from './cli.js';
+import { parseYaml, printedSecret, pythonVerifiesDigest, run, runCli, splitConfigOutput } from './cli.js';
 import { verifyDigest } from './digest.js';
 
 const SETTINGS: ClientSettings = {
@@ -127,7 +127,7 @@ describe('renderPocketBaseLines', () => {
   });
 });
 
-describe('pocketbase-authelia authelia-config (the built bin)', () => {
+describe('pocketbase-authelia authelia-config (the bundled CLI)', () => {
   it('prints a client whose digest verifies against the printed secret', async () => {
     const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com/']);
     expect(run.stderr).toBe('');
@@ -212,5 +212,22 @@ describe('pocketbase-authelia authelia-config (the built bin)', () => {
     expect(unknown.stderr).toMatch(/frobnicate/);
     expect((await runCli(['nonsense'])).code).toBe(2);
     expect((await runCli(['--help'])).stdout).toMatch(/authelia-config --pocketbase-url URL/);
+  });
+});
+
+describe('the README\'s commands in a checkout: npm run authelia-config / authelia-check', () => {
+  it('npm run authelia-config -- --pocketbase-url URL builds the CLI and prints a client whose digest verifies', async () => {
+    const result = await run('npm', ['run', 'authelia-config', '--', '--pocketbase-url', 'https://pb.example.com']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    // npm prints the script's name first; the CLI's output starts at the YAML.
+    const { yaml, pocketbase } = splitConfigOutput(result.stdout.slice(result.stdout.indexOf('identity_providers:')));
+    expect(verifyDigest(printedSecret(pocketbase), clientOf(yaml)['client_secret'] as string)).toBe(true);
+  });
+
+  it('npm run authelia-check reads the environment and fails (exit 1) without AUTHELIA_URL', async () => {
+    const result = await run('npm', ['run', 'authelia-check']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^error AUTHELIA_URL: is not set/m);
   });
 });

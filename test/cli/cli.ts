@@ -1,14 +1,27 @@
-// Helpers for the CLI tests: run the built bin/pocketbase-authelia.mjs as an operator would.
+// Helpers for the CLI tests: run the CLI as an operator would, as one bundled Node file.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-
-export const BIN = resolve('bin/pocketbase-authelia.mjs');
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCli, CLI_FILE } from '../../scripts/bundles.mjs';
 
 export interface Run {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+let built: Promise<string> | undefined;
+
+/** The CLI built from src/cli, once per test process, into a temporary folder of its own (test files run in parallel). */
+export function cliBundle(): Promise<string> {
+  return (built ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-authelia-cli-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, CLI_FILE);
+    await buildCli(file);
+    return file;
+  })());
 }
 
 /** The test process's environment without any AUTHELIA_* variable, plus `env`. */
@@ -17,15 +30,19 @@ export function cleanEnv(env: Readonly<Record<string, string>> = {}): NodeJS.Pro
   return { ...base, ...env };
 }
 
-/** Asynchronous, so that an IdP in this process can answer the CLI. */
-export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Run> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run node build.mjs first`);
+/** Runs a command, asynchronously so that an IdP in this process can answer it; never throws on a non-zero exit. */
+export function run(file: string, args: readonly string[], env: Readonly<Record<string, string>> = {}, cwd?: string): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { env: cleanEnv(env), timeout: 20_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { env: cleanEnv(env), timeout: 20_000, ...(cwd ? { cwd } : {}) }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
       done({ code, stdout, stderr });
     });
   });
+}
+
+/** `node <the CLI built from src/cli> ...args`; with `cli`, that file instead (e.g. the one from the release zip). */
+export async function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}, cli?: string): Promise<Run> {
+  return run(process.execPath, [cli ?? (await cliBundle()), ...args], env);
 }
 
 /** YAML → JSON with PyYAML: an independent parser for what we print. */
