@@ -2,17 +2,20 @@
 // AUTHELIA_URL points at a real one) and a one-button page that signs in through the official SDK.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { DEMO_USERS } from './demo-users.js';
 import { startIdp, type Idp } from '../testkit/idp.js';
+import { fieldNames, prepareDemoData, type FieldNames } from './demo-data.js';
+import { DEMO_USERS } from './demo-users.js';
+import { demoPage, startPageServer } from './page.js';
 
 // demo/main.ts and its bundle .demo/main.mjs both sit one folder below the project root.
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLIENT_ID = 'pocketbase';
+// Roles for the demo users' groups, so that the page shows the roles field at work too.
+const DEMO_ROLES = 'admin=admins;developer=dev';
 const HEALTH_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 
@@ -25,6 +28,7 @@ interface Settings {
   admin: { email: string; password: string };
   /** The operator's own Authelia: no demo IdP, their AUTHELIA_* reach PocketBase untouched. */
   externalAuthelia: string | undefined;
+  names: FieldNames;
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -38,6 +42,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     admin: { email: env['PB_ADMIN_EMAIL'] || 'admin@example.test', password: env['PB_ADMIN_PASSWORD'] || 'demo-password-1' },
     // The extension accepts a _FILE form of every variable, so either one means "configured".
     externalAuthelia: env['AUTHELIA_URL'] || (env['AUTHELIA_URL_FILE'] && `(from ${env['AUTHELIA_URL_FILE']})`) || undefined,
+    names: fieldNames(env),
   };
 }
 
@@ -77,11 +82,15 @@ function startDemoIdp(s: Settings, clientSecret: string): Promise<Idp> {
   });
 }
 
-/** The demo IdP's settings override any AUTHELIA_* left in the shell, which would not match it. */
+/**
+ * The demo IdP's settings override any AUTHELIA_* left in the shell, which would not match it.
+ * AUTHELIA_ROLES defaults to roles for the demo users' groups.
+ */
 function envForDemoIdp(issuer: string, clientSecret: string): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of ['AUTHELIA_URL', 'AUTHELIA_CLIENT_ID', 'AUTHELIA_CLIENT_SECRET']) delete env[`${name}_FILE`];
-  return { ...env, AUTHELIA_URL: issuer, AUTHELIA_CLIENT_ID: CLIENT_ID, AUTHELIA_CLIENT_SECRET: clientSecret };
+  const roles = env['AUTHELIA_ROLES'] || env['AUTHELIA_ROLES_FILE'] ? {} : { AUTHELIA_ROLES: DEMO_ROLES };
+  return { ...env, ...roles, AUTHELIA_URL: issuer, AUTHELIA_CLIENT_ID: CLIENT_ID, AUTHELIA_CLIENT_SECRET: clientSecret };
 }
 
 interface PocketBaseProcess {
@@ -122,63 +131,6 @@ async function waitForHealth(origin: string, pb: PocketBaseProcess): Promise<boo
   return false;
 }
 
-// Served from its own origin, like a real frontend: the SDK then talks to PocketBase across
-// origins and completes the popup through PocketBase's realtime-based /api/oauth2-redirect.
-function loginPage(pocketbaseUrl: string): string {
-  // JSON is valid JavaScript; escaping "<" keeps a hostile HOST from closing the <script>.
-  const url = JSON.stringify(pocketbaseUrl).replace(/</g, '\\u003c');
-  return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>PocketBase + Authelia demo</title>
-<style>body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; } pre { background: #f3f4f6; padding: 1rem; }</style>
-</head>
-<body>
-<h1>PocketBase + Authelia</h1>
-<p><button id="login">Login with Authelia</button> <button id="logout">Sign out</button></p>
-<pre id="out"></pre>
-<script src="/pocketbase.umd.js"></script>
-<script>
-  const pb = new PocketBase(${url});
-  const out = document.getElementById('out');
-  function show() {
-    const r = pb.authStore.record;
-    out.textContent = r ? JSON.stringify({ email: r.email, name: r.name, groups: r.groups }, null, 2) : 'Not signed in.';
-  }
-  document.getElementById('login').addEventListener('click', async () => {
-    try {
-      await pb.collection('users').authWithOAuth2({ provider: 'oidc' });
-      show();
-    } catch (err) {
-      out.textContent = 'Login failed: ' + (err && err.message ? err.message : err);
-    }
-  });
-  document.getElementById('logout').addEventListener('click', () => { pb.authStore.clear(); show(); });
-  show();
-</script>
-</body>
-</html>
-`;
-}
-
-async function startPageServer(s: Settings): Promise<Server> {
-  const html = loginPage(`http://${hostPort(s.host, s.port)}`);
-  const sdk = await readFile(join(ROOT, 'node_modules/pocketbase/dist/pocketbase.umd.js'));
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (path === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
-    else if (path === '/pocketbase.umd.js') res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(sdk);
-    else res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
-  });
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(s.pagePort, s.host, () => {
-      server.off('error', fail);
-      done();
-    });
-  });
-  return server;
-}
-
 function closeServer(server: Server): Promise<void> {
   return new Promise((done) => {
     server.close(() => done());
@@ -186,13 +138,13 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-function banner(s: Settings, idp: Idp | undefined): string {
+function banner(s: Settings, idp: Idp | undefined, env: NodeJS.ProcessEnv): string {
   const pbUrl = `http://${hostPort(s.host, s.port)}`;
   const lines = [
     '',
     'PocketBase + Authelia demo is running',
     `  Dashboard:   ${pbUrl}/_/   superuser ${s.admin.email} / ${s.admin.password}`,
-    `  Login page:  http://${hostPort(s.host, s.pagePort)}/   click "Login with Authelia"`,
+    `  Demo page:   http://${hostPort(s.host, s.pagePort)}/   click "Login with Authelia"; only members of admins read the note`,
   ];
   if (idp) {
     lines.push(`  Demo IdP:    ${idp.issuer}   sign in as:`);
@@ -200,6 +152,7 @@ function banner(s: Settings, idp: Idp | undefined): string {
     for (const u of DEMO_USERS) {
       lines.push(`    ${`${u.username} / ${u.password}`.padEnd(width)}   groups: ${u.groups.length ? u.groups.join(', ') : '(none)'}`);
     }
+    lines.push(`  Roles:       AUTHELIA_ROLES=${env['AUTHELIA_ROLES'] ?? `(from ${env['AUTHELIA_ROLES_FILE']})`}`);
   } else {
     lines.push(`  Authelia:    ${s.externalAuthelia}   (its client must allow redirect URI ${pbUrl}/api/oauth2-redirect)`);
   }
@@ -247,9 +200,11 @@ async function main(): Promise<void> {
     void pb.exited.then((code) => shutdown(code));
     if (!(await waitForHealth(`http://${hostPort(s.host, s.port)}`, pb))) return;
 
-    const page = await startPageServer(s);
+    const pbUrl = `http://${hostPort(s.host, s.port)}`;
+    await prepareDemoData(pbUrl, s.admin, s.names);
+    const page = await startPageServer(ROOT, s.host, s.pagePort, demoPage(pbUrl, s.names));
     closers.push(() => closeServer(page));
-    console.log(banner(s, idp));
+    console.log(banner(s, idp, env));
   } catch (err) {
     console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);
     shutdown(1);

@@ -1,0 +1,123 @@
+// The demo's one page, served from its own origin like a real frontend: the SDK then talks to
+// PocketBase across origins and completes the popup through PocketBase's realtime-based
+// /api/oauth2-redirect. After the login it shows what the extension wrote on the record (groups,
+// the memberOf relation expanded into names, roles) and what an API rule built on it lets this
+// user read.
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { adminsOnlyRule, NOTES_COLLECTION, type FieldNames } from './demo-data.js';
+
+/** JSON is valid JavaScript; escaping "<" keeps a hostile value from closing the <script>. */
+function scriptValue(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function demoPage(pocketbaseUrl: string, names: FieldNames): string {
+  const rule = adminsOnlyRule(names);
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>PocketBase + Authelia demo</title>
+<style>
+  body { font-family: system-ui, sans-serif; max-width: 44rem; margin: 2rem auto; padding: 0 1rem; color: #111827; }
+  code { background: #f3f4f6; padding: 0.1rem 0.3rem; border-radius: 0.2rem; }
+  table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
+  th, td { text-align: left; padding: 0.35rem 0.75rem 0.35rem 0; vertical-align: top; }
+  td.why { color: #6b7280; font-size: 0.9em; }
+  #notes li { margin: 0.25rem 0; }
+  .empty { color: #6b7280; }
+</style>
+</head>
+<body>
+<h1>PocketBase + Authelia</h1>
+<p><button id="login">Login with Authelia</button> <button id="logout">Sign out</button></p>
+<section id="session" data-state="signed-out">
+  <p id="who">Not signed in.</p>
+  <div id="details" hidden>
+    <h2>What the extension wrote on the record</h2>
+    <table>
+      <tr><th>${escapeHtml(names.groupsField)}</th><td id="groups"></td><td class="why">JSON list of names, for frontends</td></tr>
+      <tr><th>${escapeHtml(names.membershipField)}</th><td id="memberOf"></td><td class="why">relation to ${escapeHtml(names.groupsCollection)}, expanded: what API rules test</td></tr>
+      <tr><th>${escapeHtml(names.rolesField)}</th><td id="roles"></td><td class="why">granted by AUTHELIA_ROLES</td></tr>
+    </table>
+    <h2>${escapeHtml(NOTES_COLLECTION)}</h2>
+    <p>List rule: <code>${escapeHtml(rule)}</code></p>
+    <ul id="notes"></ul>
+  </div>
+</section>
+<script src="/pocketbase.umd.js"></script>
+<script>
+  const pb = new PocketBase(${scriptValue(pocketbaseUrl)});
+  const names = ${scriptValue(names)};
+  const notesCollection = ${scriptValue(NOTES_COLLECTION)};
+  const $ = (id) => document.getElementById(id);
+  const list = (values) => (values && values.length ? values.join(', ') : '(none)');
+
+  function showState(state, text) {
+    $('session').dataset.state = state;
+    $('who').textContent = text;
+    $('details').hidden = state !== 'signed-in';
+  }
+
+  // Everything shown is read through the API as the signed-in user, so the rules decide.
+  async function render() {
+    const auth = pb.authStore.record;
+    if (!auth) return showState('signed-out', 'Not signed in.');
+    const record = await pb.collection(names.authCollection).getOne(auth.id, { expand: names.membershipField });
+    const groups = (record.expand && record.expand[names.membershipField]) || [];
+    const notes = await pb.collection(notesCollection).getFullList({ sort: 'created' });
+    $('groups').textContent = JSON.stringify(record[names.groupsField] || []);
+    $('memberOf').textContent = list(groups.map((group) => group.name));
+    $('roles').textContent = list(record[names.rolesField]);
+    $('notes').replaceChildren(...(notes.length ? notes.map((note) => {
+      const item = document.createElement('li');
+      item.textContent = note.title + ': ' + note.body;
+      return item;
+    }) : [Object.assign(document.createElement('li'), { className: 'empty', textContent: 'No notes: the rule lets this user read none.' })]));
+    showState('signed-in', 'Signed in as ' + (record.name || record.email) + ' (' + record.email + ')');
+  }
+
+  function fail(err) {
+    showState('failed', 'Failed: ' + (err && err.message ? err.message : String(err)));
+  }
+
+  $('login').addEventListener('click', async () => {
+    showState('pending', 'Signing in...');
+    try {
+      await pb.collection(names.authCollection).authWithOAuth2({ provider: names.provider });
+      await render();
+    } catch (err) {
+      fail(err);
+    }
+  });
+  $('logout').addEventListener('click', () => { pb.authStore.clear(); render().catch(fail); });
+  render().catch(fail);
+</script>
+</body>
+</html>
+`;
+}
+
+/** Serves the page and the SDK it loads on host:port. */
+export async function startPageServer(root: string, host: string, port: number, html: string): Promise<Server> {
+  const sdk = await readFile(join(root, 'node_modules/pocketbase/dist/pocketbase.umd.js'));
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+    else if (path === '/pocketbase.umd.js') res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(sdk);
+    else if (path === '/favicon.ico') res.writeHead(204).end();
+    else res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
+  });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+  return server;
+}
