@@ -69,7 +69,7 @@ export function demoPage(pocketbaseUrl: string, names: FieldNames): string {
     if (!auth) return showState('signed-out', 'Not signed in.');
     const record = await pb.collection(names.authCollection).getOne(auth.id, { expand: names.membershipField });
     const groups = (record.expand && record.expand[names.membershipField]) || [];
-    const notes = await pb.collection(notesCollection).getFullList({ sort: 'created' });
+    const notes = await pb.collection(notesCollection).getFullList({ sort: 'title' });
     $('groups').textContent = JSON.stringify(record[names.groupsField] || []);
     $('memberOf').textContent = list(groups.map((group) => group.name));
     $('roles').textContent = list(record[names.rolesField]);

@@ -1,0 +1,128 @@
+// The demo as a newcomer meets it: `node demo/run.mjs` (what `npm start` runs after the build),
+// in its own process on free ports with a fresh data dir, then its page in Chromium. alice
+// (group admins) and bob (group dev) sign in through the popup; the page shows what the extension
+// wrote on their records and what the admins-only rule of demo_notes lets each of them read.
+// The signed-in page of alice is saved as docs/demo-page.png for the README, every run.
+//
+// Run on its own with `npm run test:browser`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../testkit/pocketbase.js';
+import { launchChromium, openContext } from './chromium.js';
+
+const SCREENSHOT = resolve('docs/demo-page.png');
+const DEMO_VIEWPORT = { width: 960, height: 480 };
+const READY = 'PocketBase + Authelia demo is running';
+
+interface Demo {
+  readonly pageUrl: string;
+  readonly idpUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the demo and resolves once it prints its banner; rejects with its output if it exits first. */
+async function startDemo(): Promise<Demo> {
+  const [port, idpPort, pagePort] = [await freePort(), await freePort(), await freePort()];
+  const dataDir = await mkdtemp(join(tmpdir(), 'pb-authelia-demo-'));
+  // The demo's own defaults, not the shell's: no operator AUTHELIA_* reaches it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AUTHELIA_')));
+  const child: ChildProcess = spawn(process.execPath, ['demo/run.mjs'], {
+    env: { ...env, HOST: '127.0.0.1', PORT: String(port), IDP_PORT: String(idpPort), DEMO_PAGE_PORT: String(pagePort), PB_DATA: join(dataDir, 'pb_data') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  await new Promise<void>((ready, fail) => {
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(READY)) ready();
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
+    void exited.then((code) => fail(new Error(`the demo exited (${code}) before it was ready:\n${output}`)));
+  });
+  return {
+    pageUrl: `http://127.0.0.1:${pagePort}/`,
+    idpUrl: `http://127.0.0.1:${idpPort}`,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM'); // the demo stops PocketBase and its IdP itself
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Clicks "Login with Authelia" and goes through the IdP's sign-in and consent forms in the popup. */
+async function signIn(page: Page, demo: Demo, username: string): Promise<void> {
+  const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: 'Login with Authelia' }).click()]);
+  const closed = popup.waitForEvent('close', { timeout: 25_000 });
+  closed.catch(() => undefined); // awaited below; not an unhandled rejection if a step fails first
+  await popup.getByRole('heading', { name: 'Sign in' }).waitFor();
+  expect(popup.url()).toContain(`${demo.idpUrl}/interaction/`);
+  await popup.getByLabel('Username').fill(username);
+  await popup.getByLabel('Password').fill(`${username}-password`); // as the README and the banner say
+  await popup.getByRole('button', { name: 'Sign in' }).click();
+  await popup.getByRole('button', { name: 'Accept' }).click();
+  await closed;
+  await page.locator('#session[data-state="signed-in"], #session[data-state="failed"]').waitFor();
+  expect(await page.locator('#who').textContent()).toMatch(/^Signed in as /);
+}
+
+/** The page's table and note list, as the user sees them. */
+async function shown(page: Page): Promise<Record<string, unknown>> {
+  return {
+    groups: await page.locator('#groups').textContent(),
+    memberOf: await page.locator('#memberOf').textContent(),
+    roles: await page.locator('#roles').textContent(),
+    notes: await page.locator('#notes li').allTextContents(),
+  };
+}
+
+describe('the demo page (npm start)', () => {
+  let browser: Browser;
+  let demo: Demo;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    demo = await startDemo();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  it('alice (admins, dev) sees her groups, memberOf names, roles and the admins-only note (saves docs/demo-page.png)', async () => {
+    const { page } = await openContext(browser, 'demo-alice', DEMO_VIEWPORT);
+    await page.goto(demo.pageUrl);
+    await page.getByText('Not signed in.').waitFor();
+    await signIn(page, demo, 'alice');
+
+    expect(await page.locator('#who').textContent()).toBe('Signed in as Alice Demo (alice@example.test)');
+    expect(await shown(page)).toEqual({
+      groups: '["admins","dev"]',
+      memberOf: 'admins, dev',
+      roles: 'admin, developer',
+      notes: ['For admins only: Only members of the Authelia group "admins" can read this note.'],
+    });
+    expect(await page.getByText('@request.auth.memberOf.name ?= "admins"').isVisible()).toBe(true);
+    await page.screenshot({ path: SCREENSHOT, fullPage: true, animations: 'disabled', caret: 'hide' });
+  });
+
+  it('bob (dev) sees his group and role, and an empty list: the rule admits only members of admins', async () => {
+    const { page } = await openContext(browser, 'demo-bob', DEMO_VIEWPORT);
+    await page.goto(demo.pageUrl);
+    await signIn(page, demo, 'bob');
+
+    expect(await page.locator('#who').textContent()).toBe('Signed in as Bob Demo (bob@example.test)');
+    expect(await shown(page)).toEqual({
+      groups: '["dev"]',
+      memberOf: 'dev',
+      roles: 'developer',
+      notes: ['No notes: the rule lets this user read none.'],
+    });
+  });
+});
