@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, VARIABLES } from '../../src/core/variables.js';
 import { ADMIN_ROLE_ONLY, EDITORS_ONLY } from '../support/api-rules.js';
@@ -35,5 +35,20 @@ describe('README', () => {
   it('shows the API rules that the end-to-end tests prove', () => {
     expect(readme).toContain(EDITORS_ONLY);
     expect(readme).toContain(ADMIN_ROLE_ONLY);
+  });
+
+  it('names only npm scripts that exist, and never sends anyone to npx for our CLI (it is not published)', () => {
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const named = [...readme.matchAll(/npm run ([a-z:-]+)/g)].map((match) => match[1]!);
+    expect(named).toContain('authelia-config');
+    expect(named).toContain('authelia-check');
+    for (const name of named) expect(scripts, `npm run ${name}`).toHaveProperty(name);
+    expect(readme).not.toMatch(/npx pocketbase-authelia(?! *`, which)/);
+  });
+
+  it('shows pictures that exist', () => {
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((match) => match[1]!);
+    expect(images).toContain('docs/demo-page.png');
+    for (const image of images) expect(existsSync(image), image).toBe(true);
   });
 });
