@@ -2,14 +2,14 @@
 // AUTHELIA_URL points at a real one) and a one-button page that signs in through the official SDK.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { startIdp, type Idp } from '../testkit/idp.js';
+import { servePage } from '../testkit/page-server.js';
 import { fieldNames, prepareDemoData, type FieldNames } from './demo-data.js';
 import { DEMO_USERS } from './demo-users.js';
-import { demoPage, startPageServer } from './page.js';
+import { demoPage } from './page.js';
 
 // demo/main.ts and its bundle .demo/main.mjs both sit one folder below the project root.
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -131,13 +131,6 @@ async function waitForHealth(origin: string, pb: PocketBaseProcess): Promise<boo
   return false;
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((done) => {
-    server.close(() => done());
-    server.closeAllConnections(); // keep-alive sockets would hold close() open
-  });
-}
-
 function banner(s: Settings, idp: Idp | undefined, env: NodeJS.ProcessEnv): string {
   const pbUrl = `http://${hostPort(s.host, s.port)}`;
   const lines = [
@@ -202,8 +195,8 @@ async function main(): Promise<void> {
 
     const pbUrl = `http://${hostPort(s.host, s.port)}`;
     await prepareDemoData(pbUrl, s.admin, s.names);
-    const page = await startPageServer(ROOT, s.host, s.pagePort, demoPage(pbUrl, s.names));
-    closers.push(() => closeServer(page));
+    const page = await servePage(demoPage(pbUrl, s.names), s.host, s.pagePort);
+    closers.push(() => page.close());
     console.log(banner(s, idp, env));
   } catch (err) {
     console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);

@@ -3,9 +3,6 @@
 // /api/oauth2-redirect. After the login it shows what the extension wrote on the record (groups,
 // the memberOf relation expanded into names, roles) and what an API rule built on it lets this
 // user read.
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import { adminsOnlyRule, NOTES_COLLECTION, type FieldNames } from './demo-data.js';
 
 /** JSON is valid JavaScript; escaping "<" keeps a hostile value from closing the <script>. */
@@ -100,24 +97,4 @@ export function demoPage(pocketbaseUrl: string, names: FieldNames): string {
 </body>
 </html>
 `;
-}
-
-/** Serves the page and the SDK it loads on host:port. */
-export async function startPageServer(root: string, host: string, port: number, html: string): Promise<Server> {
-  const sdk = await readFile(join(root, 'node_modules/pocketbase/dist/pocketbase.umd.js'));
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (path === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
-    else if (path === '/pocketbase.umd.js') res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(sdk);
-    else if (path === '/favicon.ico') res.writeHead(204).end();
-    else res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
-  });
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, () => {
-      server.off('error', fail);
-      done();
-    });
-  });
-  return server;
 }

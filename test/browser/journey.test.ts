@@ -9,13 +9,12 @@
 // settings for the README (docs/oauth2-settings.png, rewritten every run).
 //
 // The demo page itself is covered by demo.test.ts. Run on its own with `npm run test:browser`.
-import { mkdir, readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdpUser } from '../../testkit/idp.js';
+import { servePage, type PageServer } from '../../testkit/page-server.js';
 import { SUPERUSER } from '../../testkit/pocketbase.js';
 import { NEWEST, VERSIONS } from '../../testkit/pocketbase-versions.js';
 import { startStack, storedUser, type Stack } from '../support/stack.js';
@@ -38,7 +37,7 @@ afterAll(async () => {
 
 describe.each(VERSIONS)('the sign-in journey in Chromium on PocketBase %s', (version) => {
   let stack: Stack;
-  let app: AppPage;
+  let app: PageServer;
 
   beforeAll(async () => {
     stack = await startStack({ version, users: [alice, bob] });
@@ -163,18 +162,12 @@ describe(`the PocketBase ${NEWEST} dashboard`, () => {
   });
 });
 
-interface AppPage {
-  readonly url: string;
-  close(): Promise<void>;
-}
-
 /**
  * A frontend on its own loopback origin, like a real app: the official SDK (UMD build) and one
  * button that runs its popup flow. `#out` carries `data-state` = signed-out | pending |
  * signed-in | failed, and the record as JSON once signed in.
  */
-async function serveAppPage(pocketbaseUrl: string): Promise<AppPage> {
-  const sdk = await readFile(resolve('node_modules/pocketbase/dist/pocketbase.umd.js'));
+async function serveAppPage(pocketbaseUrl: string): Promise<PageServer> {
   const html = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Sign in with Authelia</title></head>
@@ -203,24 +196,5 @@ async function serveAppPage(pocketbaseUrl: string): Promise<AppPage> {
 </body>
 </html>
 `;
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (path === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
-    else if (path === '/pocketbase.umd.js') res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(sdk);
-    else if (path === '/favicon.ico') res.writeHead(204).end();
-    else res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
-  });
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => done());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      }),
-  };
+  return servePage(html);
 }
