@@ -266,3 +266,123 @@ describe('request log and outages', () => {
     expect(await held).toBe('dropped');
   });
 });
+
+/** A browser that keeps its IdP cookies between sign-ins (by name: enough for one IdP). */
+class Browser {
+  readonly #cookies = new Map<string, string>();
+
+  /** Follows redirects; stops at the client's redirect_uri or at a page. */
+  async go(url: string, form?: Record<string, string>): Promise<{ page?: string; redirect?: URL; status: number }> {
+    let next: { url: URL; form?: Record<string, string> } = { url: new URL(url), ...(form ? { form } : {}) };
+    for (let step = 0; step < 20; step++) {
+      const res = await fetch(next.url, {
+        method: next.form ? 'POST' : 'GET',
+        redirect: 'manual',
+        headers: {
+          cookie: [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+          ...(next.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
+        ...(next.form ? { body: new URLSearchParams(next.form) } : {}),
+      });
+      for (const line of res.headers.getSetCookie()) {
+        const [pair = ''] = line.split(';');
+        const eq = pair.indexOf('=');
+        if (/max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.#cookies.delete(pair.slice(0, eq));
+        else this.#cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+      }
+      const location = res.headers.get('location');
+      if (!location) return { page: await res.text(), status: res.status };
+      const target = new URL(location, next.url);
+      if (target.href.startsWith(REDIRECT)) return { redirect: target, status: res.status };
+      next = { url: target };
+    }
+    throw new Error('too many redirects');
+  }
+}
+
+const formAction = (html: string, base: string) => new URL(/<form[^>]*action="([^"]*)"/.exec(html)?.[1]?.replace(/&#38;/g, '&') ?? '', base).href;
+
+describe('a browser still signed in at the IdP', () => {
+  it('must sign in again once its user is disabled', async () => {
+    const idp = await startIdp(options());
+    try {
+      const browser = new Browser();
+      const start = authUrl(idp, createHash('sha256').update('v').digest('base64url'), 'openid groups') + `&redirect_uri=${encodeURIComponent(REDIRECT)}`;
+      const loginForm = await browser.go(start);
+      const consent = await browser.go(formAction(loginForm.page!, idp.issuer), { username: 'alice', password: 'alice-pw' });
+      expect(consent.page).toContain('name="decision"');
+      expect((await browser.go(formAction(consent.page!, idp.issuer), { decision: 'accept' })).redirect?.searchParams.get('code')).toBeTruthy();
+
+      // Still signed in: the next authorization skips the sign-in form (explicit consent asks again).
+      expect((await browser.go(start)).page).toContain('name="decision"');
+      idp.setUser({ ...alice, disabled: true });
+      const again = await browser.go(start);
+      expect(again.page).toContain('name="password"');
+    } finally {
+      await idp.close();
+    }
+  });
+});
+
+describe('demo users admin page', () => {
+  let idp: Idp;
+  beforeAll(async () => {
+    idp = await startIdp(options({ adminPage: true, users: [alice, bob, { ...bob, username: 'eve<script>', email: 'eve@example.com', name: '"Eve" & <b>co</b>' }] }));
+  });
+  afterAll(() => idp.close());
+
+  const page = async () => {
+    const res = await fetch(idp.adminUrl!);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    return res.text();
+  };
+  const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  const post = (form: Record<string, string>) =>
+    fetch(idp.adminUrl!, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+
+  it('lists users with their groups, escaped', async () => {
+    expect(idp.adminUrl).toBe(`${idp.issuer}/demo/users`);
+    const html = await page();
+    expect(html).toContain('value="admins, dev"');
+    expect(html).toContain('eve&#60;script&#62;');
+    expect(html).toContain('&#34;Eve&#34; &#38; &#60;b&#62;co&#60;/b&#62;');
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<b>co');
+  });
+
+  it('changes groups and disables a user over HTTP, visible at userinfo at once', async () => {
+    const tokens = await login(idp, 'alice', 'alice-pw');
+    const csrf = csrfOf(await page());
+    const saved = await post({ csrf, username: 'alice', groups: ' ops, dev,, ops ' });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get('location')).toBe('/demo/users?saved=alice');
+    expect((await userinfo(idp, tokens.access_token)).json.groups).toEqual(['ops', 'dev']);
+    expect(await page()).toContain('value="ops, dev"');
+
+    expect((await post({ csrf, username: 'alice', groups: 'ops', disabled: 'on' })).status).toBe(303);
+    expect(Object.keys((await userinfo(idp, tokens.access_token)).json)).toEqual(['sub']);
+    await expect(login(idp, 'alice', 'alice-pw')).rejects.toThrow(/Incorrect username or password/);
+    expect(await page()).toMatch(/name="disabled" value="on" checked/);
+
+    expect((await post({ csrf, username: 'alice', groups: 'admins, dev' })).status).toBe(303); // enabled again
+    expect((await userinfo(idp, tokens.access_token)).json).toMatchObject({ preferred_username: 'alice', groups: ['admins', 'dev'] });
+  });
+
+  it('refuses a form without the right token (CSRF) and unknown users', async () => {
+    expect((await post({ username: 'bob', groups: 'admins' })).status).toBe(403);
+    expect((await post({ csrf: 'guess', username: 'bob', groups: 'admins' })).status).toBe(403);
+    expect((await post({ csrf: csrfOf(await page()), username: 'nobody', groups: 'admins' })).status).toBe(404);
+    expect(await page()).toContain('id="groups-bob" name="groups" value="dev"');
+  });
+
+  it('is not served unless enabled', async () => {
+    const plain = await startIdp(options());
+    try {
+      expect(plain.adminUrl).toBeUndefined();
+      expect((await fetch(`${plain.issuer}/demo/users`)).status).toBe(404);
+    } finally {
+      await plain.close();
+    }
+  });
+});
