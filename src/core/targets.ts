@@ -25,7 +25,7 @@ export interface RegistrationTargets {
 }
 
 export function registrationTargets(env: EnvSource, readFile: ReadTextFile): RegistrationTargets {
-  const names = ['AUTHELIA_COLLECTION', 'AUTHELIA_GROUPS_FIELD', 'AUTHELIA_MEMBERSHIP_FIELD', 'AUTHELIA_ROLES', 'AUTHELIA_ROLES_FIELD', 'AUTHELIA_PROVIDER', 'AUTHELIA_ONLY'] as const;
+  const names = ['AUTHELIA_COLLECTION', 'AUTHELIA_GROUPS_COLLECTION', 'AUTHELIA_GROUPS_FIELD', 'AUTHELIA_MEMBERSHIP_FIELD', 'AUTHELIA_ROLES', 'AUTHELIA_ROLES_FIELD', 'AUTHELIA_PROVIDER', 'AUTHELIA_ONLY'] as const;
   const { values, issues } = resolveEnv(names, env, readFile);
   const collection = values.AUTHELIA_COLLECTION ?? DEFAULTS.AUTHELIA_COLLECTION;
   // PocketBase finds collections by name in any letter case; a literal route
@@ -45,7 +45,8 @@ export function registrationTargets(env: EnvSource, readFile: ReadTextFile): Reg
   const provider = (PROVIDER_SLOTS as readonly string[]).includes(values.AUTHELIA_PROVIDER ?? '') ? values.AUTHELIA_PROVIDER! : DEFAULTS.AUTHELIA_PROVIDER;
   return {
     collection,
-    collectionAddresses: [...addresses],
+    // The groups collection's names are guarded too (see boot).
+    collectionAddresses: [...addresses, values.AUTHELIA_GROUPS_COLLECTION ?? DEFAULTS.AUTHELIA_GROUPS_COLLECTION],
     // A literal path outranks PocketBase's `{collection}` pattern, and unlike a
     // router middleware it costs other requests nothing.
     authMethodsPaths: [...addresses].map((address) => `/api/collections/${address}/auth-methods`),
