@@ -18,7 +18,7 @@ const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GRO
  */
 export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   const state = loadState(e.app);
-  if (state?.status !== 'active' || e.collection.id !== state.collectionId || e.providerName !== state.provider) {
+  if (state?.status !== 'active' || e.collection?.id !== state.collectionId || e.providerName !== state.provider) {
     e.next();
     return;
   }
@@ -46,11 +46,18 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     refuse(e.app, subject, GATE_REFUSAL, 'groups', staged.groups.join(','));
     throw new ForbiddenError(staged.reason);
   }
+  let save = staged.changed;
+  if (link === 'none' && state.login.autheliaOnly) {
+    // An account becoming Authelia-only: sessions its password (or anything
+    // else) opened before end now; the token this login returns uses the new key.
+    record.refreshTokenKey();
+    save = true;
+  }
   e.set(VIA_AUTHELIA_KEY, true);
   // The response written inside e.next() shows the staged values; PocketBase
   // saves them in its own transaction if it updates the record there.
   e.next();
-  if (staged.changed) e.app.save(record);
+  if (save) e.app.save(record);
   e.app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
 }
 

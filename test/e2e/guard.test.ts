@@ -1,6 +1,8 @@
 // The guard holds in every state: whatever spelling AUTHELIA_COLLECTION uses, after a rename, across
 // invalid and unset configurations, after a hand edit, after a refusal, and against a password set
 // on an Authelia account. Each case is an attack that worked before the guard registry existed.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import PocketBase, { ClientResponseError, type RecordModel } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSIONS } from '../../testkit/pocketbase-versions.js';
@@ -77,6 +79,57 @@ describe.each(VERSIONS)('the collection, however it is addressed, on PocketBase 
       expect(await status(member.collection('members').update(auth.record.id, { name: 'still editable' }))).toBe(200);
     } finally {
       await stack.close();
+    }
+  });
+});
+
+describe.each(VERSIONS)('hooks tagged with the collections they guard, on PocketBase %s', (version) => {
+  it('after a restart the hooks carry the collection id, so a rename keeps them on it', async () => {
+    const stack = await startStack({ version, users: [alice] });
+    let pb = stack.pb;
+    const env = { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET };
+    try {
+      await ssoLogin(pb.url, alice);
+      await pb.stop();
+      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env });
+      const tags = JSON.parse(await readFile(join(pb.dataDir, 'pb_data', 'authelia_hook_tags.json'), 'utf8')) as { tags: string[] };
+      const groupsId = (await (await pb.superuser()).collections.getOne('authelia_groups')).id;
+      expect(tags.tags).toEqual(['_pb_users_auth_', 'authelia_groups', groupsId, 'users'].sort());
+      const superuser = await pb.superuser();
+      await superuser.collections.update('users', { name: 'members' });
+      stack.idp.setUser({ ...alice, groups: ['writers'] });
+      const { auth } = await ssoLogin(pb.url, alice, { collection: 'members', scopes: 'openid email profile groups' });
+      expect(auth.record['groups']).toEqual(['writers']);
+      const member = new PocketBase(pb.url);
+      member.authStore.save(auth.token, auth.record);
+      expect(await status(member.collection('members').update(auth.record.id, { groups: ['admins'] }))).toBe(400);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
+    }
+  });
+
+  it('a collection the tagged hooks do not cover is refused with an error naming AUTHELIA_COLLECTION; a restart applies it', async () => {
+    const stack = await startStack({ version, users: [alice] });
+    let pb = stack.pb;
+    const env = { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_COLLECTION: 'staff' };
+    const restart = async () => {
+      await pb.stop();
+      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env });
+    };
+    try {
+      await (await pb.superuser()).collections.create({ name: 'STAFF', type: 'auth', fields: [] });
+      await restart(); // hooks now tagged: users (remembered) and "staff"/"staff" (configured), not "STAFF"
+      const logs = await pb.logs(/AUTHELIA_COLLECTION/);
+      expect(logs).toMatch(/AUTHELIA_COLLECTION: \\"staff\\" is the collection \\"STAFF\\", which this process's hooks were not registered for.*restart PocketBase to apply it, or set AUTHELIA_COLLECTION=STAFF/);
+      const staff = await (await pb.superuser()).collections.getOne('STAFF');
+      expect(staff['oauth2'].providers).toEqual([]);
+      await restart();
+      const methods = await new PocketBase(pb.url).collection('STAFF').listAuthMethods();
+      expect(methods.oauth2.providers.map((provider) => provider.name)).toEqual(['oidc']);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
     }
   });
 });
@@ -203,6 +256,14 @@ describe.each(VERSIONS)('Authelia-only accounts, on PocketBase %s', (version) =>
       await expect(attempt).rejects.toThrow(/signs in with Authelia only/);
       // A wrong password still gets PocketBase's own answer: the 403 reveals nothing to a guesser.
       expect(await status(client.collection('users').authWithPassword(alice.email, 'wrong-password-1'))).toBe(400);
+      // A one-time password is refused the same way (the OTP is created as a superuser would,
+      // instead of read from an email).
+      const superuser = await pb.superuser();
+      await superuser.collections.update('users', { otp: { enabled: true, duration: 300, length: 8 } });
+      const otp = await superuser.collection('_otps').create({ collectionRef: auth.record.collectionId, recordRef: auth.record.id, password: '12345678' });
+      const viaOtp = client.collection('users').authWithOTP(otp.id, '12345678');
+      await expect(viaOtp).rejects.toMatchObject({ status: 403 });
+      await expect(viaOtp).rejects.toThrow(/signs in with Authelia only/);
       // Never-linked local accounts keep signing in with their password.
       await localAccount(pb);
 
@@ -214,6 +275,42 @@ describe.each(VERSIONS)('Authelia-only accounts, on PocketBase %s', (version) =>
       await pb.destroy();
       await stack.idp.close();
     }
+  });
+});
+
+describe.each(VERSIONS)('what rules trust beyond the user record, on PocketBase %s', (version) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ version, users: [alice] });
+  });
+  afterAll(() => stack?.close());
+
+  it('group names stay read-only for clients even if a superuser opens the groups collection', async () => {
+    const { auth } = await ssoLogin(stack.pb.url, alice);
+    const superuser = await stack.pb.superuser();
+    await superuser.collections.update('authelia_groups', { listRule: '', viewRule: '', createRule: '', updateRule: '' });
+    const writers = await superuser.collection('authelia_groups').getFirstListItem('name = "writers"');
+    const asAlice = new PocketBase(stack.pb.url);
+    asAlice.authStore.save(auth.token, auth.record);
+    // Renaming "writers" to "admins" would hand every writer a rule meant for admins.
+    expect(await status(asAlice.collection('authelia_groups').update(writers.id, { name: 'admins2' }))).toBe(400);
+    expect(await status(asAlice.collection('authelia_groups').create({ name: 'root' }))).toBe(400);
+    expect((await superuser.collection('authelia_groups').getOne(writers.id))['name']).toBe('writers');
+  });
+
+  it('a password account that links to Authelia (AUTHELIA_ONLY) loses the sessions its password opened', async () => {
+    const bob = { username: 'bob', password: 'bob-password', name: 'Bob', email: 'bob@example.test', groups: ['dev'] };
+    stack.idp.setUser(bob);
+    const superuser = await stack.pb.superuser();
+    await superuser.collection('users').create({ email: bob.email, password: 'bob-local-pass-1', passwordConfirm: 'bob-local-pass-1', verified: true });
+    const byPassword = new PocketBase(stack.pb.url);
+    await byPassword.collection('users').authWithPassword(bob.email, 'bob-local-pass-1');
+    const { auth } = await ssoLogin(stack.pb.url, bob);
+    expect(auth.record['groups']).toEqual(['dev']);
+    expect(await status(byPassword.collection('users').authRefresh())).toBe(401);
+    const bySso = new PocketBase(stack.pb.url);
+    bySso.authStore.save(auth.token, auth.record);
+    expect(await status(bySso.collection('users').authRefresh())).toBe(200);
   });
 });
 
