@@ -1078,6 +1078,46 @@ function parseRoles(value) {
   return { rules };
 }
 
+// src/core/urls.ts
+var SCHEME = /^(https?):\/\//i;
+var HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]+|\[[0-9A-Fa-f:.]+\])$/;
+var PORT = /^\d{1,5}$/;
+function parseHttpUrl(value) {
+  const scheme = SCHEME.exec(value);
+  if (!scheme || /\s/.test(value)) return void 0;
+  let rest = value.slice(scheme[0].length);
+  let fragment;
+  let query;
+  const hash = rest.indexOf("#");
+  if (hash >= 0) {
+    fragment = rest.slice(hash + 1);
+    rest = rest.slice(0, hash);
+  }
+  const question = rest.indexOf("?");
+  if (question >= 0) {
+    query = rest.slice(question + 1);
+    rest = rest.slice(0, question);
+  }
+  const slash = rest.indexOf("/");
+  const authority = slash >= 0 ? rest.slice(0, slash) : rest;
+  const path = slash >= 0 ? rest.slice(slash) : "";
+  const at = authority.lastIndexOf("@");
+  const userinfo = at >= 0 ? authority.slice(0, at) : void 0;
+  const hostPort = authority.slice(at + 1);
+  const portMatch = /:(\d*)$/.exec(hostPort);
+  const host = portMatch ? hostPort.slice(0, portMatch.index) : hostPort;
+  const port = portMatch ? portMatch[1] : "";
+  if (!HOST.test(host)) return void 0;
+  if (portMatch && (!PORT.test(port) || Number(port) > 65535)) return void 0;
+  return { scheme: scheme[1].toLowerCase(), userinfo, host, port, path, query, fragment };
+}
+function redactUrl(value) {
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value);
+  const start = scheme ? scheme[0].length : 0;
+  const at = value.lastIndexOf("@");
+  return at < start ? value : `${value.slice(0, start)}***${value.slice(at)}`;
+}
+
 // src/core/variables.ts
 var PROVIDER_SLOTS = ["oidc", "oidc2", "oidc3"];
 var DEFAULTS = {
@@ -1140,9 +1180,16 @@ var boolean2 = variable((value) => {
   if (FALSE_WORDS.has(word)) return false;
   return { problem: `"${value}" is not a boolean; use true or false (also 1/0, yes/no, on/off)` };
 });
-var issuer = variable(
-  (value) => /^(https?):\/\/([^/?#\s@]+)(\/[^?#\s]*)?$/i.test(value) ? value.replace(/\/+$/, "") : { problem: `"${value}" is not an http(s) URL without query or fragment; use Authelia's root URL, e.g. https://auth.example.com` }
-);
+var issuer = variable((value) => {
+  const url = parseHttpUrl(value);
+  if (url !== void 0 && url.userinfo !== void 0) {
+    return { problem: `"${redactUrl(value)}" holds a user name or password, which Authelia's issuer never has (and PocketBase would hand it to every client); remove it, e.g. https://auth.example.com` };
+  }
+  if (url === void 0 || url.query !== void 0 || url.fragment !== void 0) {
+    return { problem: `"${redactUrl(value)}" is not an http(s) URL without query or fragment; use Authelia's root URL, e.g. https://auth.example.com` };
+  }
+  return value.replace(/\/+$/, "");
+});
 var fieldName = variable((value) => {
   if (!/^\w{1,100}$/.test(value)) return { problem: 'must be a field name of letters, digits and "_" (at most 100)' };
   if (RESERVED_FIELDS.has(value)) return { problem: "is a field every auth record already uses; pick another name, e.g. groups" };
