@@ -1378,37 +1378,42 @@ var PLACEHOLDER_AUTHELIA_URL = "https://auth.example.com";
 var PLACEHOLDER_SECRET_FILE = "/run/secrets/authelia_client_secret";
 var REDIRECT_PATH = "/api/oauth2-redirect";
 function normalizePocketBaseUrl(raw) {
-  let url;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return { problem: `"${raw}" is not a URL; use PocketBase's public URL, e.g. https://pb.example.com` };
+  const url = parseHttpUrl(raw.trim());
+  if (url === void 0) {
+    return { problem: `"${redactUrl(raw)}" is not an http(s) URL; use PocketBase's public URL, e.g. https://pb.example.com` };
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:" || url.search || url.hash || url.username || url.password) {
-    return { problem: `"${raw}" must be an http(s) URL without credentials, query or fragment, e.g. https://pb.example.com` };
+  if (url.userinfo !== void 0 || url.query !== void 0 || url.fragment !== void 0) {
+    return { problem: `"${redactUrl(raw)}" must be an http(s) URL without credentials, query or fragment, e.g. https://pb.example.com` };
   }
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+  return `${origin(url)}${url.path}`.replace(/\/+$/, "");
 }
 function redirectUri(pocketbaseUrl) {
   return `${pocketbaseUrl.replace(/\/+$/, "")}${REDIRECT_PATH}`;
 }
-function clientScopes(requested, withoutGroups) {
-  const has = requested.includes("groups");
-  if (withoutGroups) {
-    return {
-      scopes: requested.filter((scope) => scope !== "groups"),
-      note: ['No "groups" scope (--no-groups): Authelia will not send groups, so group sync gives every user no groups.']
-    };
+var OFFLINE_ACCESS = "offline_access";
+function clientScopes(requested, options) {
+  const scopes = options.withoutGroups ? requested.filter((scope) => scope !== "groups") : [...requested];
+  const note = [];
+  const groupsAdded = !options.withoutGroups && !requested.includes("groups");
+  const offlineAdded = options.offlineAccess && !requested.includes(OFFLINE_ACCESS);
+  if (options.withoutGroups) note.push('No "groups" scope (--no-groups): Authelia will not send groups, so group sync gives every user no groups.');
+  if (groupsAdded) {
+    scopes.push("groups");
+    note.push('"groups" was added: AUTHELIA_SCOPES did not list it, and group sync needs it.');
   }
-  if (has) return { scopes: [...requested], note: [] };
-  return {
-    scopes: [...requested, "groups"],
-    note: [
-      '"groups" was added: AUTHELIA_SCOPES did not list it, and group sync needs it.',
-      "Set AUTHELIA_SCOPES as printed below, or rerun with --no-groups to leave it out."
-    ]
-  };
+  if (offlineAdded) {
+    scopes.push(OFFLINE_ACCESS);
+    note.push('"offline_access" was added (--offline-access): PocketBase asks for a refresh token to re-check users with Authelia.');
+  }
+  if (groupsAdded || offlineAdded) {
+    note.push(`Set AUTHELIA_SCOPES as printed below${groupsAdded ? ", or rerun with --no-groups to leave groups out" : ""}.`);
+  }
+  return { scopes, note };
 }
+var OFFLINE_CONSENT_CAVEAT = [
+  "offline_access: Authelia issues a refresh token only after a consent the user gave, so keep",
+  "consent_mode explicit or pre-configured (or auto); with implicit it silently drops offline_access."
+];
 var CONSENT_COMMENT = {
   explicit: [
     "explicit: Authelia asks for consent at every login, as with Authelia's default (auto) when no",
@@ -1446,9 +1451,16 @@ function renderClientYaml(settings, digest) {
       value: refresh ? ["authorization_code", "refresh_token"] : ["authorization_code"],
       ...refresh ? { comment: ["refresh_token: Authelia requires it with the offline_access scope."] } : {}
     },
-    { key: "token_endpoint_auth_method", value: "client_secret_basic", comment: ["PocketBase sends the secret with HTTP basic auth; Authelia refuses other methods."] },
+    {
+      key: "token_endpoint_auth_method",
+      value: "client_secret_basic",
+      comment: [
+        "Preferred: PocketBase sends the secret with HTTP Basic first. client_secret_post works too (PocketBase",
+        "retries with the secret in the body once Authelia refuses Basic), at the cost of that refused request per login."
+      ]
+    },
     { key: "userinfo_signed_response_alg", value: "none" },
-    { key: "consent_mode", value: settings.consent, comment: CONSENT_COMMENT[settings.consent] },
+    { key: "consent_mode", value: settings.consent, comment: [...CONSENT_COMMENT[settings.consent], ...refresh ? OFFLINE_CONSENT_CAVEAT : []] },
     ...settings.consent === "pre-configured" ? [{ key: "pre_configured_consent_duration", value: "1w" }] : []
   ];
   return [
@@ -1527,6 +1539,11 @@ function runAutheliaConfig(args, io) {
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(policy)) problems.push(`--policy: "${policy}" must be one_factor, two_factor or the name of an authorization policy`);
   const consent = args.consent ?? "explicit";
   if (!CONSENT_MODES.includes(consent)) problems.push(`--consent: "${consent}" must be one of ${CONSENT_MODES.join(", ")}`);
+  const offlineAccess = args.offlineAccess === true || parsed.status === "valid" && parsed.config.scopes.includes(OFFLINE_ACCESS);
+  if (offlineAccess && consent === "implicit") {
+    const why = args.offlineAccess === true ? "--offline-access" : `${flagFor.has("AUTHELIA_SCOPES") ? "--scopes" : "AUTHELIA_SCOPES"} lists offline_access`;
+    problems.push(`--consent: implicit cannot go with offline access (${why}): Authelia silently drops offline_access without a consent the user gave, so no refresh token would come; use --consent explicit (the default) or pre-configured, or leave offline_access out`);
+  }
   const clientName = args.clientName ?? "PocketBase";
   if (!clientName.trim() || clientName.length > 100 || /[\u0000-\u001f\u007f]/.test(clientName)) {
     problems.push("--client-name: must be 1 to 100 printable characters");
@@ -1550,7 +1567,7 @@ function runAutheliaConfig(args, io) {
     io.err(`warning: the secret in ${args.secretFile} has ${secret.length} characters; Authelia recommends at least ${MIN_SECRET_LENGTH} random ones
 `);
   }
-  const { scopes, note } = clientScopes(config2.scopes, args.noGroups === true);
+  const { scopes, note } = clientScopes(config2.scopes, { withoutGroups: args.noGroups === true, offlineAccess });
   const settings = {
     pocketbaseUrl,
     autheliaUrl: placeholderUrl ? void 0 : config2.issuer,
@@ -1817,6 +1834,9 @@ Commands:
       --consent MODE         explicit (default), implicit, pre-configured or auto
       --scopes "S1 S2"       default: AUTHELIA_SCOPES, else openid email profile groups
       --no-groups            do not add the groups scope
+      --offline-access       add offline_access and the refresh_token grant, so PocketBase can re-check
+                             users with Authelia (also when AUTHELIA_SCOPES lists offline_access);
+                             needs consent explicit, pre-configured or auto
       --secret-file PATH     reuse the secret in PATH instead of generating one
   check [--pocketbase-url URL]           check the AUTHELIA_* environment against Authelia
 
@@ -1832,6 +1852,7 @@ var COMMANDS = {
     consent: { type: "string" },
     scopes: { type: "string" },
     "no-groups": { type: "boolean" },
+    "offline-access": { type: "boolean" },
     "secret-file": { type: "string" },
     help: { type: "boolean", short: "h" }
   },
@@ -1887,6 +1908,7 @@ ${USAGE}`);
       consent: text("consent"),
       scopes: text("scopes"),
       noGroups: values["no-groups"] === true,
+      offlineAccess: values["offline-access"] === true,
       secretFile: text("secret-file")
     }, { env: process.env, readFile, out, err });
   }

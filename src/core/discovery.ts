@@ -118,10 +118,6 @@ export function tokenEndpointAuth(doc: Readonly<Record<string, unknown>>): Token
   return methods.includes('client_secret_post') ? 'post' : 'neither';
 }
 
-/** The one explanation the CLI and the README give for the two client authentication methods. */
-export const TOKEN_AUTH_ADVICE = 'PocketBase sends the secret with HTTP Basic first and, when Authelia refuses that, in the request body, ' +
-  'so client_secret_basic and client_secret_post both work; client_secret_basic is preferred: it saves a refused request at every login';
-
 function capabilityWarnings(doc: Readonly<Record<string, unknown>>, wanted: { scopes: readonly string[]; pkce: boolean }): string[] {
   const warnings: string[] = [];
   const supported = stringList(doc['scopes_supported']);
