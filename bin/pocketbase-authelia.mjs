@@ -1805,7 +1805,7 @@ async function tokenRequest(fetcher, config2, tokenUrl, method) {
     body.set("client_secret", config2.clientSecret);
   }
   try {
-    const response = await fetcher(tokenUrl, { method: "POST", headers, body, signal: AbortSignal.timeout(config2.discoveryTimeoutSeconds * 1e3) });
+    const response = await fetcher(tokenUrl, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(config2.discoveryTimeoutSeconds * 1e3) });
     const error = (await response.json().catch(() => ({}))).error;
     return { status: response.status, error };
   } catch (failed) {

@@ -255,7 +255,8 @@ async function tokenRequest(fetcher: typeof fetch, config: Config, tokenUrl: str
     body.set('client_secret', config.clientSecret);
   }
   try {
-    const response = await fetcher(tokenUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(config.discoveryTimeoutSeconds * 1000) });
+    // A 307 or 308 would repeat the body, secret included, wherever it points: not followed.
+    const response = await fetcher(tokenUrl, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(config.discoveryTimeoutSeconds * 1000) });
     const error = ((await response.json().catch(() => ({}))) as { error?: unknown }).error;
     return { status: response.status, error };
   } catch (failed) {

@@ -241,6 +241,25 @@ describe('pocketbase-authelia check, against the Authelia-like demo IdP', () => 
     }
   });
 
+  it('a token endpoint that redirects elsewhere: the redirect is not followed, so the secret stays at Authelia\'s origin', async () => {
+    const elsewhere = await startFakeServer(answer(400, 'application/json', '{"error":"invalid_grant"}'));
+    const fake = await startFakeServer((req, res) => {
+      if (req.method === 'POST') {
+        res.writeHead(307, { location: `${elsewhere.url}/api/oidc/token` }).end();
+        return;
+      }
+      answer(200, 'application/json', JSON.stringify(discoveryDocument(`http://${req.headers.host}`)))(req, res);
+    });
+    try {
+      const run = await runCli(['check'], { AUTHELIA_URL: fake.url, AUTHELIA_CLIENT_SECRET: SECRET });
+      expect(outputLine(run.stdout, 'warn', 'client'), run.stdout).toContain('could not tell whether Authelia accepts the client id and secret (HTTP 307)');
+      expect(fake.requests).toEqual(['GET /.well-known/openid-configuration', 'POST /api/oidc/token']);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await Promise.all([fake.close(), elsewhere.close()]);
+    }
+  });
+
   it('AUTHELIA_URL with a user and password: exit 1, naming AUTHELIA_URL, credentials neither printed nor used', async () => {
     const fake = await startFakeServer(answer(500, 'text/plain', 'must not be asked'));
     try {
