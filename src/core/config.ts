@@ -35,6 +35,8 @@ export interface Config {
   readonly rolesField: string;
   /** Bring name, verified email and avatar URL up to date at every login. */
   readonly syncProfile: boolean;
+  /** Records linked to Authelia sign in only through it (no password, OTP or other OAuth2). */
+  readonly autheliaOnly: boolean;
   readonly strict: boolean;
   readonly discoveryTimeoutSeconds: number;
 }
@@ -151,6 +153,7 @@ const schema = z.object({
   AUTHELIA_MEMBERSHIP_FIELD: fieldName,
   AUTHELIA_ALLOWED_GROUPS: groupList,
   AUTHELIA_SYNC_PROFILE: boolean,
+  AUTHELIA_ONLY: boolean,
   AUTHELIA_ROLES: roleRules,
   AUTHELIA_ROLES_FIELD: fieldName,
   AUTHELIA_STRICT: boolean,
@@ -217,6 +220,7 @@ export function parseConfig(env: EnvSource, readFile: ReadTextFile): ConfigResul
     roles: values.AUTHELIA_ROLES,
     rolesField: values.AUTHELIA_ROLES_FIELD,
     syncProfile: values.AUTHELIA_SYNC_PROFILE,
+    autheliaOnly: values.AUTHELIA_ONLY,
     strict: values.AUTHELIA_STRICT,
     discoveryTimeoutSeconds: values.AUTHELIA_DISCOVERY_TIMEOUT,
   };

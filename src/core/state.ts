@@ -24,8 +24,6 @@ export interface ActiveState {
   readonly scopes: readonly string[];
   readonly pkce: boolean;
   readonly login: LoginSettings;
-  /** Fields nobody but Authelia (and a superuser) may write. */
-  readonly managedFields: readonly string[];
   readonly endpoints: Endpoints;
   readonly discovery: DiscoveryOutcome;
 }
@@ -46,8 +44,12 @@ export interface LoginProblem {
 }
 
 export const STATE_STORE_KEY = 'pocketbase-authelia.state';
+/** App-store key of the guards every boot publishes (see guards.ts). */
+export const GUARDS_STORE_KEY = 'pocketbase-authelia.guards';
 export const LOGIN_PROBLEM_STORE_KEY = 'pocketbase-authelia.lastLoginProblem';
 /** App-store key prefix for the Authelia subject a record was last checked against. */
 export const CHECKED_SUBJECT_KEY_PREFIX = 'pocketbase-authelia.subject.';
 /** Request-event key that carries a login's managed values to the record-create hook. */
 export const PENDING_VALUES_KEY = 'pocketbase-authelia.pendingValues';
+/** Request-event key set by our login handler: this OAuth2 sign-in went through Authelia. */
+export const VIA_AUTHELIA_KEY = 'pocketbase-authelia.viaAuthelia';

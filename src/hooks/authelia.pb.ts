@@ -3,23 +3,30 @@
 // runtime where nothing from this file exists, so every handler requires the
 // module that does the work (compiled into pb_hooks/authelia/).
 
-const targets = require(`${__hooks}/authelia/targets.js`).currentTargets();
+const targets = require(`${__hooks}/authelia/targets.js`).currentTargets($app);
 
 onBootstrap((e) => {
   require(`${__hooks}/authelia/boot.js`).onBootstrap(e);
 });
 
+// Tagged with the ids and names of the collections the last boot guarded (see
+// src/core/hook-tags.ts), so other collections never run this code; untagged on
+// the first start. The handlers still find their collection by id.
 onRecordAuthWithOAuth2Request((e) => {
   require(`${__hooks}/authelia/login.js`).onOAuth2Login(e);
-}, targets.collection);
+}, ...targets.hookTags);
 
 onRecordCreateRequest((e) => {
   require(`${__hooks}/authelia/guard.js`).onRecordWrite(e);
-}, targets.collection);
+}, ...targets.hookTags);
 
 onRecordUpdateRequest((e) => {
   require(`${__hooks}/authelia/guard.js`).onRecordWrite(e);
-}, targets.collection);
+}, ...targets.hookTags);
+
+onRecordAuthRequest((e) => {
+  require(`${__hooks}/authelia/sign-in-gate.js`).onRecordAuth(e);
+}, ...targets.hookTags);
 
 routerAdd('GET', '/api/authelia/status', (e) => {
   require(`${__hooks}/authelia/status.js`).status(e);

@@ -19,6 +19,7 @@ export function configWith(overrides: Partial<Config> = {}): Config {
     roles: [],
     rolesField: 'roles',
     syncProfile: true,
+    autheliaOnly: true,
     strict: false,
     discoveryTimeoutSeconds: 3,
     ...overrides,
