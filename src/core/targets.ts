@@ -1,4 +1,5 @@
 import { resolveEnv, type EnvSource, type ReadTextFile } from './env.js';
+import { managedFieldNames } from './login-decision.js';
 import { DEFAULTS, PROVIDER_SLOTS } from './variables.js';
 
 /** The default `users` collection's fixed id; clients may address it by id too. */
@@ -33,14 +34,14 @@ export function registrationTargets(env: EnvSource, readFile: ReadTextFile): Reg
   // The default collection is known by both its name and its fixed id.
   if (collection.toLowerCase() === DEFAULTS.AUTHELIA_COLLECTION) addresses.add(DEFAULT_USERS_ID);
   if (collection === DEFAULT_USERS_ID) addresses.add(DEFAULTS.AUTHELIA_COLLECTION);
-  const managedFields = [
-    values.AUTHELIA_GROUPS_FIELD ?? DEFAULTS.AUTHELIA_GROUPS_FIELD,
-    values.AUTHELIA_MEMBERSHIP_FIELD ?? DEFAULTS.AUTHELIA_MEMBERSHIP_FIELD,
-  ];
   // Roles that fail to load still mean a roles field exists to protect.
   const rolesConfigured =
     values.AUTHELIA_ROLES !== undefined || issues.some((issue) => ['AUTHELIA_ROLES', 'AUTHELIA_ROLES_FILE'].includes(issue.variable));
-  if (rolesConfigured) managedFields.push(values.AUTHELIA_ROLES_FIELD ?? DEFAULTS.AUTHELIA_ROLES_FIELD);
+  const managedFields = managedFieldNames(
+    values.AUTHELIA_GROUPS_FIELD ?? DEFAULTS.AUTHELIA_GROUPS_FIELD,
+    values.AUTHELIA_MEMBERSHIP_FIELD ?? DEFAULTS.AUTHELIA_MEMBERSHIP_FIELD,
+    rolesConfigured ? values.AUTHELIA_ROLES_FIELD ?? DEFAULTS.AUTHELIA_ROLES_FIELD : undefined,
+  );
   const provider = (PROVIDER_SLOTS as readonly string[]).includes(values.AUTHELIA_PROVIDER ?? '') ? values.AUTHELIA_PROVIDER! : DEFAULTS.AUTHELIA_PROVIDER;
   return {
     collection,

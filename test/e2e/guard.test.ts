@@ -255,6 +255,14 @@ describe.each(VERSIONS)('Authelia-only accounts, on PocketBase %s', (version) =>
       await expect(attempt).rejects.toThrow(/signs in with Authelia only/);
       // A wrong password still gets PocketBase's own answer: the 403 reveals nothing to a guesser.
       expect(await status(client.collection('users').authWithPassword(alice.email, 'wrong-password-1'))).toBe(400);
+      // A one-time password is refused the same way (the OTP is created as a superuser would,
+      // instead of read from an email).
+      const superuser = await pb.superuser();
+      await superuser.collections.update('users', { otp: { enabled: true, duration: 300, length: 8 } });
+      const otp = await superuser.collection('_otps').create({ collectionRef: auth.record.collectionId, recordRef: auth.record.id, password: '12345678' });
+      const viaOtp = client.collection('users').authWithOTP(otp.id, '12345678');
+      await expect(viaOtp).rejects.toMatchObject({ status: 403 });
+      await expect(viaOtp).rejects.toThrow(/signs in with Authelia only/);
       // Never-linked local accounts keep signing in with their password.
       await localAccount(pb);
 
