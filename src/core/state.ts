@@ -51,5 +51,3 @@ export const LOGIN_PROBLEM_STORE_KEY = 'pocketbase-authelia.lastLoginProblem';
 export const CHECKED_SUBJECT_KEY_PREFIX = 'pocketbase-authelia.subject.';
 /** Request-event key that carries a login's managed values to the record-create hook. */
 export const PENDING_VALUES_KEY = 'pocketbase-authelia.pendingValues';
-/** Request-event key set by our login handler: this OAuth2 sign-in went through Authelia. */
-export const VIA_AUTHELIA_KEY = 'pocketbase-authelia.viaAuthelia';

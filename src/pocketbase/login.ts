@@ -1,8 +1,9 @@
 import { decideLogin } from '../core/login-decision.js';
-import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, VIA_AUTHELIA_KEY, type ActiveState, type LoginProblem } from '../core/state.js';
+import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, type ActiveState, type LoginProblem } from '../core/state.js';
 import { revokeAccess, stageClaims } from './access.js';
 import { logInfo, logWarn } from './log.js';
 import { withMembership } from './managed-values.js';
+import { refuseOtherProvider } from './sign-in-gate.js';
 import { loadState } from './state-store.js';
 
 const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS';
@@ -19,6 +20,7 @@ const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GRO
 export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   const state = loadState(e.app);
   if (state?.status !== 'active' || e.collection?.id !== state.collectionId || e.providerName !== state.provider) {
+    refuseOtherProvider(e.app, e.collection?.id, e.record);
     e.next();
     return;
   }
@@ -53,7 +55,6 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     record.refreshTokenKey();
     save = true;
   }
-  e.set(VIA_AUTHELIA_KEY, true);
   // The response written inside e.next() shows the staged values; PocketBase
   // saves them in its own transaction if it updates the record there.
   e.next();
@@ -70,7 +71,6 @@ function createWithClaims(e: core.RecordAuthWithOAuth2RequestEvent, claims: Read
     throw new ForbiddenError(decision.reason);
   }
   e.set(PENDING_VALUES_KEY, JSON.stringify(withMembership(e.app, decision.values, state.login)));
-  e.set(VIA_AUTHELIA_KEY, true);
   e.next();
 }
 

@@ -264,6 +264,15 @@ describe.each(VERSIONS)('Authelia-only accounts, on PocketBase %s', (version) =>
       const viaOtp = client.collection('users').authWithOTP(otp.id, '12345678');
       await expect(viaOtp).rejects.toMatchObject({ status: 403 });
       await expect(viaOtp).rejects.toThrow(/signs in with Authelia only/);
+      // Another OAuth2 provider (here a second slot at the same IdP) is refused too.
+      const users = await superuser.collections.getOne('users');
+      const managed = users['oauth2'].providers.find((p: { name: string }) => p.name === 'oidc');
+      await superuser.collections.update('users', {
+        oauth2: { enabled: true, providers: [{ ...managed, clientSecret: CLIENT_SECRET }, { ...managed, name: 'oidc2', clientSecret: CLIENT_SECRET, extra: {} }] },
+      });
+      const viaOther = ssoLogin(pb.url, alice, { provider: 'oidc2', scopes: 'openid email profile' });
+      await expect(viaOther).rejects.toMatchObject({ status: 403 });
+      await expect(viaOther).rejects.toThrow(/signs in with Authelia only/);
       // Never-linked local accounts keep signing in with their password.
       await localAccount(pb);
 
