@@ -2,7 +2,7 @@
 // login is only PocketBase's code exchange (POST auth-with-oauth2), never the browser steps.
 import { createHash, randomBytes } from 'node:crypto';
 import { loginAtIdp } from '../testkit/headless-login.js';
-import { CLIENT_ID } from '../test/support/stack.js';
+import { CLIENT_ID } from '../testkit/client.js';
 
 export interface BenchUser {
   readonly username: string;

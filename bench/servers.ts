@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { startIdp, type Idp } from '../testkit/idp.js';
 import { freePort, startPocketBase, type PocketBaseServer } from '../testkit/pocketbase.js';
-import { CLIENT_ID, CLIENT_SECRET } from '../test/support/stack.js';
+import { CLIENT_ID, CLIENT_SECRET } from '../testkit/client.js';
 import type { BenchUser } from './codes.js';
 
 export type Side = 'ext' | 'base' | 'floor';

@@ -2,9 +2,9 @@ import PocketBase, { type RecordAuthResponse, type RecordModel } from 'pocketbas
 import { startIdp, type Idp, type IdpOptions, type IdpUser } from '../../testkit/idp.js';
 import { loginAtIdp } from '../../testkit/headless-login.js';
 import { freePort, startPocketBase, type PocketBaseServer } from '../../testkit/pocketbase.js';
+import { CLIENT_ID, CLIENT_SECRET } from '../../testkit/client.js';
 
-export const CLIENT_ID = 'pocketbase';
-export const CLIENT_SECRET = 'a-long-random-client-secret-for-tests';
+export { CLIENT_ID, CLIENT_SECRET };
 
 export interface Stack {
   readonly idp: Idp;
