@@ -21,6 +21,7 @@ export function configWith(overrides: Partial<Config> = {}): Config {
     syncProfile: true,
     strict: false,
     discoveryTimeoutSeconds: 3,
+    revalidation: { revalidateAfterSeconds: 300, maxSessionSeconds: 86400, sweep: '*/10 * * * *', tokenKey: null },
     ...overrides,
   };
 }
