@@ -1078,6 +1078,74 @@ function parseRoles(value) {
   return { rules };
 }
 
+// src/core/cron.ts
+var CRON_MACROS = {
+  "@yearly": "0 0 1 1 *",
+  "@annually": "0 0 1 1 *",
+  "@monthly": "0 0 1 * *",
+  "@weekly": "0 0 * * 0",
+  "@daily": "0 0 * * *",
+  "@midnight": "0 0 * * *",
+  "@hourly": "0 * * * *"
+};
+var FIELDS = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12 },
+  { name: "day of week", min: 0, max: 6 }
+];
+function normalizeCron(expression) {
+  return expression.trim().split(/\s+/).join(" ");
+}
+function cronProblem(expression) {
+  const text = normalizeCron(expression);
+  if (text.startsWith("@")) {
+    return text in CRON_MACROS ? void 0 : `"${text}" is not a cron macro; use one of ${Object.keys(CRON_MACROS).join(", ")} or five fields such as */10 * * * *`;
+  }
+  const parts = text.split(" ");
+  if (parts.length !== FIELDS.length) {
+    return `"${text}" has ${parts.length} fields; a cron expression has five (minute hour day-of-month month day-of-week), e.g. */10 * * * *`;
+  }
+  for (const [index, field] of FIELDS.entries()) {
+    const part = parts[index] ?? "";
+    if (!part.split(",").every((segment) => validSegment(segment, field.min, field.max))) {
+      return `the ${field.name} field "${part}" of "${text}" is not valid; use *, a number from ${field.min} to ${field.max}, a range a-b, a list a,b, or a step */n or a-b/n`;
+    }
+  }
+  return void 0;
+}
+function validSegment(segment, min, max) {
+  const match = /^(\*|\d+|\d+-\d+)(?:\/(\d+))?$/.exec(segment);
+  if (!match) return false;
+  const [, range = "", step] = match;
+  if (step !== void 0) {
+    const size = Number(step);
+    if (size < 1 || size > max) return false;
+    if (/^\d+$/.test(range) && size !== 1) return false;
+  }
+  if (range === "*") return true;
+  const [from = NaN, to = from] = range.split("-").map(Number);
+  return from >= min && from <= max && to >= from && to <= max;
+}
+
+// src/core/duration.ts
+var UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 };
+var MAX_SECONDS = 10 * 365 * 86400;
+function parseDuration(value) {
+  const text = value.trim().toLowerCase();
+  if (text === "0") return { seconds: 0 };
+  if (!/^(\d+[smhd])+$/.test(text)) {
+    return { problem: `"${value}" is not a duration; write a number with a unit s, m, h or d, e.g. 90s, 5m, 1h, 1h30m` };
+  }
+  let seconds = 0;
+  for (const [, amount = "", unit = ""] of text.matchAll(/(\d+)([smhd])/g)) {
+    seconds += Number(amount) * (UNIT_SECONDS[unit] ?? 0);
+  }
+  if (seconds > MAX_SECONDS) return { problem: `"${value}" is longer than ten years; use a shorter duration` };
+  return { seconds };
+}
+
 // src/core/variables.ts
 var PROVIDER_SLOTS = ["oidc", "oidc2", "oidc3"];
 var DEFAULTS = {
@@ -1098,7 +1166,11 @@ var DEFAULTS = {
   AUTHELIA_ROLES: "",
   AUTHELIA_ROLES_FIELD: "roles",
   AUTHELIA_STRICT: "false",
-  AUTHELIA_DISCOVERY_TIMEOUT: "3"
+  AUTHELIA_DISCOVERY_TIMEOUT: "3",
+  AUTHELIA_REVALIDATE_AFTER: "5m",
+  AUTHELIA_MAX_SESSION: "24h",
+  AUTHELIA_SWEEP: "*/10 * * * *",
+  AUTHELIA_TOKEN_KEY: void 0
 };
 var VARIABLES = Object.keys(DEFAULTS);
 
@@ -1168,6 +1240,22 @@ var timeoutSeconds = variable((value) => {
 var providerSlot = variable(
   (value) => PROVIDER_SLOTS.includes(value) ? value : { problem: `must be one of ${PROVIDER_SLOTS.join(", ")}` }
 );
+var revalidateAfter = variable((value) => {
+  if (value.toLowerCase() === "off") return 0;
+  const parsed = parseDuration(value);
+  return "problem" in parsed ? { problem: `${parsed.problem}; or 0 or off to turn revalidation off` } : parsed.seconds;
+});
+var maxSession = variable((value) => {
+  const parsed = parseDuration(value);
+  if ("problem" in parsed) return parsed;
+  return parsed.seconds > 0 ? parsed.seconds : { problem: "must be longer than 0, e.g. 24h: it is how long a session may go on while Authelia cannot be asked" };
+});
+var sweep = variable((value) => {
+  if (value.toLowerCase() === "off") return null;
+  const problem = cronProblem(value);
+  return problem === void 0 ? normalizeCron(value) : { problem: `${problem}; or off to turn the sweep off` };
+});
+var tokenKey = checked((value) => value.length === 32, "must be exactly 32 characters (e.g. the output of openssl rand -hex 16); or unset it to derive the key from the client secret");
 var schema = object({
   AUTHELIA_URL: issuer,
   AUTHELIA_CLIENT_ID: checked((value) => !/\s/.test(value), "must not contain spaces"),
@@ -1190,7 +1278,11 @@ var schema = object({
   AUTHELIA_ROLES: roleRules,
   AUTHELIA_ROLES_FIELD: fieldName,
   AUTHELIA_STRICT: boolean2,
-  AUTHELIA_DISCOVERY_TIMEOUT: timeoutSeconds
+  AUTHELIA_DISCOVERY_TIMEOUT: timeoutSeconds,
+  AUTHELIA_REVALIDATE_AFTER: revalidateAfter,
+  AUTHELIA_MAX_SESSION: maxSession,
+  AUTHELIA_SWEEP: sweep,
+  AUTHELIA_TOKEN_KEY: optional(tokenKey)
 });
 function parseConfig(env, readFile2) {
   const resolved = resolveEnv(VARIABLES, env, readFile2);
@@ -1244,7 +1336,13 @@ function parseConfig(env, readFile2) {
     rolesField: values.AUTHELIA_ROLES_FIELD,
     syncProfile: values.AUTHELIA_SYNC_PROFILE,
     strict: values.AUTHELIA_STRICT,
-    discoveryTimeoutSeconds: values.AUTHELIA_DISCOVERY_TIMEOUT
+    discoveryTimeoutSeconds: values.AUTHELIA_DISCOVERY_TIMEOUT,
+    revalidation: {
+      revalidateAfterSeconds: values.AUTHELIA_REVALIDATE_AFTER,
+      maxSessionSeconds: values.AUTHELIA_MAX_SESSION,
+      sweep: values.AUTHELIA_SWEEP,
+      tokenKey: values.AUTHELIA_TOKEN_KEY ?? null
+    }
   };
   return { status: "valid", config: config2, warnings: configWarnings(config2) };
 }

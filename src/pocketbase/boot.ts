@@ -9,6 +9,7 @@ import { discoverEndpoints } from './discovery.js';
 import { readProcessEnv, readTextFile } from './env.js';
 import { logError, logInfo, logWarn } from './log.js';
 import { saveState } from './state-store.js';
+import { prepareRevalidation, stopRevalidation } from './revalidation-boot.js';
 
 /**
  * Boot work belongs to `serve` only: other commands (`superuser upsert`,
@@ -26,6 +27,7 @@ export function onBootstrap(e: core.BootstrapEvent): void {
  */
 export function configure(app: CoreApp): void {
   const result = parseConfig(readProcessEnv(), readTextFile);
+  stopRevalidation(app);
   if (result.status === 'disabled') {
     removeManagedProviders(app);
     saveState(app, { status: 'disabled' });
@@ -90,6 +92,7 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
     managedFields: guarded,
     endpoints,
     discovery: outcome,
+    revalidation: prepareRevalidation(app, config),
   };
   saveState(app, state);
   logInfo(app, `Authelia login is on for "${collection.name}" as provider "${config.provider}"`,

@@ -4,6 +4,7 @@ import { logInfo, logWarn } from './log.js';
 import { applyManagedValues, withMembership } from './managed-values.js';
 import { syncProfile } from './profile.js';
 import { loadState } from './state-store.js';
+import { storeLoginTokens } from './login-tokens.js';
 
 /**
  * Every OAuth2 login to the collection. For our provider: refuse a second
@@ -47,6 +48,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     e.set(PENDING_VALUES_KEY, JSON.stringify(values));
   }
   e.next();
+  if (e.record && e.oAuth2User) storeLoginTokens(e.app, e.record, e.oAuth2User, state);
 }
 
 /**

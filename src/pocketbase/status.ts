@@ -1,5 +1,6 @@
 import { LOGIN_PROBLEM_STORE_KEY } from '../core/state.js';
 import { loadState } from './state-store.js';
+import { revalidationStatus } from './revalidation-status.js';
 
 /**
  * `GET /api/authelia/status`, superusers only: what boot decided (the secret
@@ -12,6 +13,7 @@ export function status(e: core.RequestEvent): void {
   e.json(200, {
     ...state,
     ...(state.status === 'active' ? { clientSecret: '(redacted)' } : {}),
+    ...(state.status === 'active' ? { revalidation: revalidationStatus(e.app, state) } : {}),
     lastLoginProblem: typeof problem === 'string' ? JSON.parse(problem) : null,
   });
 }

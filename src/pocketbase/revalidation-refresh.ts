@@ -1,0 +1,58 @@
+import { dueAtRefresh, pastMaxSession, refreshVerdict } from '../core/revalidation.js';
+import { ACCESS_ACTIONS } from './access-actions.js';
+import { logInfo, logWarn } from './log.js';
+import { checkRecord, endSessions } from './revalidation-check.js';
+import { loadState } from './state-store.js';
+import { adoptLinkedRecords, linkedRow } from './token-vault.js';
+
+export const GONE_MESSAGE = 'Your Authelia account no longer grants access here. Sign in with Authelia again.';
+export const EXPIRED_MESSAGE = 'Authelia could not confirm your session for too long. Sign in with Authelia again.';
+
+/**
+ * `auth-refresh` of the collection. PocketBase would renew the token for ever;
+ * for an Authelia-linked record whose last successful check is older than
+ * AUTHELIA_REVALIDATE_AFTER, Authelia is asked first. Within the interval
+ * nothing is sent: one indexed query, about the cost of PocketBase's refresh.
+ */
+export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
+  const state = loadState(e.app);
+  const record = e.record;
+  if (state?.status !== 'active' || state.revalidation.revalidateAfterSeconds === 0 || !record || record.collection().id !== state.collectionId) {
+    e.next();
+    return;
+  }
+  const now = Date.now();
+  const row = linkedRow(e.app, state, record.id);
+  if (!row) {
+    e.next(); // a local account: Authelia knows nothing of it
+    return;
+  }
+  if (!row.stored) {
+    adoptLinkedRecords(e.app, state, now, record.id);
+    e.next();
+    return;
+  }
+  if (!dueAtRefresh(row, now, state.revalidation)) {
+    e.next();
+    return;
+  }
+
+  const result = checkRecord(e.app, state, record, ACCESS_ACTIONS, now);
+  // Another check of this record is running: judge by what is stored once it is done or not.
+  const checkedAt = result.kind === 'busy' ? (linkedRow(e.app, state, record.id)?.checkedAt ?? row.checkedAt) : row.checkedAt;
+  const verdict = refreshVerdict(result.kind, { checkedAt }, now, state.revalidation);
+  if (verdict === 'refuse-gone') {
+    logInfo(e.app, 'auth-refresh refused and access taken away: Authelia no longer grants it', 'record', record.id, 'reason', result.kind === 'gone' ? result.reason : '');
+    throw new UnauthorizedError(GONE_MESSAGE);
+  }
+  if (verdict === 'refuse-expired') {
+    if (!row.sessionsEnded) endSessions(e.app, record);
+    logInfo(e.app, 'auth-refresh refused: no successful check with Authelia within AUTHELIA_MAX_SESSION', 'record', record.id, 'reason', result.kind === 'undecided' ? result.reason : result.kind);
+    throw new UnauthorizedError(EXPIRED_MESSAGE);
+  }
+  if (result.kind === 'undecided') {
+    logWarn(e.app, 'auth-refresh allowed without a check: Authelia could not be asked; allowed until AUTHELIA_MAX_SESSION', 'record', record.id, 'reason', result.reason,
+      'pastMaxSession', pastMaxSession({ checkedAt }, now, state.revalidation));
+  }
+  e.next();
+}
