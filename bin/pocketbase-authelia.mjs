@@ -1163,6 +1163,7 @@ var DEFAULTS = {
   AUTHELIA_MEMBERSHIP_FIELD: "memberOf",
   AUTHELIA_ALLOWED_GROUPS: "",
   AUTHELIA_SYNC_PROFILE: "true",
+  AUTHELIA_ONLY: "true",
   AUTHELIA_ROLES: "",
   AUTHELIA_ROLES_FIELD: "roles",
   AUTHELIA_STRICT: "false",
@@ -1275,6 +1276,7 @@ var schema = object({
   AUTHELIA_MEMBERSHIP_FIELD: fieldName,
   AUTHELIA_ALLOWED_GROUPS: groupList,
   AUTHELIA_SYNC_PROFILE: boolean2,
+  AUTHELIA_ONLY: boolean2,
   AUTHELIA_ROLES: roleRules,
   AUTHELIA_ROLES_FIELD: fieldName,
   AUTHELIA_STRICT: boolean2,
@@ -1335,6 +1337,7 @@ function parseConfig(env, readFile2) {
     roles: values.AUTHELIA_ROLES,
     rolesField: values.AUTHELIA_ROLES_FIELD,
     syncProfile: values.AUTHELIA_SYNC_PROFILE,
+    autheliaOnly: values.AUTHELIA_ONLY,
     strict: values.AUTHELIA_STRICT,
     discoveryTimeoutSeconds: values.AUTHELIA_DISCOVERY_TIMEOUT,
     revalidation: {

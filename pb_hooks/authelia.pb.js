@@ -5,19 +5,22 @@ onBootstrap((e) => {
 });
 onRecordAuthWithOAuth2Request((e) => {
   require(`${__hooks}/authelia/login.js`).onOAuth2Login(e);
-}, targets.collection);
+});
 onRecordCreateRequest((e) => {
   require(`${__hooks}/authelia/guard.js`).onRecordWrite(e);
-}, targets.collection);
+});
 onRecordUpdateRequest((e) => {
   require(`${__hooks}/authelia/guard.js`).onRecordWrite(e);
-}, targets.collection);
+});
+onRecordAuthRequest((e) => {
+  require(`${__hooks}/authelia/sign-in-gate.js`).onRecordAuth(e);
+});
 routerAdd("GET", "/api/authelia/status", (e) => {
   require(`${__hooks}/authelia/status.js`).status(e);
 }, $apis.requireSuperuserAuth());
 onRecordAuthRefreshRequest((e) => {
   require(`${__hooks}/authelia/revalidation-refresh.js`).onAuthRefresh(e);
-}, targets.collection);
+});
 routerAdd("GET", "/api/authelia/status/records", (e) => {
   require(`${__hooks}/authelia/revalidation-status.js`).recordsStatus(e);
 }, $apis.requireSuperuserAuth());

@@ -36,6 +36,8 @@ export interface Config {
   readonly rolesField: string;
   /** Bring name, verified email and avatar URL up to date at every login. */
   readonly syncProfile: boolean;
+  /** Records linked to Authelia sign in only through it (no password, OTP or other OAuth2). */
+  readonly autheliaOnly: boolean;
   readonly strict: boolean;
   readonly discoveryTimeoutSeconds: number;
   /** Checks with Authelia after the login: AUTHELIA_REVALIDATE_AFTER, AUTHELIA_MAX_SESSION, AUTHELIA_SWEEP, AUTHELIA_TOKEN_KEY. */
@@ -182,6 +184,7 @@ const schema = z.object({
   AUTHELIA_MEMBERSHIP_FIELD: fieldName,
   AUTHELIA_ALLOWED_GROUPS: groupList,
   AUTHELIA_SYNC_PROFILE: boolean,
+  AUTHELIA_ONLY: boolean,
   AUTHELIA_ROLES: roleRules,
   AUTHELIA_ROLES_FIELD: fieldName,
   AUTHELIA_STRICT: boolean,
@@ -252,6 +255,7 @@ export function parseConfig(env: EnvSource, readFile: ReadTextFile): ConfigResul
     roles: values.AUTHELIA_ROLES,
     rolesField: values.AUTHELIA_ROLES_FIELD,
     syncProfile: values.AUTHELIA_SYNC_PROFILE,
+    autheliaOnly: values.AUTHELIA_ONLY,
     strict: values.AUTHELIA_STRICT,
     discoveryTimeoutSeconds: values.AUTHELIA_DISCOVERY_TIMEOUT,
     revalidation: {

@@ -10,10 +10,10 @@ import type { Endpoints } from './discovery.js';
 export const MANAGED_BY_KEY = 'managedBy';
 export const MANAGED_BY_VALUE = 'pocketbase-authelia';
 /**
- * The record fields the extension guards, kept with the provider entry so a
- * later boot knows which ones it managed before (see `retiredFields`).
+ * Where releases before the guard registry kept the names of the fields they
+ * guarded; read once to seed the registry on upgrade, never written.
  */
-export const GUARDED_FIELDS_KEY = 'guardedFields';
+export const LEGACY_GUARDED_FIELDS_KEY = 'guardedFields';
 
 /** The fields of PocketBase's OAuth2 provider config that this extension sets. */
 export interface ProviderFields {
@@ -31,7 +31,7 @@ export interface ProviderFields {
 /** A provider already on the collection, read into plain values. */
 export type ExistingProvider = ProviderFields;
 
-export function desiredProvider(config: Config, endpoints: Endpoints, guardedFields: readonly string[] = []): ProviderFields {
+export function desiredProvider(config: Config, endpoints: Endpoints): ProviderFields {
   return {
     name: config.provider,
     clientId: config.clientId,
@@ -41,24 +41,14 @@ export function desiredProvider(config: Config, endpoints: Endpoints, guardedFie
     userInfoURL: endpoints.userInfoURL,
     displayName: config.displayName,
     pkce: config.pkce,
-    extra: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE, [GUARDED_FIELDS_KEY]: [...guardedFields] },
+    extra: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE },
   };
 }
 
-/** The fields a managed provider entry says were guarded; empty for anything else. */
-export function guardedFieldsOf(provider: Pick<ProviderFields, 'extra'> | undefined): string[] {
-  const listed = provider && isManaged(provider) ? provider.extra[GUARDED_FIELDS_KEY] : undefined;
+/** The fields an older release's managed provider entry says it guarded; empty for anything else. */
+export function legacyGuardedFields(provider: Pick<ProviderFields, 'extra'> | undefined): string[] {
+  const listed = provider && isManaged(provider) ? provider.extra[LEGACY_GUARDED_FIELDS_KEY] : undefined;
   return Array.isArray(listed) ? listed.filter((name): name is string => typeof name === 'string') : [];
-}
-
-/**
- * Fields an earlier boot managed that this one does not (AUTHELIA_ROLES emptied,
- * a field renamed) and that still exist. Their values came from Authelia and
- * would never be updated again, and API rules may trust them: they are cleared
- * and stay guarded until an operator deletes them.
- */
-export function retiredFields(previous: readonly string[], current: readonly string[], existing: readonly string[]): string[] {
-  return previous.filter((name) => !current.includes(name) && existing.includes(name));
 }
 
 export function isManaged(provider: Pick<ProviderFields, 'extra'>): boolean {
@@ -125,7 +115,8 @@ function sameProvider(a: ProviderFields, b: ProviderFields): boolean {
     a.displayName === b.displayName &&
     a.pkce === b.pkce &&
     isManaged(a) &&
-    JSON.stringify(guardedFieldsOf(a)) === JSON.stringify(guardedFieldsOf(b))
+    // An entry still carrying an older release's field list is rewritten once.
+    !(LEGACY_GUARDED_FIELDS_KEY in a.extra)
   );
 }
 

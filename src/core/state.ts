@@ -25,8 +25,6 @@ export interface ActiveState {
   readonly scopes: readonly string[];
   readonly pkce: boolean;
   readonly login: LoginSettings;
-  /** Fields nobody but Authelia (and a superuser) may write. */
-  readonly managedFields: readonly string[];
   readonly endpoints: Endpoints;
   readonly discovery: DiscoveryOutcome;
   /** Checks with Authelia after the login (auth-refresh and the sweep). */
@@ -49,11 +47,15 @@ export interface LoginProblem {
 }
 
 export const STATE_STORE_KEY = 'pocketbase-authelia.state';
+/** App-store key of the guards every boot publishes (see guards.ts). */
+export const GUARDS_STORE_KEY = 'pocketbase-authelia.guards';
 export const LOGIN_PROBLEM_STORE_KEY = 'pocketbase-authelia.lastLoginProblem';
 /** App-store key prefix for the Authelia subject a record was last checked against. */
 export const CHECKED_SUBJECT_KEY_PREFIX = 'pocketbase-authelia.subject.';
 /** Request-event key that carries a login's managed values to the record-create hook. */
 export const PENDING_VALUES_KEY = 'pocketbase-authelia.pendingValues';
+/** Request-event key set by our login handler: this OAuth2 sign-in went through Authelia. */
+export const VIA_AUTHELIA_KEY = 'pocketbase-authelia.viaAuthelia';
 /** App-store key of the vault's encryption key and the client secret a check authenticates with (memory only, never the database). */
 export const REVALIDATION_SECRETS_KEY = 'pocketbase-authelia.revalidationSecrets';
 /** App-store key of the last sweep run's time and counts, for the status page. */

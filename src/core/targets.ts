@@ -1,26 +1,36 @@
 import { resolveEnv, type EnvSource, type ReadTextFile } from './env.js';
-import { DEFAULTS } from './variables.js';
+import { DEFAULTS, PROVIDER_SLOTS } from './variables.js';
 
 /** The default `users` collection's fixed id; clients may address it by id too. */
 const DEFAULT_USERS_ID = '_pb_users_auth_';
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
 
 /**
- * What hook registration needs before the database is open: which collection
- * the hooks are tagged with, which auth-methods URLs to answer, and which
- * fields to guard even when boot later finds the configuration invalid.
- * Reads the raw environment only: validation (and zod) waits for boot.
+ * What the raw environment says before validation: which auth-methods URLs to
+ * answer (routes are registered before the database opens), and what to guard
+ * and enforce when boot finds the configuration invalid (fail closed). zod
+ * waits for boot.
  */
 export interface RegistrationTargets {
+  /** AUTHELIA_COLLECTION as written (name or id, any letter case). */
   readonly collection: string;
   readonly authMethodsPaths: readonly string[];
   readonly managedFields: readonly string[];
+  readonly provider: string;
+  /** AUTHELIA_ONLY; anything but a clear "false" counts as on. */
+  readonly authOnly: boolean;
 }
 
 export function registrationTargets(env: EnvSource, readFile: ReadTextFile): RegistrationTargets {
-  const names = ['AUTHELIA_COLLECTION', 'AUTHELIA_GROUPS_FIELD', 'AUTHELIA_MEMBERSHIP_FIELD', 'AUTHELIA_ROLES', 'AUTHELIA_ROLES_FIELD'] as const;
+  const names = ['AUTHELIA_COLLECTION', 'AUTHELIA_GROUPS_FIELD', 'AUTHELIA_MEMBERSHIP_FIELD', 'AUTHELIA_ROLES', 'AUTHELIA_ROLES_FIELD', 'AUTHELIA_PROVIDER', 'AUTHELIA_ONLY'] as const;
   const { values, issues } = resolveEnv(names, env, readFile);
   const collection = values.AUTHELIA_COLLECTION ?? DEFAULTS.AUTHELIA_COLLECTION;
-  const addresses = collection === DEFAULTS.AUTHELIA_COLLECTION ? [collection, DEFAULT_USERS_ID] : [collection];
+  // PocketBase finds collections by name in any letter case; a literal route
+  // matches one spelling only, so answer the one written and its lowercase form.
+  const addresses = new Set([collection, collection.toLowerCase()]);
+  // The default collection is known by both its name and its fixed id.
+  if (collection.toLowerCase() === DEFAULTS.AUTHELIA_COLLECTION) addresses.add(DEFAULT_USERS_ID);
+  if (collection === DEFAULT_USERS_ID) addresses.add(DEFAULTS.AUTHELIA_COLLECTION);
   const managedFields = [
     values.AUTHELIA_GROUPS_FIELD ?? DEFAULTS.AUTHELIA_GROUPS_FIELD,
     values.AUTHELIA_MEMBERSHIP_FIELD ?? DEFAULTS.AUTHELIA_MEMBERSHIP_FIELD,
@@ -29,11 +39,14 @@ export function registrationTargets(env: EnvSource, readFile: ReadTextFile): Reg
   const rolesConfigured =
     values.AUTHELIA_ROLES !== undefined || issues.some((issue) => ['AUTHELIA_ROLES', 'AUTHELIA_ROLES_FILE'].includes(issue.variable));
   if (rolesConfigured) managedFields.push(values.AUTHELIA_ROLES_FIELD ?? DEFAULTS.AUTHELIA_ROLES_FIELD);
+  const provider = (PROVIDER_SLOTS as readonly string[]).includes(values.AUTHELIA_PROVIDER ?? '') ? values.AUTHELIA_PROVIDER! : DEFAULTS.AUTHELIA_PROVIDER;
   return {
     collection,
     // A literal path outranks PocketBase's `{collection}` pattern, and unlike a
     // router middleware it costs other requests nothing.
-    authMethodsPaths: addresses.map((address) => `/api/collections/${address}/auth-methods`),
+    authMethodsPaths: [...addresses].map((address) => `/api/collections/${address}/auth-methods`),
     managedFields,
+    provider,
+    authOnly: !FALSE_WORDS.has((values.AUTHELIA_ONLY ?? DEFAULTS.AUTHELIA_ONLY).toLowerCase()),
   };
 }

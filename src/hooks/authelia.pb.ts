@@ -9,17 +9,24 @@ onBootstrap((e) => {
   require(`${__hooks}/authelia/boot.js`).onBootstrap(e);
 });
 
+// Not tagged with AUTHELIA_COLLECTION: a tag is compared with the exact name
+// or id, so another letter case or a rename would slip past it. The handlers
+// find their collection by id.
 onRecordAuthWithOAuth2Request((e) => {
   require(`${__hooks}/authelia/login.js`).onOAuth2Login(e);
-}, targets.collection);
+});
 
 onRecordCreateRequest((e) => {
   require(`${__hooks}/authelia/guard.js`).onRecordWrite(e);
-}, targets.collection);
+});
 
 onRecordUpdateRequest((e) => {
   require(`${__hooks}/authelia/guard.js`).onRecordWrite(e);
-}, targets.collection);
+});
+
+onRecordAuthRequest((e) => {
+  require(`${__hooks}/authelia/sign-in-gate.js`).onRecordAuth(e);
+});
 
 routerAdd('GET', '/api/authelia/status', (e) => {
   require(`${__hooks}/authelia/status.js`).status(e);
@@ -28,7 +35,7 @@ routerAdd('GET', '/api/authelia/status', (e) => {
 // Revalidation after the login (issue 10): auth-refresh asks Authelia when due, a cron sweeps the rest.
 onRecordAuthRefreshRequest((e) => {
   require(`${__hooks}/authelia/revalidation-refresh.js`).onAuthRefresh(e);
-}, targets.collection);
+});
 
 routerAdd('GET', '/api/authelia/status/records', (e) => {
   require(`${__hooks}/authelia/revalidation-status.js`).recordsStatus(e);

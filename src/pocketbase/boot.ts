@@ -1,13 +1,18 @@
 import { parseConfig, type Config } from '../core/config.js';
 import { formatIssues, type ConfigIssue } from '../core/errors.js';
+import { pruneDeleted, registerActive, retiredFields, sameRegistry, type GuardRegistry } from '../core/guard-registry.js';
+import { publishGuards as guardsFrom, type UnconfirmedCollection } from '../core/guards.js';
 import { loginSettings, managedFields } from '../core/login-decision.js';
-import { desiredProvider, guardedFieldsOf, isManaged, retiredFields } from '../core/providers.js';
+import { desiredProvider } from '../core/providers.js';
 import type { ActiveState } from '../core/state.js';
+import { registrationTargets, type RegistrationTargets } from '../core/targets.js';
 import { findAuthCollection, updateProviders } from './collection.js';
-import { applySchema, checkSchema, clearRetiredFields } from './schema.js';
 import { discoverEndpoints } from './discovery.js';
 import { readProcessEnv, readTextFile } from './env.js';
+import { collectionLookup, loadRegistry, retire } from './guard-upkeep.js';
 import { logError, logInfo, logWarn } from './log.js';
+import { publishGuards, writeRegistry } from './registry-store.js';
+import { applySchema, checkSchema } from './schema.js';
 import { saveState } from './state-store.js';
 import { prepareRevalidation, stopRevalidation } from './revalidation-boot.js';
 
@@ -23,36 +28,47 @@ export function onBootstrap(e: core.BootstrapEvent): void {
 /**
  * Runs when `pocketbase serve` boots, before it listens: reads the
  * environment, then registers (or, failing closed, removes) the provider.
+ * Whatever the configuration, the fields managed before stay guarded.
  * Throws only in strict mode, to stop the server.
  */
 export function configure(app: CoreApp): void {
-  const result = parseConfig(readProcessEnv(), readTextFile);
+  const env = readProcessEnv();
+  const raw = registrationTargets(env, readTextFile);
+  const registry = loadRegistry(app);
+  const result = parseConfig(env, readTextFile);
   stopRevalidation(app);
+
   if (result.status === 'disabled') {
+    publishGuards(app, guardsFrom(registry, raw.authOnly));
     removeManagedProviders(app);
     saveState(app, { status: 'disabled' });
     logInfo(app, 'AUTHELIA_URL is not set: Authelia login is off');
     return;
   }
   if (result.status === 'invalid') {
-    refuse(app, result.issues, result.strict);
+    refuse(app, registry, raw, result.issues, result.strict);
     return;
   }
   for (const warning of result.warnings) logWarn(app, warning);
+  warnAboutUnansweredAddress(app, raw, result.config);
 
-  let issues: ConfigIssue[];
+  let outcome: ConfigIssue[] | GuardRegistry;
   try {
-    issues = apply(app, result.config);
+    outcome = apply(app, result.config, registry);
   } catch (error) {
     // A save PocketBase refuses must not take the server down (outside strict mode).
     const reason = error instanceof Error ? error.message : String(error);
-    issues = [{ variable: 'AUTHELIA_COLLECTION', message: `PocketBase refused to update "${result.config.collection}" (${reason}); check its fields in the dashboard` }];
+    outcome = [{ variable: 'AUTHELIA_COLLECTION', message: `PocketBase refused to update "${result.config.collection}" (${reason}); check its fields in the dashboard` }];
   }
-  if (issues.length > 0) refuse(app, issues, result.config.strict);
+  if (Array.isArray(outcome)) {
+    refuse(app, registry, raw, outcome, result.config.strict);
+    return;
+  }
+  publishGuards(app, guardsFrom(outcome, result.config.autheliaOnly));
 }
 
-/** Registers the provider and fields; returns the problems that stopped it (nothing is changed then). */
-function apply(app: CoreApp, config: Config): ConfigIssue[] {
+/** Registers the provider and fields; returns the updated registry, or the problems that stopped it. */
+function apply(app: CoreApp, config: Config, registry: GuardRegistry): ConfigIssue[] | GuardRegistry {
   const lookup = findAuthCollection(app, config.collection);
   if ('issue' in lookup) return [lookup.issue];
   const collection = lookup.collection;
@@ -60,21 +76,27 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
   const schemaIssues = checkSchema(app, collection, config);
   if (schemaIssues.length > 0) return schemaIssues;
 
-  const login = loginSettings(config);
-  const current = managedFields(login);
-  const previous = guardedFieldsOf(collection.oauth2.providers.find((provider) => isManaged(provider)));
-  const retired = retiredFields(previous, current, collection.fields.fieldNames());
-  const guarded = [...current, ...retired];
-
   const { endpoints, outcome } = discoverEndpoints(app, config);
-  const providers = updateProviders(collection, desiredProvider(config, endpoints, guarded), config.issuer);
+  const providers = updateProviders(collection, desiredProvider(config, endpoints), config.issuer);
   if ('issue' in providers) return [providers.issue];
   const fieldsChanged = applySchema(app, collection, config);
+  const login = loginSettings(config);
+
+  // Field ids exist from the moment applySchema adds a field.
+  const active = {
+    collectionId: collection.id,
+    collectionName: collection.name,
+    fields: managedFields(login).map((name) => ({ id: collection.fields.getByName(name)!.getId(), name })),
+    provider: config.provider,
+  };
+  const registered = registerActive(registry, active);
+  // Registered before the collection is saved: a crash in between leaves a
+  // guarded field that does not exist yet, never an unguarded one.
+  if (!sameRegistry(registered, registry)) writeRegistry(app, registered);
   if (providers.changed || fieldsChanged) app.save(collection);
-  if (retired.length > 0) {
-    clearRetiredFields(app, collection, retired);
-    logWarn(app, `cleared ${retired.join(', ')}: no longer managed by this configuration; clients still cannot write them; delete them from "${collection.name}" if you do not need them`);
-  }
+  retire(app, retiredFields(registered, active));
+  const next = pruneDeleted(registered, collectionLookup(app));
+  if (!sameRegistry(next, registered)) writeRegistry(app, next);
   // Our provider now owns a slot; any copy of it left in another collection must go.
   removeManagedProviders(app, collection.id);
 
@@ -89,7 +111,6 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
     scopes: config.scopes,
     pkce: config.pkce,
     login,
-    managedFields: guarded,
     endpoints,
     discovery: outcome,
     revalidation: prepareRevalidation(app, config),
@@ -98,12 +119,17 @@ function apply(app: CoreApp, config: Config): ConfigIssue[] {
   logInfo(app, `Authelia login is on for "${collection.name}" as provider "${config.provider}"`,
     'issuer', config.issuer, 'clientId', config.clientId, 'clientSecret', '(redacted)',
     'endpoints', endpoints.source, 'issuerMatched', outcome.issuerMatched, 'scopes', config.scopes.join(' '), 'groupsField', config.groupsField,
-    'collectionChanged', providers.changed || fieldsChanged);
-  return [];
+    'autheliaOnly', config.autheliaOnly, 'collectionChanged', providers.changed || fieldsChanged);
+  return next;
 }
 
-/** Fail closed: a provider without the group sync behind it must not keep letting people in. */
-function refuse(app: CoreApp, issues: readonly ConfigIssue[], strict: boolean): void {
+/**
+ * Fail closed: a provider without the group sync behind it must not keep
+ * letting people in, and the fields this configuration would manage are
+ * guarded too, even before any valid boot registered them.
+ */
+function refuse(app: CoreApp, registry: GuardRegistry, raw: RegistrationTargets, issues: readonly ConfigIssue[], strict: boolean): void {
+  publishGuards(app, guardsFrom(registry, raw.authOnly, unconfirmedCollection(app, raw)));
   removeManagedProviders(app);
   saveState(app, { status: 'invalid', issues });
   const message = formatIssues(issues);
@@ -111,6 +137,26 @@ function refuse(app: CoreApp, issues: readonly ConfigIssue[], strict: boolean): 
     throw new Error(`${message} (AUTHELIA_STRICT is on, so PocketBase does not start)`);
   }
   logError(app, `${message}; Authelia login is off until this is fixed`);
+}
+
+function unconfirmedCollection(app: CoreApp, raw: RegistrationTargets): UnconfirmedCollection | undefined {
+  const lookup = findAuthCollection(app, raw.collection);
+  return 'collection' in lookup ? { collectionId: lookup.collection.id, fieldNames: raw.managedFields, provider: raw.provider } : undefined;
+}
+
+/**
+ * The auth-methods route that asks for the groups scope is registered for the
+ * spelling in AUTHELIA_COLLECTION (and its lowercase form) before the database
+ * opens; a client using the collection's real name otherwise gets PocketBase's
+ * answer without `groups`.
+ */
+function warnAboutUnansweredAddress(app: CoreApp, raw: RegistrationTargets, config: Config): void {
+  const lookup = findAuthCollection(app, config.collection);
+  if (!('collection' in lookup)) return;
+  const path = `/api/collections/${lookup.collection.name}/auth-methods`;
+  if (!raw.authMethodsPaths.includes(path)) {
+    logWarn(app, `AUTHELIA_COLLECTION is "${config.collection}", so ${path} is answered by PocketBase without the groups scope; set AUTHELIA_COLLECTION=${lookup.collection.name}`);
+  }
 }
 
 function removeManagedProviders(app: CoreApp, exceptCollectionId?: string): void {

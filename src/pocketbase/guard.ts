@@ -1,21 +1,33 @@
-import { PENDING_VALUES_KEY } from '../core/state.js';
+import { forbiddenWrites, guardedNames } from '../core/guards.js';
 import type { ManagedValues } from '../core/login-decision.js';
-import { managedFieldsFromEnv } from './targets.js';
+import { PENDING_VALUES_KEY } from '../core/state.js';
 import { applyManagedValues } from './managed-values.js';
-import { loadState } from './state-store.js';
+import { loadGuards } from './registry-store.js';
 
 /**
- * Every create and update request to the collection (direct, `/api/batch`,
- * and the record PocketBase creates for a new OAuth2 user). Only a superuser
- * may write a managed field; everybody else is refused before anything is saved.
+ * Every create and update request to any collection (direct, `/api/batch`,
+ * and the record PocketBase creates for a new OAuth2 user). It is not tagged
+ * with a collection name: a name in another letter case, an id or a rename
+ * would slip past a tag. Collections without managed fields pass after one
+ * lookup. Only a superuser may write a managed field.
  */
 export function onRecordWrite(e: core.RecordRequestEvent): void {
-  const state = loadState(e.app);
-  // Fail closed: without an active boot the names come straight from the environment.
-  const protectedFields = state?.status === 'active' ? state.managedFields : managedFieldsFromEnv();
+  const guards = loadGuards(e.app);
+  if (!guards) {
+    // Boot has not published its guards (it failed first): refuse what cannot be checked.
+    if (e.collection.isAuth() && !e.hasSuperuserAuth()) throw new BadRequestError('Authelia login failed to start; ask an administrator to check the log.');
+    e.next();
+    return;
+  }
+  const guard = guards.collections[e.collection.id];
+  if (!guard) {
+    e.next();
+    return;
+  }
 
   if (!e.hasSuperuserAuth()) {
-    const attempted = writtenFields(e.requestInfo().body).filter((field) => protectedFields.includes(field));
+    const fields = e.collection.fields;
+    const attempted = forbiddenWrites(e.requestInfo().body, guardedNames(guard, (id) => fields.getById(id)?.getName()));
     if (attempted.length > 0) {
       throw new BadRequestError(`${attempted.join(', ')} ${attempted.length > 1 ? 'are' : 'is'} managed by Authelia and cannot be set by clients.`);
     }
@@ -26,9 +38,4 @@ export function onRecordWrite(e: core.RecordRequestEvent): void {
     applyManagedValues(e.record, JSON.parse(pending) as ManagedValues);
   }
   e.next();
-}
-
-/** Body keys name fields directly or with PocketBase's `+field`, `field+`, `field-` modifiers. */
-function writtenFields(body: Record<string, unknown> | undefined): string[] {
-  return Object.keys(body ?? {}).map((key) => key.replace(/^\+/, '').replace(/[+-]$/, ''));
 }

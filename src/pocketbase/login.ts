@@ -1,72 +1,103 @@
 import { decideLogin } from '../core/login-decision.js';
-import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, type LoginProblem } from '../core/state.js';
+import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, VIA_AUTHELIA_KEY, type ActiveState, type LoginProblem } from '../core/state.js';
+import { revokeAccess, stageClaims } from './access.js';
 import { logInfo, logWarn } from './log.js';
-import { applyManagedValues, withMembership } from './managed-values.js';
-import { syncProfile } from './profile.js';
+import { withMembership } from './managed-values.js';
 import { loadState } from './state-store.js';
 import { storeLoginTokens } from './login-tokens.js';
 
+const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS';
+
 /**
- * Every OAuth2 login to the collection. For our provider: refuse a second
- * Authelia account on a record already linked to another one, apply the
- * allowed-groups gate, then make the managed fields equal to the claims before
- * PocketBase writes its response, so the client sees the new groups.
+ * Every OAuth2 login to any auth collection; ours is recognised by collection
+ * id and provider slot, so a collection addressed by id, in another letter
+ * case or renamed since boot is still ours. Refuses a second Authelia account
+ * on a linked record and users outside the allowed groups (taking away what a
+ * linked record held), then makes the managed fields equal to the claims.
+ * Nothing is saved before PocketBase has linked the record to this subject: a
+ * login that fails there leaves the record as it was.
  */
 export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   const state = loadState(e.app);
-  if (state?.status !== 'active' || e.providerName !== state.provider) {
+  if (state?.status !== 'active' || e.collection.id !== state.collectionId || e.providerName !== state.provider) {
     e.next();
     return;
   }
   // rawUser is a Go map: a JSON round trip gives plain JS values (arrays stay arrays).
   const claims = JSON.parse(JSON.stringify(e.oAuth2User?.rawUser ?? {})) as Record<string, unknown>;
   const subject = String(claims['sub'] ?? '');
+  const record = e.record ?? undefined;
+  const link = record ? linkOf(e.app, record, e.providerName, subject) : 'none';
 
-  if (e.record && linkedToAnotherSubject(e.app, e.record, e.providerName, subject)) {
+  if (record && link === 'another') {
+    revokeAccess(e.app, record, state, 'a different Authelia account (sub) signed in with its email');
     refuse(e.app, subject, 'login refused: the record with this email is linked to another Authelia account (a different sub)');
     throw new ForbiddenError('This email address already belongs to another Authelia account here. Ask an administrator to unlink the old account.');
   }
 
-  const decision = decideLogin(claims, state.login);
-  for (const warning of decision.warnings) {
-    logWarn(e.app, warning, 'sub', subject);
-    remember(e.app, subject, warning);
+  if (!record) {
+    createWithClaims(e, claims, subject, state);
+    return;
   }
+  const staged = stageClaims(e.app, record, claims, state);
+  report(e.app, subject, staged.warnings);
+  if (staged.kind === 'refused') {
+    // A record found only by email is somebody's local account: refuse, touch nothing.
+    if (link === 'this') revokeAccess(e.app, record, state, 'the user is in none of AUTHELIA_ALLOWED_GROUPS');
+    refuse(e.app, subject, GATE_REFUSAL, 'groups', staged.groups.join(','));
+    throw new ForbiddenError(staged.reason);
+  }
+  e.set(VIA_AUTHELIA_KEY, true);
+  // The response written inside e.next() shows the staged values; PocketBase
+  // saves them in its own transaction if it updates the record there.
+  e.next();
+  if (staged.changed) e.app.save(record);
+  e.app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
+  if (e.oAuth2User) storeLoginTokens(e.app, record, e.oAuth2User, state);
+}
+
+/** A new record: PocketBase creates it inside e.next() through an internal create request, which copies this event's store. */
+function createWithClaims(e: core.RecordAuthWithOAuth2RequestEvent, claims: Readonly<Record<string, unknown>>, subject: string, state: ActiveState): void {
+  const decision = decideLogin(claims, state.login);
+  report(e.app, subject, decision.warnings);
   if (!decision.allowed) {
-    refuse(e.app, subject, 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS', 'groups', decision.groups.join(','));
+    refuse(e.app, subject, GATE_REFUSAL, 'groups', decision.groups.join(','));
     throw new ForbiddenError(decision.reason);
   }
-
-  const values = withMembership(e.app, e.record, decision.values, state.login);
-  if (e.record) {
-    const groupsChanged = applyManagedValues(e.record, values);
-    const profileChanged = state.login.syncProfile && syncProfile(e.app, e.record, claims);
-    if (groupsChanged || profileChanged) e.app.save(e.record);
-  } else {
-    // The record does not exist yet: PocketBase creates it inside e.next()
-    // through an internal create request, which copies this event's store.
-    e.set(PENDING_VALUES_KEY, JSON.stringify(values));
-  }
+  e.set(PENDING_VALUES_KEY, JSON.stringify(withMembership(e.app, decision.values, state.login)));
+  e.set(VIA_AUTHELIA_KEY, true);
   e.next();
   if (e.record && e.oAuth2User) storeLoginTokens(e.app, e.record, e.oAuth2User, state);
 }
 
 /**
- * PocketBase links a first login to an existing record with the same verified
- * email. Authelia may give two people the same email, so once a record belongs
- * to one Authelia subject, another subject is refused instead of merged
- * (Authelia's advice: identify users by issuer + sub, not by email).
+ * Whether the record is linked to this Authelia subject, to another one, or
+ * not yet (found by its verified email). Authelia may give two people the same
+ * email, so a record that belongs to one subject is never merged with another
+ * (Authelia's advice: identify users by issuer + sub).
  */
-function linkedToAnotherSubject(app: CoreApp, record: core.Record, provider: string, subject: string): boolean {
-  // Once checked, a record's subject is remembered for the life of the process:
-  // links are only added by logins, which all pass here, so the query is needed
-  // only for a record or subject not seen yet. Saves a query on almost every login.
-  const key = `${CHECKED_SUBJECT_KEY_PREFIX}${provider}.${record.id}`;
-  if (app.store().get(key) === subject) return false;
-  const links = app.findAllExternalAuthsByRecord(record).filter((link) => link?.provider() === provider);
-  const another = links.length > 0 && !links.some((link) => link?.providerId() === subject);
-  if (!another) app.store().set(key, subject);
-  return another;
+function linkOf(app: CoreApp, record: core.Record, provider: string, subject: string): 'this' | 'another' | 'none' {
+  // A confirmed link is remembered for the life of the process: links are only
+  // added by logins, and a superuser's unlink makes the next login look again.
+  const key = checkedSubjectKey(provider, record.id);
+  if (app.store().get(key) === subject) return 'this';
+  const links = app.findAllExternalAuthsByRecord(record).filter((candidate) => candidate?.provider() === provider);
+  if (links.some((candidate) => candidate?.providerId() === subject)) {
+    app.store().set(key, subject);
+    return 'this';
+  }
+  return links.length > 0 ? 'another' : 'none';
+}
+
+function checkedSubjectKey(provider: string, recordId: string): string {
+  return `${CHECKED_SUBJECT_KEY_PREFIX}${provider}.${recordId}`;
+}
+
+function report(app: CoreApp, subject: string, warnings: readonly string[]): void {
+  for (const warning of warnings) {
+    logWarn(app, warning, 'sub', subject);
+    remember(app, subject, warning);
+  }
 }
 
 function refuse(app: CoreApp, subject: string, message: string, ...attributes: unknown[]): void {

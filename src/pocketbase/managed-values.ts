@@ -1,17 +1,18 @@
-import { sameNames, type LoginSettings, type ManagedValues } from '../core/login-decision.js';
+import { managedFields, sameNames, type LoginSettings, type ManagedValues } from '../core/login-decision.js';
 import { groupRecordIds } from './membership.js';
 
 /**
- * Adds the membership relation to a login's values. Skipped (no query at all)
- * when the stored groups already match and the relation has one entry per
- * group: the common login changes nothing and must cost nothing.
+ * Adds the membership relation to a login's values: the ids of the group
+ * records named like the groups, looked up by name every time (one query), so
+ * a relation edited by hand, even to as many other groups, is put right.
  */
-export function withMembership(app: CoreApp, record: core.Record | undefined, values: ManagedValues, login: LoginSettings): ManagedValues {
-  const groups = values[login.groupsField] ?? [];
-  if (record && sameAsStored(record, login.groupsField, groups) && storedList(record, login.membershipField)?.length === groups.length) {
-    return values;
-  }
-  return { ...values, [login.membershipField]: groupRecordIds(app, login.groupsCollection, groups) };
+export function withMembership(app: CoreApp, values: ManagedValues, login: LoginSettings): ManagedValues {
+  return { ...values, [login.membershipField]: groupRecordIds(app, login.groupsCollection, values[login.groupsField] ?? []) };
+}
+
+/** Empty lists for every managed field: what a record keeps once Authelia grants it nothing. */
+export function clearedValues(login: LoginSettings): ManagedValues {
+  return Object.fromEntries(managedFields(login).map((field) => [field, []]));
 }
 
 /** Writes the values onto the record; returns whether anything differed from what is stored. */

@@ -86,7 +86,7 @@ function settle(app: CoreApp, state: ActiveState, record: core.Record, outcome: 
 }
 
 function takeAway(app: CoreApp, state: ActiveState, record: core.Record, reason: string, actions: AccessActions): CheckResult {
-  actions.revokeAccess(app, record, state, reason);
+  actions.revokeAccess(app, record, state, `after a check with Authelia: ${reason}`);
   markEnded(app, record.id, 'gone');
   return { kind: 'gone', reason };
 }

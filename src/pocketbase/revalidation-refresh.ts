@@ -17,7 +17,7 @@ export const EXPIRED_MESSAGE = 'Authelia could not confirm your session for too 
 export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
   const state = loadState(e.app);
   const record = e.record;
-  if (state?.status !== 'active' || state.revalidation.revalidateAfterSeconds === 0 || !record || record.collection().id !== state.collectionId) {
+  if (state?.status !== 'active' || state.revalidation.revalidateAfterSeconds === 0 || !record || e.collection?.id !== state.collectionId) {
     e.next();
     return;
   }
@@ -42,8 +42,7 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
   const checkedAt = result.kind === 'busy' ? (linkedRow(e.app, state, record.id)?.checkedAt ?? row.checkedAt) : row.checkedAt;
   const verdict = refreshVerdict(result.kind, { checkedAt }, now, state.revalidation);
   if (verdict === 'refuse-gone') {
-    logInfo(e.app, 'auth-refresh refused and access taken away: Authelia no longer grants it', 'record', record.id, 'reason', result.kind === 'gone' ? result.reason : '');
-    throw new UnauthorizedError(GONE_MESSAGE);
+    throw new UnauthorizedError(GONE_MESSAGE); // revokeAccess logged why
   }
   if (verdict === 'refuse-expired') {
     if (!row.sessionsEnded) endSessions(e.app, record);

@@ -93,13 +93,16 @@ function stripRoles(app: CoreApp, table: string, column: string, keep: readonly 
     .execute();
 }
 
-/** Empties fields an earlier configuration managed (lists of names or ids), in every record. */
-export function clearRetiredFields(app: CoreApp, collection: core.Collection, fields: readonly string[]): void {
+/** Empties fields an earlier configuration managed (lists of names or ids), in every record; returns how many records changed. */
+export function clearRetiredFields(app: CoreApp, collection: core.Collection, fields: readonly string[]): number {
+  let changed = 0;
   for (const name of fields) {
     const type = collection.fields.getByName(name)?.type();
     if (type !== 'json' && type !== 'select' && type !== 'relation') continue;
-    app.db().newQuery(`UPDATE {{${collection.name}}} SET [[${name}]] = '[]' WHERE [[${name}]] IS NOT NULL AND [[${name}]] NOT IN ('', '[]')`).execute();
+    const result = app.db().newQuery(`UPDATE {{${collection.name}}} SET [[${name}]] = '[]' WHERE [[${name}]] IS NOT NULL AND [[${name}]] NOT IN ('', '[]')`).execute();
+    changed += Number((result as unknown as { rowsAffected(): number }).rowsAffected());
   }
+  return changed;
 }
 
 function createGroupsCollection(app: CoreApp, name: string): core.Collection {

@@ -4,7 +4,3 @@ import { readProcessEnv, readTextFile } from './env.js';
 export function currentTargets(): RegistrationTargets {
   return registrationTargets(readProcessEnv(), readTextFile);
 }
-
-export function managedFieldsFromEnv(): readonly string[] {
-  return currentTargets().managedFields;
-}

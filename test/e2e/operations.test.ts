@@ -14,18 +14,23 @@ describe.each(VERSIONS)('operating it on PocketBase %s', (version) => {
   });
   afterAll(() => stack?.close());
 
-  it('never merges a second Authelia account into a record that belongs to another one', async () => {
+  it('never merges a second Authelia account into a record that belongs to another one, and ends that record\'s sessions', async () => {
     const { auth } = await ssoLogin(stack.pb.url, ana);
     expect(auth.record['groups']).toEqual(['dev']);
-    const before = await storedUser(stack.pb, ana.email);
     const attempt = ssoLogin(stack.pb.url, impostor);
     await expect(attempt).rejects.toMatchObject({ status: 403 });
     await expect(attempt).rejects.toThrow(/already belongs to another Authelia account/);
     const after = await storedUser(stack.pb, ana.email);
-    expect(after['groups']).toEqual(['dev']);
-    expect(after['updated']).toBe(before['updated']);
-    // The rightful owner still gets in.
-    expect((await ssoLogin(stack.pb.url, ana)).auth.record.id).toBe(auth.record.id);
+    // The record's Authelia identity is in doubt (e.g. the user was renamed in Authelia):
+    // it keeps nothing and its sessions end, until its owner signs in again.
+    expect(after['groups']).toEqual([]);
+    const old = new PocketBase(stack.pb.url);
+    old.authStore.save(auth.token, auth.record);
+    await expect(old.collection('users').authRefresh()).rejects.toMatchObject({ status: 401 });
+    // The rightful owner still gets in, with their groups back.
+    const again = await ssoLogin(stack.pb.url, ana);
+    expect(again.auth.record.id).toBe(auth.record.id);
+    expect(again.auth.record['groups']).toEqual(['dev']);
   });
 
   it('shows superusers a status page with the effective configuration and never the secret', async () => {

@@ -19,6 +19,7 @@ export function configWith(overrides: Partial<Config> = {}): Config {
     roles: [],
     rolesField: 'roles',
     syncProfile: true,
+    autheliaOnly: true,
     strict: false,
     discoveryTimeoutSeconds: 3,
     revalidation: { revalidateAfterSeconds: 300, maxSessionSeconds: 86400, sweep: '*/10 * * * *', tokenKey: null },

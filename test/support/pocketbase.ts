@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, cp } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +22,8 @@ export interface PocketBaseOptions {
   readonly hooksDir?: string | null;
   /** A port chosen beforehand (the IdP must know the redirect URI before PocketBase starts). */
   readonly port?: number;
+  /** More `*.pb.js` files beside ours (file name → source), e.g. to make a PocketBase step fail on purpose. */
+  readonly extraHooks?: Readonly<Record<string, string>>;
 }
 
 export interface PocketBaseServer {
@@ -73,6 +75,7 @@ export async function startPocketBase(options: PocketBaseOptions): Promise<Pocke
     hooksDir = join(dataDir, 'pb_hooks');
     await cp(BUILT_HOOKS, hooksDir, { recursive: true });
   }
+  for (const [name, source] of Object.entries(options.extraHooks ?? {})) await writeFile(join(hooksDir, name), source);
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   // PocketBase turns on dev mode (SQL printed to stdout, secrets included) when its

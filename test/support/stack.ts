@@ -18,6 +18,7 @@ export interface StackOptions {
   /** Extra AUTHELIA_* variables; AUTHELIA_URL and the secret default to the IdP's. */
   readonly env?: Readonly<Record<string, string>>;
   readonly idp?: IdpVariant;
+  readonly extraHooks?: Readonly<Record<string, string>>;
 }
 
 export type IdpVariant = Partial<Pick<IdpOptions, 'autheliaVersion' | 'consent' | 'issuerPath' | 'port'>> & {
@@ -48,6 +49,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       version: options.version,
       port: pbPort,
       env: { AUTHELIA_URL: idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, ...options.env },
+      ...(options.extraHooks ? { extraHooks: options.extraHooks } : {}),
     });
     return { idp, pb, close: async () => { await pb.destroy(); await idp.close(); } };
   } catch (error) {
@@ -69,7 +71,7 @@ export interface SsoLogin {
 export async function ssoLogin(
   serverUrl: string,
   user: Pick<IdpUser, 'username' | 'password'>,
-  options: { provider?: string; collection?: string; createData?: Record<string, unknown> } = {},
+  options: { provider?: string; collection?: string; createData?: Record<string, unknown>; scopes?: string } = {},
 ): Promise<SsoLogin> {
   const client = new PocketBase(serverUrl);
   client.autoCancellation(false);
@@ -79,7 +81,10 @@ export async function ssoLogin(
   const provider = methods.oauth2.providers.find((candidate) => candidate.name === providerName);
   if (!provider) throw new Error(`auth-methods lists no provider "${providerName}": ${JSON.stringify(methods.oauth2)}`);
   const redirectUrl = client.buildURL('/api/oauth2-redirect');
-  const { code, state } = await loginAtIdp(provider.authURL, redirectUrl, user.username, user.password);
+  // As the SDK's authWithOAuth2({ scopes }) does: replace the scope of the URL PocketBase built.
+  const authUrl = new URL(provider.authURL);
+  if (options.scopes) authUrl.searchParams.set('scope', options.scopes);
+  const { code, state } = await loginAtIdp(authUrl.toString(), redirectUrl, user.username, user.password);
   if (state !== provider.state) throw new Error('the IdP returned another state');
   const auth = await client
     .collection(collection)

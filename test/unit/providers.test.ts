@@ -6,13 +6,12 @@ import {
   MANAGED_BY_KEY,
   MANAGED_BY_VALUE,
   desiredProvider,
-  guardedFieldsOf,
+  legacyGuardedFields,
   isManaged,
   planProviders,
   type ExistingProvider,
   type ProviderFields,
   type ProviderPlan,
-  retiredFields,
 } from '../../src/core/providers.js';
 
 const ISSUER = 'https://auth.example.com';
@@ -87,7 +86,7 @@ describe('desiredProvider', () => {
       userInfoURL: 'https://auth.example.com/api/oidc/userinfo',
       displayName: 'Authelia',
       pkce: true,
-      extra: { managedBy: 'pocketbase-authelia', guardedFields: [] },
+      extra: { managedBy: 'pocketbase-authelia' },
     });
     expect(MANAGED_BY_KEY).toBe('managedBy');
     expect(MANAGED_BY_VALUE).toBe('pocketbase-authelia');
@@ -255,28 +254,18 @@ describe('planProviders: a provider we did not write in our slot', () => {
   });
 });
 
-describe('guarded and retired fields', () => {
-  it('records the guarded fields in the entry, and a change of them is a change', () => {
-    const guarded = desiredProvider(CONFIG, ENDPOINTS, ['groups', 'memberOf', 'roles']);
-    expect(guardedFieldsOf(guarded)).toEqual(['groups', 'memberOf', 'roles']);
-    const plan = planProviders([guarded], desiredProvider(CONFIG, ENDPOINTS, ['groups', 'memberOf']), ISSUER);
-    expect(plan).toMatchObject({ ok: true, changed: true });
-    expect(planProviders([guarded], guarded, ISSUER)).toMatchObject({ ok: true, changed: false });
+describe('fields guarded by older releases', () => {
+  it('reads the names an older release kept in its entry, and rewrites that entry once', () => {
+    const legacy = { ...DESIRED, extra: { managedBy: 'pocketbase-authelia', guardedFields: ['groups', 'memberOf', 'roles'] } };
+    expect(legacyGuardedFields(legacy)).toEqual(['groups', 'memberOf', 'roles']);
+    expect(planProviders([legacy], DESIRED, ISSUER)).toMatchObject({ ok: true, changed: true });
+    expect(planProviders([DESIRED], DESIRED, ISSUER)).toMatchObject({ ok: true, changed: false });
   });
 
   it('reads no guarded fields from a provider it does not manage, or from a malformed list', () => {
-    expect(guardedFieldsOf(undefined)).toEqual([]);
-    expect(guardedFieldsOf({ extra: { guardedFields: ['groups'] } })).toEqual([]);
-    expect(guardedFieldsOf({ extra: { managedBy: 'pocketbase-authelia', guardedFields: 'groups' } })).toEqual([]);
-    expect(guardedFieldsOf({ extra: { managedBy: 'pocketbase-authelia', guardedFields: ['roles', 7] } })).toEqual(['roles']);
-  });
-
-  it.each([
-    ['roles switched off', ['groups', 'memberOf', 'roles'], ['groups', 'memberOf'], ['groups', 'memberOf', 'roles', 'name'], ['roles']],
-    ['a renamed groups field', ['groups', 'memberOf'], ['teams', 'memberOf'], ['groups', 'teams', 'memberOf'], ['groups']],
-    ['a retired field already deleted', ['groups', 'memberOf', 'roles'], ['groups', 'memberOf'], ['groups', 'memberOf'], []],
-    ['nothing changed', ['groups', 'memberOf'], ['groups', 'memberOf'], ['groups', 'memberOf'], []],
-  ])('retiredFields: %s', (_label, previous, current, existing, expected) => {
-    expect(retiredFields(previous, current, existing)).toEqual(expected);
+    expect(legacyGuardedFields(undefined)).toEqual([]);
+    expect(legacyGuardedFields({ extra: { guardedFields: ['groups'] } })).toEqual([]);
+    expect(legacyGuardedFields({ extra: { managedBy: 'pocketbase-authelia', guardedFields: 'groups' } })).toEqual([]);
+    expect(legacyGuardedFields({ extra: { managedBy: 'pocketbase-authelia', guardedFields: ['roles', 7] } })).toEqual(['roles']);
   });
 });

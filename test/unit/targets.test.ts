@@ -16,12 +16,12 @@ function files(map: Record<string, string>): (path: string) => string {
 const paths = (...collections: string[]): string[] => collections.map((c) => `/api/collections/${c}/auth-methods`);
 
 describe('registrationTargets', () => {
-  const cases: Array<[string, Record<string, string>, RegistrationTargets]> = [
+  const cases: Array<[string, Record<string, string>, Omit<RegistrationTargets, 'provider' | 'authOnly'>]> = [
     ['nothing set: users, also addressed by its id', {}, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['groups', 'memberOf'] }],
     ['users set explicitly', { AUTHELIA_COLLECTION: 'users' }, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['groups', 'memberOf'] }],
     ['empty collection means the default', { AUTHELIA_COLLECTION: '  ' }, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['groups', 'memberOf'] }],
     ['a custom collection: only itself', { AUTHELIA_COLLECTION: 'members' }, { collection: 'members', authMethodsPaths: paths('members'), managedFields: ['groups', 'memberOf'] }],
-    ['the default id: only itself', { AUTHELIA_COLLECTION: '_pb_users_auth_' }, { collection: '_pb_users_auth_', authMethodsPaths: paths('_pb_users_auth_'), managedFields: ['groups', 'memberOf'] }],
+    ['the default id: also its default name', { AUTHELIA_COLLECTION: '_pb_users_auth_' }, { collection: '_pb_users_auth_', authMethodsPaths: paths('_pb_users_auth_', 'users'), managedFields: ['groups', 'memberOf'] }],
     ['a trimmed custom collection', { AUTHELIA_COLLECTION: ' staff \n' }, { collection: 'staff', authMethodsPaths: paths('staff'), managedFields: ['groups', 'memberOf'] }],
     ['a custom groups field', { AUTHELIA_GROUPS_FIELD: 'sso_groups' }, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['sso_groups', 'memberOf'] }],
     ['roles set: default roles field', { AUTHELIA_ROLES: 'admin=admins' }, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['groups', 'memberOf', 'roles'] }],
@@ -32,7 +32,24 @@ describe('registrationTargets', () => {
     ['roles guarded even if the roles value is invalid', { AUTHELIA_ROLES: 'admin' }, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['groups', 'memberOf', 'roles'] }],
   ];
   it.each(cases)('%s', (_label, env, expected) => {
-    expect(registrationTargets(env, noFiles)).toEqual(expected);
+    expect(registrationTargets(env, noFiles)).toEqual({ provider: 'oidc', authOnly: true, ...expected });
+  });
+
+  it('answers the spelling written, its lowercase form and, for users, the id', () => {
+    expect(registrationTargets({ AUTHELIA_COLLECTION: 'USERS' }, noFiles).authMethodsPaths).toEqual(paths('USERS', 'users', '_pb_users_auth_'));
+    expect(registrationTargets({ AUTHELIA_COLLECTION: 'Staff' }, noFiles).authMethodsPaths).toEqual(paths('Staff', 'staff'));
+  });
+
+  it.each([
+    ['unset', undefined, true], ['false', 'false', false], ['off', 'OFF', false], ['0', '0', false],
+    ['true', 'true', true], ['a typo counts as on (fail closed)', 'flase', true],
+  ])('AUTHELIA_ONLY %s', (_label, value, expected) => {
+    expect(registrationTargets(value === undefined ? {} : { AUTHELIA_ONLY: value }, noFiles).authOnly).toBe(expected);
+  });
+
+  it('takes the provider slot when it is a valid one, the default otherwise', () => {
+    expect(registrationTargets({ AUTHELIA_PROVIDER: 'oidc2' }, noFiles).provider).toBe('oidc2');
+    expect(registrationTargets({ AUTHELIA_PROVIDER: 'google' }, noFiles).provider).toBe('oidc');
   });
 
   it('does not need AUTHELIA_URL (hooks are registered before validation)', () => {
@@ -50,7 +67,7 @@ describe('registrationTargets: _FILE variants', () => {
       AUTHELIA_ROLES_FIELD_FILE: '/cfg/roles-field',
     };
     const read = files({ '/cfg/collection': 'members\n', '/cfg/groups-field': ' g \n', '/cfg/membership-field': 'm\n', '/cfg/roles': 'admin=admins\n', '/cfg/roles-field': 'r\n' });
-    expect(registrationTargets(env, read)).toEqual({ collection: 'members', authMethodsPaths: paths('members'), managedFields: ['g', 'm', 'r'] });
+    expect(registrationTargets(env, read)).toMatchObject({ collection: 'members', authMethodsPaths: paths('members'), managedFields: ['g', 'm', 'r'] });
   });
 
   it('guards the roles field when roles come from AUTHELIA_ROLES_FILE', () => {

@@ -1,0 +1,43 @@
+import { EMPTY_REGISTRY, parseRegistry, type GuardRegistry } from '../core/guard-registry.js';
+import type { PublishedGuards } from '../core/guards.js';
+import { GUARDS_STORE_KEY } from '../core/state.js';
+
+// A plain table, not a collection: no API, not even a superuser's, reads or
+// edits it, and an invalid or disabled boot (which never writes it) cannot
+// erase it. It travels with the database in backups.
+const TABLE = '_authelia';
+const REGISTRY_KEY = 'guardRegistry';
+
+export function ensureTable(app: CoreApp): void {
+  app.db().newQuery(`CREATE TABLE IF NOT EXISTS {{${TABLE}}} ([[key]] TEXT PRIMARY KEY NOT NULL, [[value]] TEXT NOT NULL)`).execute();
+}
+
+export function readRegistry(app: CoreApp): GuardRegistry | { readonly problem: string } {
+  const rows = arrayOf(new DynamicModel({ value: '' }));
+  app.db().newQuery(`SELECT [[value]] FROM {{${TABLE}}} WHERE [[key]] = {:key}`).bind({ key: REGISTRY_KEY }).all(rows);
+  const row = rows[0] as { value?: string } | undefined;
+  return row ? parseRegistry(row.value) : EMPTY_REGISTRY;
+}
+
+export function writeRegistry(app: CoreApp, registry: GuardRegistry): void {
+  app
+    .db()
+    .newQuery(`INSERT INTO {{${TABLE}}} ([[key]], [[value]]) VALUES ({:key}, {:value}) ON CONFLICT([[key]]) DO UPDATE SET [[value]] = excluded.[[value]]`)
+    .bind({ key: REGISTRY_KEY, value: JSON.stringify(registry) })
+    .execute();
+}
+
+export function publishGuards(app: CoreApp, guards: PublishedGuards): void {
+  app.store().set(GUARDS_STORE_KEY, JSON.stringify(guards));
+}
+
+// Each pooled runtime keeps the last guards it parsed (every record write reads them).
+let lastParsed: { readonly raw: string; readonly guards: PublishedGuards } | undefined;
+
+/** `undefined` before boot published them (a CLI command, not `serve`). */
+export function loadGuards(app: CoreApp): PublishedGuards | undefined {
+  const raw: unknown = app.store().get(GUARDS_STORE_KEY);
+  if (typeof raw !== 'string') return undefined;
+  if (lastParsed?.raw !== raw) lastParsed = { raw, guards: JSON.parse(raw) as PublishedGuards };
+  return lastParsed.guards;
+}

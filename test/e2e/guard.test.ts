@@ -1,0 +1,240 @@
+// The guard holds in every state: whatever spelling AUTHELIA_COLLECTION uses, after a rename, across
+// invalid and unset configurations, after a hand edit, after a refusal, and against a password set
+// on an Authelia account. Each case is an attack that worked before the guard registry existed.
+import PocketBase, { ClientResponseError, type RecordModel } from 'pocketbase';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VERSIONS } from '../support/pocketbase-versions.js';
+import { startPocketBase, type PocketBaseServer } from '../support/pocketbase.js';
+import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+
+const alice = { username: 'alice', password: 'alice-password', name: 'Alice', email: 'alice@example.test', groups: ['admins', 'writers'] };
+const LOCAL = { email: 'local@example.test', password: 'local-password-1' };
+const ADMINS_ONLY = '@request.auth.memberOf.name ?= "admins"';
+
+async function status(promise: Promise<unknown>): Promise<number> {
+  try {
+    await promise;
+    return 200;
+  } catch (error) {
+    if (error instanceof ClientResponseError) return error.status;
+    throw error;
+  }
+}
+
+/** A password account that never signed in with Authelia, signed in. */
+async function localAccount(pb: PocketBaseServer): Promise<PocketBase> {
+  const client = new PocketBase(pb.url);
+  client.autoCancellation(false);
+  const existing = await (await pb.superuser()).collection('users').getList(1, 1, { filter: `email = "${LOCAL.email}"` });
+  if (existing.totalItems === 0) {
+    await client.collection('users').create({ ...LOCAL, passwordConfirm: LOCAL.password });
+  }
+  await client.collection('users').authWithPassword(LOCAL.email, LOCAL.password);
+  return client;
+}
+
+/** Every way the local account could write a managed field; each must get 400. */
+async function expectWritesRefused(pb: PocketBaseServer, fields: readonly string[]): Promise<void> {
+  const client = await localAccount(pb);
+  const id = client.authStore.record!.id;
+  const admins = await (await pb.superuser()).collection('authelia_groups').getFirstListItem('name = "admins"');
+  const bodies: Record<string, unknown>[] = [];
+  for (const field of fields) {
+    const value = field === 'memberOf' ? [admins.id] : field === 'roles' ? ['admin'] : ['admins'];
+    bodies.push({ [field]: value }, { [`${field}+`]: value[0] });
+  }
+  for (const body of bodies) expect(await status(client.collection('users').update(id, body)), JSON.stringify(body)).toBe(400);
+  const stored = await (await pb.superuser()).collection('users').getOne(id);
+  for (const field of fields) expect(stored[field] ?? [], field).toEqual([]);
+}
+
+describe.each(VERSIONS)('the collection, however it is addressed, on PocketBase %s', (version) => {
+  it.each([['USERS'], ['_pb_users_auth_']])('AUTHELIA_COLLECTION=%s: logins sync groups and clients cannot write them', async (collection) => {
+    const stack = await startStack({ version, users: [alice], env: { AUTHELIA_COLLECTION: collection } });
+    try {
+      const { auth } = await ssoLogin(stack.pb.url, alice);
+      expect(auth.record['groups']).toEqual(['admins', 'writers']);
+      expect((await storedUser(stack.pb, alice.email))['groups']).toEqual(['admins', 'writers']);
+      await expectWritesRefused(stack.pb, ['groups', 'memberOf']);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('keeps acting on the collection after a superuser renamed it', async () => {
+    const stack = await startStack({ version, users: [alice] });
+    try {
+      await ssoLogin(stack.pb.url, alice);
+      const superuser = await stack.pb.superuser();
+      await superuser.collections.update('users', { name: 'members' });
+      // A frontend asking for the groups scope itself, as the SDK's authWithOAuth2({ scopes }) does.
+      stack.idp.setUser({ ...alice, groups: ['writers'] });
+      const { auth } = await ssoLogin(stack.pb.url, alice, { collection: 'members', scopes: 'openid email profile groups' });
+      expect(auth.record['groups']).toEqual(['writers']);
+      const member = new PocketBase(stack.pb.url);
+      member.authStore.save(auth.token, auth.record);
+      expect(await status(member.collection('members').update(auth.record.id, { groups: ['admins'] }))).toBe(400);
+      expect(await status(member.collection('members').update(auth.record.id, { name: 'still editable' }))).toBe(200);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe.each(VERSIONS)('guarded through every configuration state, on PocketBase %s', (version) => {
+  it('valid with roles → invalid → unset → valid without roles: no step lets a client write a managed field', async () => {
+    const stack = await startStack({ version, users: [alice], env: { AUTHELIA_ROLES: 'admin=admins' } });
+    let pb = stack.pb;
+    const restart = async (env: Record<string, string>) => {
+      await pb.stop();
+      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env });
+    };
+    const valid = { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET };
+    try {
+      const { auth } = await ssoLogin(pb.url, alice);
+      expect(auth.record['roles']).toEqual(['admin']);
+      await expectWritesRefused(pb, ['groups', 'memberOf', 'roles']);
+
+      await restart({ ...valid, AUTHELIA_PKCE: 'maybe' }); // any typo
+      await expectWritesRefused(pb, ['groups', 'memberOf', 'roles']);
+
+      await restart({}); // AUTHELIA_URL unset
+      await expectWritesRefused(pb, ['groups', 'memberOf', 'roles']);
+
+      await restart(valid); // valid, AUTHELIA_ROLES no longer set
+      await expectWritesRefused(pb, ['groups', 'memberOf', 'roles']);
+      expect((await storedUser(pb, alice.email))['roles']).toEqual([]);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
+    }
+  });
+
+  it('a collection no longer managed is cleared at the next valid boot and stays guarded', async () => {
+    const stack = await startStack({ version, users: [alice] });
+    let pb = stack.pb;
+    try {
+      await ssoLogin(pb.url, alice);
+      const superuser = await pb.superuser();
+      await superuser.collections.create({ name: 'staff', type: 'auth', fields: [] });
+      await pb.stop();
+      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_COLLECTION: 'staff' } });
+      const stored = await storedUser(pb, alice.email);
+      expect(stored['groups']).toEqual([]);
+      expect(stored['memberOf']).toEqual([]);
+      await expectWritesRefused(pb, ['groups', 'memberOf']);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
+    }
+  });
+});
+
+describe.each(VERSIONS)('exact after every login, on PocketBase %s', (version) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ version, users: [alice] });
+  });
+  afterAll(() => stack?.close());
+
+  it('repairs a hand edit of memberOf that keeps its length', async () => {
+    await ssoLogin(stack.pb.url, alice);
+    const superuser = await stack.pb.superuser();
+    const other = await superuser.collection('authelia_groups').create({ name: 'ops' });
+    const another = await superuser.collection('authelia_groups').create({ name: 'sales' });
+    const record = await storedUser(stack.pb, alice.email);
+    await superuser.collection('users').update(record.id, { memberOf: [other.id, another.id] });
+    const { auth } = await ssoLogin(stack.pb.url, alice, { });
+    const names = async (model: RecordModel) =>
+      (await superuser.collection('users').getOne(model.id, { expand: 'memberOf' })).expand?.['memberOf'].map((group: RecordModel) => group['name']);
+    expect(await names(auth.record)).toEqual(['admins', 'writers']);
+    expect(auth.record['memberOf']).toHaveLength(2);
+    expect(auth.record['memberOf']).not.toContain(other.id);
+  });
+
+  it('still writes nothing when nothing differs', async () => {
+    const before = await storedUser(stack.pb, alice.email);
+    await ssoLogin(stack.pb.url, alice);
+    expect((await storedUser(stack.pb, alice.email))['updated']).toBe(before['updated']);
+  });
+});
+
+describe.each(VERSIONS)('a refused login takes access away, on PocketBase %s', (version) => {
+  const staff = { username: 'sol', password: 'sol-password', name: 'Sol', email: 'sol@example.test', groups: ['staff', 'admins'] };
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ version, users: [staff], env: { AUTHELIA_ALLOWED_GROUPS: 'staff' } });
+    await (await stack.pb.superuser()).collections.create({
+      name: 'admin_notes', type: 'base', fields: [{ name: 'text', type: 'text' }], listRule: ADMINS_ONLY, viewRule: ADMINS_ONLY, createRule: null,
+    });
+    await (await stack.pb.superuser()).collection('admin_notes').create({ text: 'for admins' });
+  });
+  afterAll(() => stack?.close());
+
+  it('a member who left the allowed group loses their groups, and their old token neither refreshes nor passes a rule', async () => {
+    const { auth } = await ssoLogin(stack.pb.url, staff);
+    const old = new PocketBase(stack.pb.url);
+    old.autoCancellation(false);
+    old.authStore.save(auth.token, auth.record);
+    expect((await old.collection('admin_notes').getList()).totalItems).toBe(1);
+
+    stack.idp.setUser({ ...staff, groups: ['admins'] });
+    await expect(ssoLogin(stack.pb.url, staff)).rejects.toMatchObject({ status: 403 });
+    const stored = await storedUser(stack.pb, staff.email);
+    expect(stored['groups']).toEqual([]);
+    expect(stored['memberOf']).toEqual([]);
+    expect(await status(old.collection('users').authRefresh())).toBe(401);
+    // PocketBase treats a token it cannot verify as no token: the rule sees a guest.
+    expect((await old.collection('admin_notes').getList()).totalItems).toBe(0);
+  });
+});
+
+describe.each(VERSIONS)('Authelia-only accounts, on PocketBase %s', (version) => {
+  it('a linked record with a password is refused at auth-with-password; AUTHELIA_ONLY=false allows it; local accounts are unaffected', async () => {
+    const stack = await startStack({ version, users: [alice] });
+    let pb = stack.pb;
+    try {
+      const { auth } = await ssoLogin(pb.url, alice);
+      // A superuser's slip, or a password-reset email: the Authelia account gets a password.
+      await (await pb.superuser()).collection('users').update(auth.record.id, { password: 'set-by-hand-1', passwordConfirm: 'set-by-hand-1' });
+      const client = new PocketBase(pb.url);
+      const attempt = client.collection('users').authWithPassword(alice.email, 'set-by-hand-1');
+      await expect(attempt).rejects.toMatchObject({ status: 403 });
+      await expect(attempt).rejects.toThrow(/signs in with Authelia only/);
+      // A wrong password still gets PocketBase's own answer: the 403 reveals nothing to a guesser.
+      expect(await status(client.collection('users').authWithPassword(alice.email, 'wrong-password-1'))).toBe(400);
+      // Never-linked local accounts keep signing in with their password.
+      await localAccount(pb);
+
+      await pb.stop();
+      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_ONLY: 'false' } });
+      const allowed = await new PocketBase(pb.url).collection('users').authWithPassword(alice.email, 'set-by-hand-1');
+      expect(allowed.record.id).toBe(auth.record.id);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
+    }
+  });
+});
+
+describe.each(VERSIONS)('sync after linking, on PocketBase %s', (version) => {
+  // Makes PocketBase's own linking step fail: the external-auth record cannot be saved.
+  const failLinking = { 'zz-fail-linking.pb.js': 'onRecordCreate((e) => { throw new BadRequestError("linking refused on purpose"); }, "_externalAuths");\n' };
+
+  it('a login whose linking step fails leaves the record untouched', async () => {
+    const stack = await startStack({ version, users: [alice], extraHooks: failLinking });
+    try {
+      // A password account with Alice's verified email: the first Authelia login would link it.
+      const superuser = await stack.pb.superuser();
+      const local = await superuser.collection('users').create({ email: alice.email, password: 'local-password-1', passwordConfirm: 'local-password-1', verified: true, name: 'Local Alice' });
+      await expect(ssoLogin(stack.pb.url, alice)).rejects.toMatchObject({ status: 400 });
+      const after = await superuser.collection('users').getOne(local.id);
+      expect(after['groups'] ?? null).toBeNull();
+      expect(after['memberOf']).toEqual([]);
+      expect(after['name']).toBe('Local Alice');
+      expect(after['updated']).toBe(local['updated']);
+    } finally {
+      await stack.close();
+    }
+  });
+});
