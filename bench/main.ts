@@ -24,6 +24,7 @@ const plan = (version: string) => {
     existing: { repeats: 3, perRepeat: quick ? 20 : full ? 120 : 60, batch: 15, floor: true },
     fresh: { repeats: 3, perRepeat: quick ? 5 : full ? 100 : 40, batch: 10, floor: false },
     unrelated: { repeats: 3, perRepeat: quick ? 100 : full ? 1000 : 500 },
+    unrelatedWrites: { repeats: 3, perRepeat: quick ? 50 : full ? 300 : 150 },
     throughputRounds: quick ? 2 : full ? 6 : 4,
     restarts: quick ? 2 : full ? 10 : 6,
   };
@@ -49,6 +50,8 @@ for (const version of versions) {
     const fresh = await loginLatency(pair, 'new', users, p.fresh);
     log(`unrelated requests (${p.unrelated.repeats} x ${p.unrelated.perRepeat} per server)`);
     const unrelated = await unrelatedRequests(pair, p.unrelated);
+    log(`unrelated record writes (${p.unrelatedWrites.repeats} x ${p.unrelatedWrites.perRepeat} per server)`);
+    const unrelatedWrites = await unrelatedRequests(pair, p.unrelatedWrites, 'create');
     log(`throughput (${p.throughputRounds} bursts of ${users.length} per server)`);
     const burst = await throughput(pair, users, p.throughputRounds);
     log('record saves per login');
@@ -62,6 +65,7 @@ for (const version of versions) {
       existing: summarize(existing),
       fresh: summarize(fresh),
       unrelated: summarize(unrelated),
+      unrelatedWrites: summarize(unrelatedWrites),
       throughput: burst,
       writes,
       restart,

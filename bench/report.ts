@@ -12,6 +12,7 @@ export interface VersionResult {
   readonly existing: Summary;
   readonly fresh: Summary;
   readonly unrelated: Summary;
+  readonly unrelatedWrites: Summary;
   readonly throughput: ThroughputResult;
   readonly writes: WritesResult;
   readonly restart: RestartResult;
@@ -86,9 +87,30 @@ function latencyRows(item: string, label: string, s: Summary, limit: number, mis
   ];
 }
 
+/** The floor of any pb_hooks extension: the same login on a server whose only JS is a no-op login hook. */
+const FLOOR_ALLOWANCE_MS = 0.3;
+
+function floorRow(s: Summary, misses: Miss[], version: string): Row[] {
+  if (!s.floor) return [];
+  const diff = s.ext.p50 - s.floor.p50;
+  const ok = diff <= FLOOR_ALLOWANCE_MS;
+  if (!ok) misses.push({ version, what: 'Login, existing user vs the no-op JS hook', by: `${signed(diff)} ms vs +${FLOOR_ALLOWANCE_MS} ms allowed` });
+  return [{
+    item: '1',
+    measure: 'Login, existing user p50, against the no-op JS hook server (the floor)',
+    ext: ms(s.ext.p50),
+    base: `${ms(s.floor.p50)} (floor)`,
+    diff: `${signed(diff)} ms`,
+    ratio: (s.ext.p50 / s.floor.p50).toFixed(3),
+    target: `≤ +${FLOOR_ALLOWANCE_MS} ms`,
+    result: verdict(ok),
+  }];
+}
+
 function versionRows(r: VersionResult, sizes: readonly CodeSize[], misses: Miss[]): Row[] {
   const rows: Row[] = [];
   rows.push(...latencyRows('1', 'Login, existing user', r.existing, 1.05, misses, r.version));
+  rows.push(...floorRow(r.existing, misses, r.version));
   rows.push(...latencyRows('2', 'Login, new user', r.fresh, 1.1, misses, r.version));
 
   const cold = { ext: median(r.restart.coldExtra.ext), base: median(r.restart.coldExtra.base) };
@@ -160,6 +182,7 @@ function versionRows(r: VersionResult, sizes: readonly CodeSize[], misses: Miss[
     result: verdict(writesOk),
   });
   rows.push(...latencyRows('7', 'Unrelated request (list 20 records)', r.unrelated, 1.02, misses, r.version));
+  rows.push(...latencyRows('7', 'Unrelated record write (create in another collection)', r.unrelatedWrites, 1.02, misses, r.version));
   return rows;
 }
 
@@ -175,7 +198,7 @@ function noise(r: VersionResult): string {
   const ratios = (values: readonly number[]) => values.map((v) => v.toFixed(3)).join(', ');
   const floor = r.existing.floor;
   return [
-    `- Ratio of medians in each of the ${r.existing.repeatRatios.length} interleaved repetitions: existing-user login ${ratios(r.existing.repeatRatios)}; new-user login ${ratios(r.fresh.repeatRatios)}; unrelated request ${ratios(r.unrelated.repeatRatios)}.`,
+    `- Ratio of medians in each of the ${r.existing.repeatRatios.length} interleaved repetitions: existing-user login ${ratios(r.existing.repeatRatios)}; new-user login ${ratios(r.fresh.repeatRatios)}; unrelated request ${ratios(r.unrelated.repeatRatios)}; unrelated write ${ratios(r.unrelatedWrites.repeatRatios)}.`,
     floor
       ? `- Diagnostic, same interleaving: a server with a no-op JS login hook (\`bench/floor-hooks\`) took p50 ${ms(floor.p50)} (${signed(floor.p50 - r.existing.base.p50)} ms vs baseline), so PocketBase's price for running any JS login handler is about ${signed(floor.p50 - r.existing.base.p50)} ms of the extension's ${signed(r.existing.diffMs)} ms.`
       : '',

@@ -77,6 +77,6 @@ async function configureBaseline(base: PocketBaseServer, issuer: string): Promis
 
 async function addPosts(server: PocketBaseServer): Promise<void> {
   const superuser = await server.superuser();
-  await superuser.collections.create({ name: POSTS, type: 'base', listRule: '', viewRule: '', fields: [{ name: 'title', type: 'text' }] });
+  await superuser.collections.create({ name: POSTS, type: 'base', listRule: '', viewRule: '', createRule: '', fields: [{ name: 'title', type: 'text' }] });
   for (let i = 0; i < 20; i++) await superuser.collection(POSTS).create({ title: `post ${i}` });
 }

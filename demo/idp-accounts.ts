@@ -33,6 +33,25 @@ export class UserDirectory {
     this.#byUsername.set(user.username, copy);
   }
 
+  /**
+   * Removes a user from the directory, like deleting them from Authelia's users file. Their sub
+   * is kept, so adding the same username again brings back the same identity (Authelia keeps
+   * the opaque identifier in its database). Returns false when there was no such user.
+   */
+  remove(username: string): boolean {
+    return this.#byUsername.delete(username);
+  }
+
+  /** Every current user, in insertion order (for the demo admin page). */
+  list(): IdpUser[] {
+    return [...this.#byUsername.values()];
+  }
+
+  /** The user with this username, or undefined. */
+  byUsername(username: string): IdpUser | undefined {
+    return this.#byUsername.get(username);
+  }
+
   /** The current data of the account with this sub, or undefined (deleted or renamed away). */
   bySub(sub: string): { sub: string; user: IdpUser } | undefined {
     for (const [username, candidate] of this.#subByUsername) {
@@ -44,13 +63,23 @@ export class UserDirectory {
     return undefined;
   }
 
-  /** Checks a username/password pair; returns the account's sub on success. */
+  /**
+   * The account with this sub if it may act as a person right now: present and not disabled.
+   * Authelia answers userinfo for anyone else with `sub` only.
+   */
+  activeBySub(sub: string): { sub: string; user: IdpUser } | undefined {
+    const found = this.bySub(sub);
+    return found && !found.user.disabled ? found : undefined;
+  }
+
+  /** Checks a username/password pair; returns the account's sub on success. A disabled user
+   * fails exactly like a wrong password (Authelia does not say which). */
   authenticate(username: string, password: string): string | undefined {
     const user = this.#byUsername.get(username);
     // Compare digests in constant time, and do the work even for unknown users, so response
     // timing does not reveal which usernames exist.
     const ok = safeEqual(password, user?.password ?? randomUUID());
-    return ok && user ? this.#subByUsername.get(username) : undefined;
+    return ok && user && !user.disabled ? this.#subByUsername.get(username) : undefined;
   }
 }
 

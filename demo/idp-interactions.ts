@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider, InteractionDetails } from 'oidc-provider';
 import type { UserDirectory } from './idp-accounts.js';
-import { consentPage, errorPage, loginPage } from './idp-pages.js';
+import { consentPage, errorPage, loginPage, sendPage as send } from './idp-pages.js';
 
 const MAX_FORM_BYTES = 16 * 1024;
 
@@ -104,7 +104,7 @@ function usernameOf(ctx: InteractionContext, interaction: InteractionDetails): s
   return (sub && ctx.users.bySub(sub)?.user.username) || 'there';
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const type = req.headers['content-type'] ?? '';
   if (!type.startsWith('application/x-www-form-urlencoded')) throw new Error('Expected a form submission.');
   const chunks: Buffer[] = [];
@@ -115,17 +115,4 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
     chunks.push(chunk);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
-
-function send(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    // Sign-in pages must not be framed (clickjacking) and need no scripts at all. No
-    // `form-action` directive: browsers apply it to the redirect chain after a POST, which ends
-    // at the client's redirect_uri on another origin.
-    'x-frame-options': 'DENY',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-  });
-  res.end(html);
 }

@@ -1,5 +1,8 @@
-// HTML for the demo IdP's pages: sign-in, consent and errors. Plain server-rendered forms, no
-// JavaScript, so they work the same for a person in a browser and for the headless test driver.
+// HTML for the demo IdP's pages: sign-in, consent, errors and the demo's user admin page. Plain
+// server-rendered forms, no JavaScript, so they work the same for a person in a browser and for
+// the headless test driver.
+import type { ServerResponse } from 'node:http';
+import type { IdpUser } from './idp.js';
 
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   // Authelia's wording on its consent screen.
@@ -14,7 +17,7 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function layout(title: string, body: string): string {
+function layout(title: string, body: string, width = '22rem'): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -23,7 +26,7 @@ function layout(title: string, body: string): string {
 <title>${escapeHtml(title)} · Authelia (demo)</title>
 <style>
   body { font-family: system-ui, sans-serif; background: #f3f4f6; margin: 0; }
-  main { max-width: 22rem; margin: 4rem auto; background: #fff; padding: 2rem; border-radius: 8px;
+  main { max-width: ${width}; margin: 4rem auto; background: #fff; padding: 2rem; border-radius: 8px;
          box-shadow: 0 1px 4px rgba(0,0,0,.15); }
   h1 { font-size: 1.3rem; margin-top: 0; }
   label { display: block; margin: .8rem 0 .2rem; font-size: .9rem; }
@@ -32,6 +35,10 @@ function layout(title: string, body: string): string {
   .primary { background: #1976d2; color: #fff; border: 0; border-radius: 4px; }
   .error { color: #b00020; background: #fdecea; padding: .6rem; border-radius: 4px; }
   .muted { color: #555; font-size: .85rem; }
+  .user { border-top: 1px solid #ddd; padding: .8rem 0; }
+  .user h2 { font-size: 1rem; margin: 0; }
+  .check { display: flex; gap: .4rem; align-items: center; }
+  .check input { width: auto; }
 </style>
 </head>
 <body><main>
@@ -75,4 +82,43 @@ export function errorPage(error: string, description: string | undefined): strin
 <p class="error" role="alert" data-oauth-error="${escapeHtml(error)}"><code>${escapeHtml(error)}</code></p>
 ${description ? `<p>${escapeHtml(description)}</p>` : ''}
 <p class="muted">Go back to the application and try signing in again.</p>`);
+}
+
+/** The demo's user admin page: one form per user to set groups and disable or enable them. */
+export function usersPage(opts: { action: string; csrfToken: string; users: IdpUser[]; notice?: string }): string {
+  const notice = opts.notice ? `<p class="muted" role="status">${escapeHtml(opts.notice)}</p>` : '';
+  const rows = opts.users.map((u) => {
+    const groups = Array.isArray(u.groups) ? u.groups.join(', ') : '';
+    const id = `groups-${escapeHtml(u.username)}`;
+    return `<section class="user">
+<h2>${escapeHtml(u.username)}${u.disabled ? ' <span class="error">disabled</span>' : ''}</h2>
+<p class="muted">${escapeHtml(u.name)} · ${escapeHtml(u.email)}</p>
+<form method="post" action="${escapeHtml(opts.action)}">
+  <input type="hidden" name="csrf" value="${escapeHtml(opts.csrfToken)}">
+  <input type="hidden" name="username" value="${escapeHtml(u.username)}">
+  <label for="${id}">Groups (comma-separated)</label>
+  <input id="${id}" name="groups" value="${escapeHtml(groups)}">
+  <label class="check"><input type="checkbox" name="disabled" value="on"${u.disabled ? ' checked' : ''}> Disabled (cannot sign in; userinfo answers without identity)</label>
+  <button class="primary" type="submit">Save</button>
+</form>
+</section>`;
+  });
+  return layout('Users', `<h1>Demo users</h1>
+<p class="muted">Changes apply at once: the next userinfo call sees them, no new sign-in needed.</p>
+${notice}
+${rows.join('\n') || '<p>No users.</p>'}`, '36rem');
+}
+
+/** Sends one of these pages with headers that keep it unframed and script-free. */
+export function sendPage(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    // Sign-in pages must not be framed (clickjacking) and need no scripts at all. No
+    // `form-action` directive: browsers apply it to the redirect chain after a POST, which ends
+    // at the client's redirect_uri on another origin.
+    'x-frame-options': 'DENY',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  });
+  res.end(html);
 }

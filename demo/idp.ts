@@ -1,18 +1,25 @@
 // An OpenID provider that behaves like Authelia (4.38 / 4.39), built on the certified
 // `oidc-provider`. Authelia itself cannot be installed where the tests run, so the end-to-end tests
 // and the product demo (`npm start`) talk to this instead: Authelia's endpoint paths, claims per
-// scope and version, strict client authentication, PKCE S256, no end-session endpoint. The comments
-// below point out where a setting exists only to match Authelia.
+// scope and version, strict client authentication, PKCE S256, no end-session endpoint, and what
+// happens after the login: rotating single-use refresh tokens, Authelia's token lifespans, and
+// userinfo without identity for removed or disabled users. The comments below point out where a
+// setting exists only to match Authelia.
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { UserDirectory } from './idp-accounts.js';
+import { ADMIN_PATH, AdminPage } from './idp-admin.js';
+import { adjustAuthorizationRequest } from './idp-authorization.js';
 import { StrictClientAuth } from './idp-client-auth.js';
 import { handleInteraction } from './idp-interactions.js';
 import { errorPage } from './idp-pages.js';
 import { IdpStore } from './idp-store.js';
+import { Traffic, type IdpMode, type IdpRequest } from './idp-traffic.js';
+
+export type { IdpMode, IdpRequest } from './idp-traffic.js';
 
 export interface IdpUser {
   username: string;
@@ -24,6 +31,9 @@ export interface IdpUser {
   groups: string[] | null | undefined | unknown;
   /** Fixed opaque subject; default: a random UUID per username, stable for the IdP's lifetime. */
   sub?: string;
+  /** Authelia's `disabled: true` in the users file: cannot sign in; refresh still works and
+   * userinfo answers with `sub` only. */
+  disabled?: boolean;
 }
 
 export interface IdpClient {
@@ -32,6 +42,9 @@ export interface IdpClient {
   redirectUris: string[];
   /** Enforced strictly, like Authelia: the other method gets invalid_client. Default basic. */
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** Authelia registers these together: the `offline_access` scope and the `refresh_token`
+   * grant type. Without it, requesting offline_access fails the login (invalid_scope). */
+  offlineAccess?: boolean;
 }
 
 export interface IdpOptions {
@@ -39,14 +52,30 @@ export interface IdpOptions {
   host?: string; // default 127.0.0.1
   issuerPath?: string; // base path such as '/authelia'; default none
   autheliaVersion?: '4.38' | '4.39'; // default 4.39
-  consent?: 'implicit' | 'explicit'; // default explicit
+  consent?: 'implicit' | 'explicit'; // default explicit; implicit silently drops offline_access
+  /** Access (and ID) token lifespan in seconds; default Authelia's 3600. */
+  accessTokenTtl?: number;
+  /** Refresh token lifespan in seconds, fresh on every rotation; default Authelia's 5400. */
+  refreshTokenTtl?: number;
+  /** Serve the demo's user admin page at <issuer>/demo/users (the demo only, never tests). */
+  adminPage?: boolean;
   users: IdpUser[];
   clients: IdpClient[];
 }
 
 export interface Idp {
   issuer: string; // http://host:port[/path], no trailing slash
+  /** Adds or replaces a user; userinfo sees the change at its next call. */
   setUser(user: IdpUser): void;
+  /** Deletes a user like removing them from Authelia's users file: refresh still works, userinfo
+   * answers with `sub` only, sign-in fails. Returns false when there was no such user. */
+  removeUser(username: string): boolean;
+  /** Every request to the token, userinfo and revocation endpoints, oldest first (live array). */
+  readonly requests: IdpRequest[];
+  /** 'unavailable': 503 to every request; 'hang': accept and never answer; 'up': normal. */
+  setDown(mode: IdpMode): void;
+  /** <issuer>/demo/users when `adminPage` is on, else undefined. */
+  adminUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -65,8 +94,15 @@ const ROUTES = {
 // token_endpoint_auth_method.
 const CLIENT_AUTH_PATHS = new Set([ROUTES.token, ROUTES.introspection, ROUTES.revocation, ROUTES.pushed_authorization_request]);
 
+// The calls a relying party makes after the login, which tests want to count.
+const LOGGED_PATHS = [ROUTES.token, ROUTES.userinfo, ROUTES.revocation];
+
 // Authelia's default scopes for a registered client.
 const CLIENT_SCOPES = 'openid profile email groups';
+
+// Authelia's default lifespans: access (and ID) token 1 hour, refresh token 90 minutes.
+const DEFAULT_ACCESS_TOKEN_TTL = 3600;
+const DEFAULT_REFRESH_TOKEN_TTL = 5400;
 
 export async function startIdp(options: IdpOptions): Promise<Idp> {
   if (!options.clients?.length) throw new TypeError('startIdp: at least one client is required');
@@ -75,6 +111,12 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const users = new UserDirectory(options.users);
   const store = new IdpStore();
   const clientAuth = new StrictClientAuth(options.clients, CLIENT_AUTH_PATHS);
+  const traffic = new Traffic(LOGGED_PATHS);
+  const admin = options.adminPage === true ? new AdminPage(users, basePath) : undefined;
+  for (const name of ['accessTokenTtl', 'refreshTokenTtl'] as const) {
+    const ttl = options[name];
+    if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) throw new TypeError(`startIdp: ${name} must be a positive whole number of seconds, got ${String(ttl)}`);
+  }
   const key = await signingKey();
 
   // Listen first: the issuer URL (and so the provider) depends on the port we actually got.
@@ -97,10 +139,19 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     throw err;
   }
   provider.use(clientAuth.middleware);
+  provider.use(async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      if (ctx.path === ROUTES.token) traffic.noteGrantType(ctx.req, ctx.oidc?.params?.grant_type);
+    }
+  });
 
   const oidc = provider.callback();
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
+    if (url === basePath || url.startsWith(`${basePath}/`)) traffic.record(req, res, (url.slice(basePath.length) || '/').split('?', 1)[0] ?? '/');
+    if (traffic.intercept(req, res)) return;
     if (url !== basePath && !url.startsWith(`${basePath}/`)) {
       res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(errorPage('not_found', 'Not an Authelia path.'));
       return;
@@ -116,6 +167,22 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       });
       return;
     }
+    if (admin && path === ADMIN_PATH) {
+      admin.handle(req, res).catch((err: unknown) => {
+        console.error('demo IdP: admin page failed', err);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' });
+        if (!res.writableEnded) res.end(errorPage('server_error', 'The users page failed.'));
+      });
+      return;
+    }
+    if (path === ROUTES.authorization && req.method === 'GET') {
+      const decision = adjustAuthorizationRequest(inner, { clients: options.clients, consent: options.consent ?? 'explicit', issuer });
+      if (decision.kind === 'redirect') {
+        res.writeHead(303, { location: decision.location, 'cache-control': 'no-store' }).end();
+        return;
+      }
+      inner = decision.pathAndQuery;
+    }
     // Authelia also serves the discovery document under the RFC 8414 name.
     if (path === '/.well-known/oauth-authorization-server') inner = '/.well-known/openid-configuration';
     // Mount oidc-provider under the base path the way Express would: it derives the endpoint
@@ -129,6 +196,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   return {
     issuer,
     setUser: (user) => users.set(user),
+    removeUser: (username) => users.remove(username),
+    requests: traffic.requests,
+    setDown: (mode) => traffic.setMode(mode),
+    adminUrl: admin ? `${issuer}${ADMIN_PATH}` : undefined,
     // Idempotent: tests may close in afterAll and again in a finally block.
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {
@@ -137,7 +208,9 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
           if (err) reject(err);
           else resolve();
         });
-        // Keep-alive sockets (fetch pools them) would otherwise hold close() open.
+        // Keep-alive sockets (fetch pools them) and requests held by 'hang' would otherwise hold
+        // close() open.
+        traffic.dropHeld();
         server.closeAllConnections();
       })),
   };
@@ -153,6 +226,8 @@ function configuration(
 ): Configuration {
   const consentMode = options.consent ?? 'explicit';
   const version = options.autheliaVersion ?? '4.39';
+  const accessTokenTtl = options.accessTokenTtl ?? DEFAULT_ACCESS_TOKEN_TTL;
+  const refreshTokenTtl = options.refreshTokenTtl ?? DEFAULT_REFRESH_TOKEN_TTL;
 
   return {
     adapter: store.adapterFor,
@@ -165,9 +240,9 @@ function configuration(
       client_secret: clientAuth.registeredSecret(c),
       redirect_uris: c.redirectUris,
       token_endpoint_auth_method: c.tokenEndpointAuthMethod ?? 'client_secret_basic',
-      grant_types: ['authorization_code'],
+      grant_types: c.offlineAccess ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
       response_types: ['code'],
-      scope: CLIENT_SCOPES,
+      scope: c.offlineAccess ? `${CLIENT_SCOPES} offline_access` : CLIENT_SCOPES,
     })),
     // The two secret-based methods our clients use (Authelia also has JWT-based ones).
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
@@ -184,14 +259,16 @@ function configuration(
     },
     // 4.39 puts scope claims (groups, email, name...) only at userinfo, 4.38 in the ID token too.
     conformIdTokenClaims: version === '4.39',
+    // Like Authelia, the refresh grant does not look the user up, so it works for a removed or
+    // disabled user too, and userinfo answers them with `sub` only (see claims()). A new
+    // authorization asks them to sign in again instead (signInAgainWhenInactive).
     async findAccount(_ctx: unknown, sub: string) {
-      if (!users.bySub(sub)) return undefined; // deleted/renamed away: tokens stop working
       return {
         accountId: sub,
         // Called when a token or userinfo response is built, so it reads the user's CURRENT
         // data, like Authelia's lookup at userinfo time (setUser between logins shows up here).
         async claims() {
-          const { user } = users.bySub(sub) ?? {};
+          const { user } = users.activeBySub(sub) ?? {};
           if (!user) return { sub };
           return {
             sub,
@@ -218,7 +295,10 @@ function configuration(
       await grant.save();
       return grant;
     },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `${basePath}/interaction/${interaction.uid}` },
+    interactions: {
+      policy: signInAgainWhenInactive(users),
+      url: (_ctx: unknown, interaction: { uid: string }) => `${basePath}/interaction/${interaction.uid}`,
+    },
     features: {
       devInteractions: { enabled: false }, // accepts any login; we serve real pages instead
       // Any authenticated client may introspect (oidc-provider's default for confidential clients).
@@ -231,16 +311,25 @@ function configuration(
       dPoP: { enabled: false }, // not supported by Authelia
       resourceIndicators: { enabled: false }, // not supported by Authelia
     },
-    issueRefreshToken: () => false, // not needed by the product
-    // Authelia's defaults: codes live 1 minute, access and ID tokens 1 hour.
+    // Authelia: a refresh token only for a client with the refresh_token grant, when the consent
+    // included offline_access (implicit consent never does: see idp-authorization.ts).
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }, code: { scopes: Set<string> }) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    // Authelia's refresh tokens are single use: each refresh returns a new one with a fresh
+    // lifespan. Presenting a used one again is refused (invalid_grant) and oidc-provider then
+    // revokes the whole grant (every access and refresh token of that login), as Authelia does.
+    rotateRefreshToken: () => true,
+    // Codes live 1 minute (Authelia); token lifespans as configured (Authelia's defaults).
     ttl: {
       AuthorizationCode: 60,
-      AccessToken: 3600,
-      IdToken: 3600,
+      AccessToken: accessTokenTtl,
+      IdToken: accessTokenTtl,
       Interaction: 600, // time a person has to sign in
       Session: 3600,
-      Grant: 3600,
-      RefreshToken: 3600,
+      // The consent record behind the tokens: it must outlive any chain of rotated refresh
+      // tokens a test or demo runs (Authelia's consent has no such expiry at all).
+      Grant: 30 * 24 * 3600,
+      RefreshToken: refreshTokenTtl,
       ClientCredentials: 600,
       DeviceCode: 600,
       BackchannelAuthenticationRequest: 600,
@@ -259,6 +348,21 @@ function configuration(
 async function ownTokenOnly(ctx: KoaContextWithOIDC, client: { clientId: string }, token: { clientId: string }) {
   if (token.clientId !== client.clientId) throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
   return true;
+}
+
+// oidc-provider's default prompts, plus: a browser still signed in at the IdP as a user who has
+// since been removed or disabled gets the sign-in form again (Authelia re-reads the user for its
+// session and logs them out), so the demo's "disable" cannot be undone by an old IdP cookie.
+function signInAgainWhenInactive(users: UserDirectory) {
+  const { Check, base } = interactionPolicy;
+  const policy = base();
+  policy.get('login')?.checks.add(
+    new Check('user_inactive', 'The user was removed or disabled', (ctx) => {
+      const accountId = ctx.oidc.result?.login?.accountId ?? ctx.oidc.session?.accountId;
+      return accountId && !users.activeBySub(accountId) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return policy;
 }
 
 function normalizeBasePath(path: string | undefined): string {

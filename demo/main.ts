@@ -72,6 +72,7 @@ function startDemoIdp(s: Settings, clientSecret: string): Promise<Idp> {
     host: s.host,
     port: s.idpPort,
     consent: 'explicit',
+    adminPage: true,
     users: [...DEMO_USERS],
     clients: [{ clientId: CLIENT_ID, clientSecret, redirectUris: [`http://${hostPort(s.host, s.port)}/api/oauth2-redirect`] }],
   });
@@ -200,6 +201,7 @@ function banner(s: Settings, idp: Idp | undefined): string {
     for (const u of DEMO_USERS) {
       lines.push(`    ${`${u.username} / ${u.password}`.padEnd(width)}   groups: ${u.groups.length ? u.groups.join(', ') : '(none)'}`);
     }
+    if (idp.adminUrl) lines.push(`  Demo users:  ${idp.adminUrl}   change groups or disable a user`);
   } else {
     lines.push(`  Authelia:    ${s.externalAuthelia}   (its client must allow redirect URI ${pbUrl}/api/oauth2-redirect)`);
   }

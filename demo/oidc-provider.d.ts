@@ -28,6 +28,7 @@ declare module 'oidc-provider' {
   }
 
   export interface KoaContextWithOIDC {
+    req: IncomingMessage;
     path: string;
     method: string;
     headers: Record<string, string | string[] | undefined>;
@@ -39,7 +40,7 @@ declare module 'oidc-provider' {
       route: string;
       params?: Record<string, unknown>;
       requestParamScopes: Set<string>;
-      result?: { consent?: { grantId?: string } };
+      result?: { consent?: { grantId?: string }; login?: { accountId?: string } };
       account?: Account;
       client?: { clientId: string; clientAuthMethod: string };
       session?: { accountId?: string };
@@ -100,6 +101,22 @@ declare module 'oidc-provider' {
     InvalidClientAuth: new (detail: string) => Error;
     InvalidRequest: new (description: string) => Error;
     [name: string]: new (...args: any[]) => Error;
+  };
+
+  export class Check {
+    static readonly REQUEST_PROMPT: true;
+    static readonly NO_NEED_TO_PROMPT: false;
+    constructor(reason: string, description: string, check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>);
+  }
+
+  export interface Prompt {
+    name: string;
+    checks: { add(check: Check, index?: number): void };
+  }
+
+  export const interactionPolicy: {
+    Check: typeof Check;
+    base(): Prompt[] & { get(name: string): Prompt | undefined };
   };
 
   export default Provider;

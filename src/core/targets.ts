@@ -14,6 +14,8 @@ const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
 export interface RegistrationTargets {
   /** AUTHELIA_COLLECTION as written (name or id, any letter case). */
   readonly collection: string;
+  /** The spellings of it that hooks and routes answer without knowing the database. */
+  readonly collectionAddresses: readonly string[];
   readonly authMethodsPaths: readonly string[];
   readonly managedFields: readonly string[];
   readonly provider: string;
@@ -42,6 +44,7 @@ export function registrationTargets(env: EnvSource, readFile: ReadTextFile): Reg
   const provider = (PROVIDER_SLOTS as readonly string[]).includes(values.AUTHELIA_PROVIDER ?? '') ? values.AUTHELIA_PROVIDER! : DEFAULTS.AUTHELIA_PROVIDER;
   return {
     collection,
+    collectionAddresses: [...addresses],
     // A literal path outranks PocketBase's `{collection}` pattern, and unlike a
     // router middleware it costs other requests nothing.
     authMethodsPaths: [...addresses].map((address) => `/api/collections/${address}/auth-methods`),

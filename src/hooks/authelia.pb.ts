@@ -3,30 +3,30 @@
 // runtime where nothing from this file exists, so every handler requires the
 // module that does the work (compiled into pb_hooks/authelia/).
 
-const targets = require(`${__hooks}/authelia/targets.js`).currentTargets();
+const targets = require(`${__hooks}/authelia/targets.js`).currentTargets($app);
 
 onBootstrap((e) => {
   require(`${__hooks}/authelia/boot.js`).onBootstrap(e);
 });
 
-// Not tagged with AUTHELIA_COLLECTION: a tag is compared with the exact name
-// or id, so another letter case or a rename would slip past it. The handlers
-// find their collection by id.
+// Tagged with the ids and names of the collections the last boot guarded (see
+// src/core/hook-tags.ts), so other collections never run this code; untagged on
+// the first start. The handlers still find their collection by id.
 onRecordAuthWithOAuth2Request((e) => {
   require(`${__hooks}/authelia/login.js`).onOAuth2Login(e);
-});
+}, ...targets.hookTags);
 
 onRecordCreateRequest((e) => {
   require(`${__hooks}/authelia/guard.js`).onRecordWrite(e);
-});
+}, ...targets.hookTags);
 
 onRecordUpdateRequest((e) => {
   require(`${__hooks}/authelia/guard.js`).onRecordWrite(e);
-});
+}, ...targets.hookTags);
 
 onRecordAuthRequest((e) => {
   require(`${__hooks}/authelia/sign-in-gate.js`).onRecordAuth(e);
-});
+}, ...targets.hookTags);
 
 routerAdd('GET', '/api/authelia/status', (e) => {
   require(`${__hooks}/authelia/status.js`).status(e);
@@ -35,7 +35,7 @@ routerAdd('GET', '/api/authelia/status', (e) => {
 // Revalidation after the login (issue 10): auth-refresh asks Authelia when due, a cron sweeps the rest.
 onRecordAuthRefreshRequest((e) => {
   require(`${__hooks}/authelia/revalidation-refresh.js`).onAuthRefresh(e);
-});
+}, ...targets.hookTags);
 
 routerAdd('GET', '/api/authelia/status/records', (e) => {
   require(`${__hooks}/authelia/revalidation-status.js`).recordsStatus(e);

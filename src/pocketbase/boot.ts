@@ -5,6 +5,7 @@ import { publishGuards as guardsFrom, type UnconfirmedCollection } from '../core
 import { loginSettings, managedFields } from '../core/login-decision.js';
 import { desiredProvider } from '../core/providers.js';
 import type { ActiveState } from '../core/state.js';
+import { coveredBy, tagsToRemember } from '../core/hook-tags.js';
 import { registrationTargets, type RegistrationTargets } from '../core/targets.js';
 import { findAuthCollection, updateProviders } from './collection.js';
 import { discoverEndpoints } from './discovery.js';
@@ -14,6 +15,7 @@ import { logError, logInfo, logWarn } from './log.js';
 import { publishGuards, writeRegistry } from './registry-store.js';
 import { applySchema, checkSchema } from './schema.js';
 import { saveState } from './state-store.js';
+import { registeredTags, rememberTags } from './targets.js';
 import { prepareRevalidation, stopRevalidation } from './revalidation-boot.js';
 
 /**
@@ -34,19 +36,21 @@ export function onBootstrap(e: core.BootstrapEvent): void {
 export function configure(app: CoreApp): void {
   const env = readProcessEnv();
   const raw = registrationTargets(env, readTextFile);
-  const registry = loadRegistry(app);
+  // Read before this boot rewrites the file: the tags this process's hooks carry.
+  const boot: Boot = { app, raw, tags: registeredTags(app, raw), registry: loadRegistry(app) };
   const result = parseConfig(env, readTextFile);
   stopRevalidation(app);
 
   if (result.status === 'disabled') {
-    publishGuards(app, guardsFrom(registry, raw.authOnly));
+    publishGuards(app, guardsFrom(boot.registry, raw.authOnly));
     removeManagedProviders(app);
     saveState(app, { status: 'disabled' });
+    finish(boot, boot.registry);
     logInfo(app, 'AUTHELIA_URL is not set: Authelia login is off');
     return;
   }
   if (result.status === 'invalid') {
-    refuse(app, registry, raw, result.issues, result.strict);
+    refuse(boot, result.issues, result.strict);
     return;
   }
   for (const warning of result.warnings) logWarn(app, warning);
@@ -54,24 +58,55 @@ export function configure(app: CoreApp): void {
 
   let outcome: ConfigIssue[] | GuardRegistry;
   try {
-    outcome = apply(app, result.config, registry);
+    outcome = apply(boot, result.config);
   } catch (error) {
     // A save PocketBase refuses must not take the server down (outside strict mode).
     const reason = error instanceof Error ? error.message : String(error);
     outcome = [{ variable: 'AUTHELIA_COLLECTION', message: `PocketBase refused to update "${result.config.collection}" (${reason}); check its fields in the dashboard` }];
   }
   if (Array.isArray(outcome)) {
-    refuse(app, registry, raw, outcome, result.config.strict);
+    refuse(boot, outcome, result.config.strict);
     return;
   }
   publishGuards(app, guardsFrom(outcome, result.config.autheliaOnly));
+  finish(boot, outcome);
+}
+
+/** What every step of one boot needs. */
+interface Boot {
+  readonly app: CoreApp;
+  readonly raw: RegistrationTargets;
+  /** The record hooks' tags; `undefined` = untagged. */
+  readonly tags: readonly string[] | undefined;
+  readonly registry: GuardRegistry;
+}
+
+/**
+ * Remembers which collections the next start must tag its hooks with, and says
+ * so when this process's hooks miss a guarded collection (its tag file was
+ * older than the registry, e.g. restored from another backup).
+ */
+function finish(boot: Boot, registry: GuardRegistry): void {
+  const configured = findAuthCollection(boot.app, boot.raw.collection);
+  rememberTags(boot.app, tagsToRemember(registry, 'collection' in configured ? configured.collection : undefined));
+  const missed = Object.entries(registry.collections).filter(([id, entry]) => !coveredBy(boot.tags, { id, name: entry.name }));
+  if (missed.length > 0) {
+    logError(boot.app, `the fields managed on ${missed.map(([, entry]) => `"${entry.name}"`).join(', ')} are not guarded until PocketBase restarts (its hooks loaded before they were known); restart PocketBase`);
+  }
 }
 
 /** Registers the provider and fields; returns the updated registry, or the problems that stopped it. */
-function apply(app: CoreApp, config: Config, registry: GuardRegistry): ConfigIssue[] | GuardRegistry {
+function apply(boot: Boot, config: Config): ConfigIssue[] | GuardRegistry {
+  const { app, registry } = boot;
   const lookup = findAuthCollection(app, config.collection);
   if ('issue' in lookup) return [lookup.issue];
   const collection = lookup.collection;
+  if (!coveredBy(boot.tags, collection)) {
+    return [{
+      variable: 'AUTHELIA_COLLECTION',
+      message: `"${config.collection}" is the collection "${collection.name}", which this process's hooks were not registered for (PocketBase compares hook tags exactly); restart PocketBase to apply it, or set AUTHELIA_COLLECTION=${collection.name}`,
+    }];
+  }
 
   const schemaIssues = checkSchema(app, collection, config);
   if (schemaIssues.length > 0) return schemaIssues;
@@ -128,10 +163,12 @@ function apply(app: CoreApp, config: Config, registry: GuardRegistry): ConfigIss
  * letting people in, and the fields this configuration would manage are
  * guarded too, even before any valid boot registered them.
  */
-function refuse(app: CoreApp, registry: GuardRegistry, raw: RegistrationTargets, issues: readonly ConfigIssue[], strict: boolean): void {
-  publishGuards(app, guardsFrom(registry, raw.authOnly, unconfirmedCollection(app, raw)));
+function refuse(boot: Boot, issues: readonly ConfigIssue[], strict: boolean): void {
+  const { app, raw } = boot;
+  publishGuards(app, guardsFrom(boot.registry, raw.authOnly, unconfirmedCollection(app, raw)));
   removeManagedProviders(app);
   saveState(app, { status: 'invalid', issues });
+  finish(boot, boot.registry);
   const message = formatIssues(issues);
   if (strict) {
     throw new Error(`${message} (AUTHELIA_STRICT is on, so PocketBase does not start)`);

@@ -13,20 +13,25 @@ import { loadGuards } from './registry-store.js';
  */
 export function onRecordWrite(e: core.RecordRequestEvent): void {
   const guards = loadGuards(e.app);
-  if (!guards) {
-    // Boot has not published its guards (it failed first): refuse what cannot be checked.
-    if (e.collection.isAuth() && !e.hasSuperuserAuth()) throw new BadRequestError('Authelia login failed to start; ask an administrator to check the log.');
+  const collection = e.collection;
+  if (!collection) {
     e.next();
     return;
   }
-  const guard = guards.collections[e.collection.id];
+  if (!guards) {
+    // Boot has not published its guards (it failed first): refuse what cannot be checked.
+    if (collection.isAuth() && !e.hasSuperuserAuth()) throw new BadRequestError('Authelia login failed to start; ask an administrator to check the log.');
+    e.next();
+    return;
+  }
+  const guard = guards.collections[collection.id];
   if (!guard) {
     e.next();
     return;
   }
 
   if (!e.hasSuperuserAuth()) {
-    const fields = e.collection.fields;
+    const fields = collection.fields;
     const attempted = forbiddenWrites(e.requestInfo().body, guardedNames(guard, (id) => fields.getById(id)?.getName()));
     if (attempted.length > 0) {
       throw new BadRequestError(`${attempted.join(', ')} ${attempted.length > 1 ? 'are' : 'is'} managed by Authelia and cannot be set by clients.`);

@@ -19,7 +19,7 @@ const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GRO
  */
 export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   const state = loadState(e.app);
-  if (state?.status !== 'active' || e.collection.id !== state.collectionId || e.providerName !== state.provider) {
+  if (state?.status !== 'active' || e.collection?.id !== state.collectionId || e.providerName !== state.provider) {
     e.next();
     return;
   }

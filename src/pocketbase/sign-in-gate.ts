@@ -16,7 +16,7 @@ export function onRecordAuth(e: core.RecordAuthRequestEvent): void {
     return;
   }
   const guards = loadGuards(e.app);
-  const providers = guards?.authOnly ? guards.collections[e.collection.id]?.providers : undefined;
+  const providers = guards?.authOnly ? guards.collections[e.collection?.id ?? '']?.providers : undefined;
   if (providers && providers.length > 0 && e.record && linkedToAuthelia(e.app, e.record, providers)) {
     throw new ForbiddenError('This account signs in with Authelia only: use "Login with Authelia".');
   }

@@ -1,6 +1,8 @@
 // The guard holds in every state: whatever spelling AUTHELIA_COLLECTION uses, after a rename, across
 // invalid and unset configurations, after a hand edit, after a refusal, and against a password set
 // on an Authelia account. Each case is an attack that worked before the guard registry existed.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import PocketBase, { ClientResponseError, type RecordModel } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSIONS } from '../support/pocketbase-versions.js';
@@ -77,6 +79,56 @@ describe.each(VERSIONS)('the collection, however it is addressed, on PocketBase 
       expect(await status(member.collection('members').update(auth.record.id, { name: 'still editable' }))).toBe(200);
     } finally {
       await stack.close();
+    }
+  });
+});
+
+describe.each(VERSIONS)('hooks tagged with the collections they guard, on PocketBase %s', (version) => {
+  it('after a restart the hooks carry the collection id, so a rename keeps them on it', async () => {
+    const stack = await startStack({ version, users: [alice] });
+    let pb = stack.pb;
+    const env = { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET };
+    try {
+      await ssoLogin(pb.url, alice);
+      await pb.stop();
+      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env });
+      const tags = JSON.parse(await readFile(join(pb.dataDir, 'pb_data', 'authelia_hook_tags.json'), 'utf8')) as { tags: string[] };
+      expect(tags.tags).toEqual(['_pb_users_auth_', 'users']);
+      const superuser = await pb.superuser();
+      await superuser.collections.update('users', { name: 'members' });
+      stack.idp.setUser({ ...alice, groups: ['writers'] });
+      const { auth } = await ssoLogin(pb.url, alice, { collection: 'members', scopes: 'openid email profile groups' });
+      expect(auth.record['groups']).toEqual(['writers']);
+      const member = new PocketBase(pb.url);
+      member.authStore.save(auth.token, auth.record);
+      expect(await status(member.collection('members').update(auth.record.id, { groups: ['admins'] }))).toBe(400);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
+    }
+  });
+
+  it('a collection the tagged hooks do not cover is refused with an error naming AUTHELIA_COLLECTION; a restart applies it', async () => {
+    const stack = await startStack({ version, users: [alice] });
+    let pb = stack.pb;
+    const env = { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_COLLECTION: 'staff' };
+    const restart = async () => {
+      await pb.stop();
+      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env });
+    };
+    try {
+      await (await pb.superuser()).collections.create({ name: 'STAFF', type: 'auth', fields: [] });
+      await restart(); // hooks now tagged: users (remembered) and "staff"/"staff" (configured), not "STAFF"
+      const logs = await pb.logs(/AUTHELIA_COLLECTION/);
+      expect(logs).toMatch(/AUTHELIA_COLLECTION: \\"staff\\" is the collection \\"STAFF\\", which this process's hooks were not registered for.*restart PocketBase to apply it, or set AUTHELIA_COLLECTION=STAFF/);
+      const staff = await (await pb.superuser()).collections.getOne('STAFF');
+      expect(staff['oauth2'].providers).toEqual([]);
+      await restart();
+      const methods = await new PocketBase(pb.url).collection('STAFF').listAuthMethods();
+      expect(methods.oauth2.providers.map((provider) => provider.name)).toEqual(['oidc']);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
     }
   });
 });

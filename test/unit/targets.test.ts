@@ -16,7 +16,7 @@ function files(map: Record<string, string>): (path: string) => string {
 const paths = (...collections: string[]): string[] => collections.map((c) => `/api/collections/${c}/auth-methods`);
 
 describe('registrationTargets', () => {
-  const cases: Array<[string, Record<string, string>, Omit<RegistrationTargets, 'provider' | 'authOnly'>]> = [
+  const cases: Array<[string, Record<string, string>, Omit<RegistrationTargets, 'provider' | 'authOnly' | 'collectionAddresses'>]> = [
     ['nothing set: users, also addressed by its id', {}, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['groups', 'memberOf'] }],
     ['users set explicitly', { AUTHELIA_COLLECTION: 'users' }, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['groups', 'memberOf'] }],
     ['empty collection means the default', { AUTHELIA_COLLECTION: '  ' }, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['groups', 'memberOf'] }],
@@ -32,7 +32,13 @@ describe('registrationTargets', () => {
     ['roles guarded even if the roles value is invalid', { AUTHELIA_ROLES: 'admin' }, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['groups', 'memberOf', 'roles'] }],
   ];
   it.each(cases)('%s', (_label, env, expected) => {
-    expect(registrationTargets(env, noFiles)).toEqual({ provider: 'oidc', authOnly: true, ...expected });
+    const { collectionAddresses: _addresses, ...rest } = registrationTargets(env, noFiles);
+    expect(rest).toEqual({ provider: 'oidc', authOnly: true, ...expected });
+  });
+
+  it('hooks and routes answer the same spellings', () => {
+    expect(registrationTargets({ AUTHELIA_COLLECTION: 'Staff' }, noFiles).collectionAddresses).toEqual(['Staff', 'staff']);
+    expect(registrationTargets({}, noFiles).collectionAddresses).toEqual(['users', '_pb_users_auth_']);
   });
 
   it('answers the spelling written, its lowercase form and, for users, the id', () => {

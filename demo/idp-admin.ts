@@ -1,0 +1,60 @@
+// The demo's user admin page at <issuer>/demo/users (only with `adminPage: true`): change a demo
+// user's groups or disable them while signed in to PocketBase, and watch the change reach
+// PocketBase without signing in again. Real Authelia has no such page (its users file or LDAP is
+// edited instead); this is the demo's stand-in for that edit.
+//
+// CSRF: the page is on loopback, but a page from any other origin could still POST to it, so
+// every form carries a random token fixed per IdP instance and a POST without it is refused.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { UserDirectory } from './idp-accounts.js';
+import { readForm } from './idp-interactions.js';
+import { errorPage, sendPage, usersPage } from './idp-pages.js';
+
+export const ADMIN_PATH = '/demo/users';
+
+export class AdminPage {
+  readonly #csrfToken = randomBytes(24).toString('base64url');
+
+  constructor(
+    private readonly users: UserDirectory,
+    private readonly basePath: string,
+  ) {}
+
+  /** Handles GET/POST <issuer>/demo/users. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const action = `${this.basePath}${ADMIN_PATH}`;
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      const notice = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('saved');
+      return sendPage(res, 200, usersPage({ action, csrfToken: this.#csrfToken, users: this.users.list(), ...(notice ? { notice: `Saved ${notice}.` } : {}) }));
+    }
+    if (req.method !== 'POST') return sendPage(res, 405, errorPage('invalid_request', 'Use GET or POST.'));
+
+    let form: URLSearchParams;
+    try {
+      form = await readForm(req);
+    } catch (err) {
+      return sendPage(res, 400, errorPage('invalid_request', (err as Error).message));
+    }
+    if (!sameSecret(form.get('csrf') ?? '', this.#csrfToken)) {
+      return sendPage(res, 403, errorPage('access_denied', 'The form is stale or came from another site: reload the users page and try again.'));
+    }
+    const username = form.get('username') ?? '';
+    const user = this.users.byUsername(username);
+    if (!user) return sendPage(res, 404, errorPage('not_found', `No user named ${username}.`));
+
+    this.users.set({ ...user, groups: parseGroups(form.get('groups') ?? ''), disabled: form.get('disabled') === 'on' });
+    // Post/redirect/get: a reload does not submit the form again.
+    res.writeHead(303, { location: `${action}?saved=${encodeURIComponent(username)}`, 'cache-control': 'no-store' }).end();
+  }
+}
+
+/** "admins, dev,,dev " -> ['admins', 'dev'] (trimmed, no empties, no duplicates). */
+export function parseGroups(text: string): string[] {
+  return [...new Set(text.split(',').map((g) => g.trim()).filter(Boolean))];
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(a), digest(b));
+}

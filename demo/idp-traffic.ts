@@ -1,0 +1,76 @@
+// What tests need to see and break at the demo IdP's front door: a log of the calls a relying
+// party makes after the login (token, userinfo, revocation), and a switch that makes the whole IdP
+// unavailable (503) or unresponsive (accepts the connection, never answers), like an Authelia that
+// is down or stuck behind a dead proxy.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface IdpRequest {
+  method: string;
+  /** Path relative to the issuer, without the query, e.g. '/api/oidc/token'. */
+  path: string;
+  /** When the request arrived (epoch milliseconds). */
+  at: number;
+  /** Token requests only: the form's grant_type, once the IdP has parsed it (not when down). */
+  grant_type?: string;
+  /** The status answered; undefined while in flight or when never answered ('hang'). */
+  status?: number;
+}
+
+export type IdpMode = 'up' | 'unavailable' | 'hang';
+
+export class Traffic {
+  /** Live list, oldest first; tests may empty it with `requests.length = 0`. */
+  readonly requests: IdpRequest[] = [];
+  readonly #logged: ReadonlySet<string>;
+  readonly #byRequest = new WeakMap<IncomingMessage, IdpRequest>();
+  readonly #held = new Set<IncomingMessage>();
+  #mode: IdpMode = 'up';
+
+  constructor(loggedPaths: Iterable<string>) {
+    this.#logged = new Set(loggedPaths);
+  }
+
+  /** Records the request if its path is one of the logged endpoints. */
+  record(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (!this.#logged.has(path)) return;
+    const entry: IdpRequest = { method: req.method ?? 'GET', path, at: Date.now() };
+    this.requests.push(entry);
+    this.#byRequest.set(req, entry);
+    res.once('finish', () => (entry.status = res.statusCode));
+  }
+
+  /** Adds what only the parsed request tells (called from inside oidc-provider). */
+  noteGrantType(req: IncomingMessage, grantType: unknown): void {
+    const entry = this.#byRequest.get(req);
+    if (entry && typeof grantType === 'string') entry.grant_type = grantType;
+  }
+
+  /** True when the fault mode answered (or swallowed) the request and nothing else may. */
+  intercept(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.#mode === 'up') return false;
+    if (this.#mode === 'unavailable') {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '5' });
+      res.end('Service Unavailable\n');
+      return true;
+    }
+    // 'hang': keep the connection open without reading or answering.
+    this.#held.add(req);
+    req.socket.once('close', () => this.#held.delete(req));
+    return true;
+  }
+
+  /**
+   * Leaving 'hang' drops the held connections without an answer and without processing them: a
+   * token request that hung never consumed a refresh token, so the client's copy stays usable.
+   */
+  setMode(mode: IdpMode): void {
+    if (mode !== 'up' && mode !== 'unavailable' && mode !== 'hang') throw new TypeError(`setDown: unknown mode ${String(mode)}`);
+    this.#mode = mode;
+    if (mode !== 'hang') this.dropHeld();
+  }
+
+  dropHeld(): void {
+    for (const req of this.#held) req.socket.destroy();
+    this.#held.clear();
+  }
+}
