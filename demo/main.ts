@@ -74,7 +74,8 @@ function startDemoIdp(s: Settings, clientSecret: string): Promise<Idp> {
     consent: 'explicit',
     adminPage: true,
     users: [...DEMO_USERS],
-    clients: [{ clientId: CLIENT_ID, clientSecret, redirectUris: [`http://${hostPort(s.host, s.port)}/api/oauth2-redirect`] }],
+    // offline_access: PocketBase keeps a refresh token and can check the user with the IdP for the whole session.
+    clients: [{ clientId: CLIENT_ID, clientSecret, redirectUris: [`http://${hostPort(s.host, s.port)}/api/oauth2-redirect`], offlineAccess: true }],
   });
 }
 
@@ -82,8 +83,18 @@ function startDemoIdp(s: Settings, clientSecret: string): Promise<Idp> {
 function envForDemoIdp(issuer: string, clientSecret: string): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of ['AUTHELIA_URL', 'AUTHELIA_CLIENT_ID', 'AUTHELIA_CLIENT_SECRET']) delete env[`${name}_FILE`];
-  return { ...env, AUTHELIA_URL: issuer, AUTHELIA_CLIENT_ID: CLIENT_ID, AUTHELIA_CLIENT_SECRET: clientSecret };
+  return { ...DEMO_REVALIDATION, ...env, AUTHELIA_URL: issuer, AUTHELIA_CLIENT_ID: CLIENT_ID, AUTHELIA_CLIENT_SECRET: clientSecret };
 }
+
+/**
+ * Short intervals so a change on the demo users page reaches PocketBase while you watch: a
+ * refresh asks the IdP after 30 s, and the sweep runs every minute. Variables set in the shell win.
+ */
+const DEMO_REVALIDATION = {
+  AUTHELIA_SCOPES: 'openid email profile groups offline_access',
+  AUTHELIA_REVALIDATE_AFTER: '30s',
+  AUTHELIA_SWEEP: '* * * * *',
+};
 
 interface PocketBaseProcess {
   child: ChildProcess;
@@ -135,7 +146,7 @@ function loginPage(pocketbaseUrl: string): string {
 </head>
 <body>
 <h1>PocketBase + Authelia</h1>
-<p><button id="login">Login with Authelia</button> <button id="logout">Sign out</button></p>
+<p><button id="login">Login with Authelia</button> <button id="refresh">Refresh</button> <button id="logout">Sign out</button></p>
 <pre id="out"></pre>
 <script src="/pocketbase.umd.js"></script>
 <script>
@@ -151,6 +162,16 @@ function loginPage(pocketbaseUrl: string): string {
       show();
     } catch (err) {
       out.textContent = 'Login failed: ' + (err && err.message ? err.message : err);
+    }
+  });
+  // auth-refresh: after AUTHELIA_REVALIDATE_AFTER, PocketBase asks the IdP before answering.
+  document.getElementById('refresh').addEventListener('click', async () => {
+    try {
+      await pb.collection('users').authRefresh();
+      show();
+    } catch (err) {
+      pb.authStore.clear();
+      out.textContent = 'Refresh refused: ' + (err && err.message ? err.message : err);
     }
   });
   document.getElementById('logout').addEventListener('click', () => { pb.authStore.clear(); show(); });
@@ -201,7 +222,10 @@ function banner(s: Settings, idp: Idp | undefined): string {
     for (const u of DEMO_USERS) {
       lines.push(`    ${`${u.username} / ${u.password}`.padEnd(width)}   groups: ${u.groups.length ? u.groups.join(', ') : '(none)'}`);
     }
-    if (idp.adminUrl) lines.push(`  Demo users:  ${idp.adminUrl}   change groups or disable a user`);
+    if (idp.adminUrl) {
+      lines.push(`  Demo users:  ${idp.adminUrl}   change groups or disable a user`);
+      lines.push('               then press Refresh on the login page (after 30 s), or wait for the sweep (every minute)');
+    }
   } else {
     lines.push(`  Authelia:    ${s.externalAuthelia}   (its client must allow redirect URI ${pbUrl}/api/oauth2-redirect)`);
   }
