@@ -14,8 +14,11 @@ export type CheckResult =
   | { readonly kind: 'undecided'; readonly reason: string }
   | { readonly kind: 'busy' };
 
-/** Longer than the two requests a check makes can take; expires by itself if PocketBase dies mid-check. */
-const LEASE_MS = (2 * CHECK_TIMEOUT_SECONDS + 5) * 1000;
+/**
+ * Longer than a check can take (a refresh grant, its retry with the other client
+ * authentication style, then userinfo); expires by itself if PocketBase dies mid-check.
+ */
+const LEASE_MS = (3 * CHECK_TIMEOUT_SECONDS + 5) * 1000;
 
 /**
  * Asks Authelia about one record and applies the answer: current claims are
