@@ -60,3 +60,5 @@ export const VIA_AUTHELIA_KEY = 'pocketbase-authelia.viaAuthelia';
 export const REVALIDATION_SECRETS_KEY = 'pocketbase-authelia.revalidationSecrets';
 /** App-store key of the last sweep run's time and counts, for the status page. */
 export const LAST_SWEEP_KEY = 'pocketbase-authelia.lastSweep';
+/** App-store key prefix: a record's last successful check (ms), or -1 for a record not linked to Authelia; saves auth-refresh a query. */
+export const CHECKED_AT_KEY_PREFIX = 'pocketbase-authelia.checkedAt.';

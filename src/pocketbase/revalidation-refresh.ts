@@ -3,7 +3,7 @@ import { ACCESS_ACTIONS } from './access-actions.js';
 import { logInfo, logWarn } from './log.js';
 import { checkRecord, endSessions } from './revalidation-check.js';
 import { loadState } from './state-store.js';
-import { adoptLinkedRecords, linkedRow } from './token-vault.js';
+import { adoptLinkedRecords, linkedRow, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked } from './token-vault.js';
 
 export const GONE_MESSAGE = 'Your Authelia account no longer grants access here. Sign in with Authelia again.';
 export const EXPIRED_MESSAGE = 'Authelia could not confirm your session for too long. Sign in with Authelia again.';
@@ -12,7 +12,8 @@ export const EXPIRED_MESSAGE = 'Authelia could not confirm your session for too 
  * `auth-refresh` of the collection. PocketBase would renew the token for ever;
  * for an Authelia-linked record whose last successful check is older than
  * AUTHELIA_REVALIDATE_AFTER, Authelia is asked first. Within the interval
- * nothing is sent: one indexed query, about the cost of PocketBase's refresh.
+ * nothing is sent and, once the record is known to this process, nothing is
+ * queried: about the cost of PocketBase's own refresh.
  */
 export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
   const state = loadState(e.app);
@@ -22,16 +23,25 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
     return;
   }
   const now = Date.now();
+  // The common refresh: known in memory, local or checked recently. No query at all.
+  const remembered = rememberedCheckedAt(e.app, record.id);
+  if (remembered !== undefined && (remembered < 0 || !dueAtRefresh({ checkedAt: remembered }, now, state.revalidation))) {
+    e.next();
+    return;
+  }
   const row = linkedRow(e.app, state, record.id);
   if (!row) {
-    e.next(); // a local account: Authelia knows nothing of it
+    rememberUnlinked(e.app, record.id); // a local account: Authelia knows nothing of it
+    e.next();
     return;
   }
   if (!row.stored) {
     adoptLinkedRecords(e.app, state, now, record.id);
+    rememberCheckedAt(e.app, record.id, now);
     e.next();
     return;
   }
+  rememberCheckedAt(e.app, record.id, row.checkedAt);
   if (!dueAtRefresh(row, now, state.revalidation)) {
     e.next();
     return;

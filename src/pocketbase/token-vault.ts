@@ -1,4 +1,4 @@
-import type { ActiveState } from '../core/state.js';
+import { CHECKED_AT_KEY_PREFIX, type ActiveState } from '../core/state.js';
 import type { VaultEntry } from '../core/revalidation.js';
 
 /**
@@ -185,6 +185,7 @@ export function storeLogin(app: CoreApp, recordId: string, tokens: StoredTokens,
     )
     .bind({ record: recordId, access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now })
     .execute();
+  rememberCheckedAt(app, recordId, now);
 }
 
 /** Written as soon as Authelia answers a refresh, before the new access token is used: the old refresh token is spent. */
@@ -206,6 +207,7 @@ export function dropTokens(app: CoreApp, recordId: string): void {
 
 export function markCurrent(app: CoreApp, recordId: string, now: number): void {
   update(app, recordId, "[[checkedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current'", { now });
+  rememberCheckedAt(app, recordId, now);
 }
 
 export function markUndecided(app: CoreApp, recordId: string): void {
@@ -216,6 +218,26 @@ export function markUndecided(app: CoreApp, recordId: string): void {
 export function markEnded(app: CoreApp, recordId: string, outcome: 'gone' | 'expired'): void {
   const tokens = outcome === 'gone' ? ", [[accessToken]] = '', [[refreshToken]] = '', [[accessExpiresAt]] = 0" : '';
   update(app, recordId, `[[sessionsEnded]] = 1, [[lastOutcome]] = {:outcome}${tokens}`, { outcome });
+}
+
+/**
+ * The last successful check of each record, also kept in PocketBase's memory
+ * store: an auth-refresh within AUTHELIA_REVALIDATE_AFTER then needs no query.
+ * Every write of `checkedAt` goes through here; the table stays the source.
+ */
+export function rememberCheckedAt(app: CoreApp, recordId: string, checkedAt: number): void {
+  app.store().set(CHECKED_AT_KEY_PREFIX + recordId, checkedAt);
+}
+
+/** A record with no Authelia link: its refreshes are PocketBase's own until a login links it. */
+export function rememberUnlinked(app: CoreApp, recordId: string): void {
+  app.store().set(CHECKED_AT_KEY_PREFIX + recordId, -1);
+}
+
+/** `undefined`: not known in this process yet (read the table); `-1`: not linked. */
+export function rememberedCheckedAt(app: CoreApp, recordId: string): number | undefined {
+  const value: unknown = app.store().get(CHECKED_AT_KEY_PREFIX + recordId);
+  return typeof value === 'number' ? value : undefined;
 }
 
 function update(app: CoreApp, recordId: string, assignments: string, params: Record<string, unknown>): void {
