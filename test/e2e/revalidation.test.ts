@@ -289,6 +289,8 @@ describe.concurrent.each(VERSIONS)('revalidation after the login on PocketBase %
         await superuser.collection('users').getFullList(),
       ]);
       const records = (await superuser.send('/api/authelia/status/records', {})).items;
+      const asUser = await fetch(`${stack.pb.url}/api/authelia/status/records`, { headers: { authorization: auth.token } });
+      expect(asUser.status).toBe(403);
       expect(records).toEqual([expect.objectContaining({ recordId: auth.record.id, outcome: 'current', hasRefreshToken: true, sessionsEnded: false })]);
       const logs = await stack.pb.logs();
       for (const token of secrets) {
