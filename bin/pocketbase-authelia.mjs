@@ -1146,6 +1146,56 @@ function parseDuration(value) {
   return { seconds };
 }
 
+// src/core/urls.ts
+var SCHEME = /^(https?):\/\//i;
+var HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]+|\[[0-9A-Fa-f:.]+\])$/;
+var PORT = /^\d{1,5}$/;
+var DEFAULT_PORTS = { http: "80", https: "443" };
+function parseHttpUrl(value) {
+  const scheme = SCHEME.exec(value);
+  if (!scheme || /\s/.test(value)) return void 0;
+  let rest = value.slice(scheme[0].length);
+  let fragment;
+  let query;
+  const hash = rest.indexOf("#");
+  if (hash >= 0) {
+    fragment = rest.slice(hash + 1);
+    rest = rest.slice(0, hash);
+  }
+  const question = rest.indexOf("?");
+  if (question >= 0) {
+    query = rest.slice(question + 1);
+    rest = rest.slice(0, question);
+  }
+  const slash = rest.indexOf("/");
+  const authority = slash >= 0 ? rest.slice(0, slash) : rest;
+  const path = slash >= 0 ? rest.slice(slash) : "";
+  const at = authority.lastIndexOf("@");
+  const userinfo = at >= 0 ? authority.slice(0, at) : void 0;
+  const hostPort = authority.slice(at + 1);
+  const portMatch = /:(\d*)$/.exec(hostPort);
+  const host = portMatch ? hostPort.slice(0, portMatch.index) : hostPort;
+  const port = portMatch ? portMatch[1] : "";
+  if (!HOST.test(host)) return void 0;
+  if (portMatch && (!PORT.test(port) || Number(port) > 65535)) return void 0;
+  return { scheme: scheme[1].toLowerCase(), userinfo, host, port, path, query, fragment };
+}
+function origin(url) {
+  const port = url.port === "" || Number(url.port) === Number(DEFAULT_PORTS[url.scheme]) ? "" : `:${Number(url.port)}`;
+  return `${url.scheme}://${url.host.toLowerCase()}${port}`;
+}
+function sameOrigin(a, b) {
+  const left = parseHttpUrl(a);
+  const right = parseHttpUrl(b);
+  return left !== void 0 && right !== void 0 && origin(left) === origin(right);
+}
+function redactUrl(value) {
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value);
+  const start = scheme ? scheme[0].length : 0;
+  const at = value.lastIndexOf("@");
+  return at < start ? value : `${value.slice(0, start)}***${value.slice(at)}`;
+}
+
 // src/core/variables.ts
 var PROVIDER_SLOTS = ["oidc", "oidc2", "oidc3"];
 var DEFAULTS = {
@@ -1213,9 +1263,16 @@ var boolean2 = variable((value) => {
   if (FALSE_WORDS.has(word)) return false;
   return { problem: `"${value}" is not a boolean; use true or false (also 1/0, yes/no, on/off)` };
 });
-var issuer = variable(
-  (value) => /^(https?):\/\/([^/?#\s@]+)(\/[^?#\s]*)?$/i.test(value) ? value.replace(/\/+$/, "") : { problem: `"${value}" is not an http(s) URL without query or fragment; use Authelia's root URL, e.g. https://auth.example.com` }
-);
+var issuer = variable((value) => {
+  const url = parseHttpUrl(value);
+  if (url !== void 0 && url.userinfo !== void 0) {
+    return { problem: `"${redactUrl(value)}" holds a user name or password, which Authelia's issuer never has (and PocketBase would hand it to every client); remove it, e.g. https://auth.example.com` };
+  }
+  if (url === void 0 || url.query !== void 0 || url.fragment !== void 0) {
+    return { problem: `"${redactUrl(value)}" is not an http(s) URL without query or fragment; use Authelia's root URL, e.g. https://auth.example.com` };
+  }
+  return value.replace(/\/+$/, "");
+});
 var fieldName = variable((value) => {
   if (!/^\w{1,100}$/.test(value)) return { problem: 'must be a field name of letters, digits and "_" (at most 100)' };
   if (RESERVED_FIELDS.has(value)) return { problem: "is a field every auth record already uses; pick another name, e.g. groups" };
@@ -1422,37 +1479,42 @@ var PLACEHOLDER_AUTHELIA_URL = "https://auth.example.com";
 var PLACEHOLDER_SECRET_FILE = "/run/secrets/authelia_client_secret";
 var REDIRECT_PATH = "/api/oauth2-redirect";
 function normalizePocketBaseUrl(raw) {
-  let url;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return { problem: `"${raw}" is not a URL; use PocketBase's public URL, e.g. https://pb.example.com` };
+  const url = parseHttpUrl(raw.trim());
+  if (url === void 0) {
+    return { problem: `"${redactUrl(raw)}" is not an http(s) URL; use PocketBase's public URL, e.g. https://pb.example.com` };
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:" || url.search || url.hash || url.username || url.password) {
-    return { problem: `"${raw}" must be an http(s) URL without credentials, query or fragment, e.g. https://pb.example.com` };
+  if (url.userinfo !== void 0 || url.query !== void 0 || url.fragment !== void 0) {
+    return { problem: `"${redactUrl(raw)}" must be an http(s) URL without credentials, query or fragment, e.g. https://pb.example.com` };
   }
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+  return `${origin(url)}${url.path}`.replace(/\/+$/, "");
 }
 function redirectUri(pocketbaseUrl) {
   return `${pocketbaseUrl.replace(/\/+$/, "")}${REDIRECT_PATH}`;
 }
-function clientScopes(requested, withoutGroups) {
-  const has = requested.includes("groups");
-  if (withoutGroups) {
-    return {
-      scopes: requested.filter((scope) => scope !== "groups"),
-      note: ['No "groups" scope (--no-groups): Authelia will not send groups, so group sync gives every user no groups.']
-    };
+var OFFLINE_ACCESS = "offline_access";
+function clientScopes(requested, options) {
+  const scopes = options.withoutGroups ? requested.filter((scope) => scope !== "groups") : [...requested];
+  const note = [];
+  const groupsAdded = !options.withoutGroups && !requested.includes("groups");
+  const offlineAdded = options.offlineAccess && !requested.includes(OFFLINE_ACCESS);
+  if (options.withoutGroups) note.push('No "groups" scope (--no-groups): Authelia will not send groups, so group sync gives every user no groups.');
+  if (groupsAdded) {
+    scopes.push("groups");
+    note.push('"groups" was added: AUTHELIA_SCOPES did not list it, and group sync needs it.');
   }
-  if (has) return { scopes: [...requested], note: [] };
-  return {
-    scopes: [...requested, "groups"],
-    note: [
-      '"groups" was added: AUTHELIA_SCOPES did not list it, and group sync needs it.',
-      "Set AUTHELIA_SCOPES as printed below, or rerun with --no-groups to leave it out."
-    ]
-  };
+  if (offlineAdded) {
+    scopes.push(OFFLINE_ACCESS);
+    note.push('"offline_access" was added (--offline-access): PocketBase asks for a refresh token to re-check users with Authelia.');
+  }
+  if (groupsAdded || offlineAdded) {
+    note.push(`Set AUTHELIA_SCOPES as printed below${groupsAdded ? ", or rerun with --no-groups to leave groups out" : ""}.`);
+  }
+  return { scopes, note };
 }
+var OFFLINE_CONSENT_CAVEAT = [
+  "offline_access: Authelia issues a refresh token only after a consent the user gave, so keep",
+  "consent_mode explicit or pre-configured (or auto); with implicit it silently drops offline_access."
+];
 var CONSENT_COMMENT = {
   explicit: [
     "explicit: Authelia asks for consent at every login, as with Authelia's default (auto) when no",
@@ -1490,9 +1552,16 @@ function renderClientYaml(settings, digest) {
       value: refresh ? ["authorization_code", "refresh_token"] : ["authorization_code"],
       ...refresh ? { comment: ["refresh_token: Authelia requires it with the offline_access scope."] } : {}
     },
-    { key: "token_endpoint_auth_method", value: "client_secret_basic", comment: ["PocketBase sends the secret with HTTP basic auth; Authelia refuses other methods."] },
+    {
+      key: "token_endpoint_auth_method",
+      value: "client_secret_basic",
+      comment: [
+        "Preferred: PocketBase sends the secret with HTTP Basic first. client_secret_post works too (PocketBase",
+        "retries with the secret in the body once Authelia refuses Basic), at the cost of that refused request per login."
+      ]
+    },
     { key: "userinfo_signed_response_alg", value: "none" },
-    { key: "consent_mode", value: settings.consent, comment: CONSENT_COMMENT[settings.consent] },
+    { key: "consent_mode", value: settings.consent, comment: [...CONSENT_COMMENT[settings.consent], ...refresh ? OFFLINE_CONSENT_CAVEAT : []] },
     ...settings.consent === "pre-configured" ? [{ key: "pre_configured_consent_duration", value: "1w" }] : []
   ];
   return [
@@ -1571,6 +1640,11 @@ function runAutheliaConfig(args, io) {
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(policy)) problems.push(`--policy: "${policy}" must be one_factor, two_factor or the name of an authorization policy`);
   const consent = args.consent ?? "explicit";
   if (!CONSENT_MODES.includes(consent)) problems.push(`--consent: "${consent}" must be one of ${CONSENT_MODES.join(", ")}`);
+  const offlineAccess = args.offlineAccess === true || parsed.status === "valid" && parsed.config.scopes.includes(OFFLINE_ACCESS);
+  if (offlineAccess && consent === "implicit") {
+    const why = args.offlineAccess === true ? "--offline-access" : `${flagFor.has("AUTHELIA_SCOPES") ? "--scopes" : "AUTHELIA_SCOPES"} lists offline_access`;
+    problems.push(`--consent: implicit cannot go with offline access (${why}): Authelia silently drops offline_access without a consent the user gave, so no refresh token would come; use --consent explicit (the default) or pre-configured, or leave offline_access out`);
+  }
   const clientName = args.clientName ?? "PocketBase";
   if (!clientName.trim() || clientName.length > 100 || /[\u0000-\u001f\u007f]/.test(clientName)) {
     problems.push("--client-name: must be 1 to 100 printable characters");
@@ -1594,7 +1668,7 @@ function runAutheliaConfig(args, io) {
     io.err(`warning: the secret in ${args.secretFile} has ${secret.length} characters; Authelia recommends at least ${MIN_SECRET_LENGTH} random ones
 `);
   }
-  const { scopes, note } = clientScopes(config2.scopes, args.noGroups === true);
+  const { scopes, note } = clientScopes(config2.scopes, { withoutGroups: args.noGroups === true, offlineAccess });
   const settings = {
     pocketbaseUrl,
     autheliaUrl: placeholderUrl ? void 0 : config2.issuer,
@@ -1627,6 +1701,27 @@ function fallbackEndpoints(issuer2) {
     userInfoURL: `${issuer2}/api/oidc/userinfo`,
     source: "fallback"
   };
+}
+var ENDPOINT_CLAIMS = [
+  ["authURL", "authorization_endpoint"],
+  ["tokenURL", "token_endpoint"],
+  ["userInfoURL", "userinfo_endpoint"]
+];
+function judgeEndpoint(value, issuer2) {
+  const url = typeof value === "string" ? parseHttpUrl(value) : void 0;
+  if (typeof value !== "string" || url === void 0 || url.userinfo !== void 0) return { kind: "unusable" };
+  const expected = parseHttpUrl(issuer2);
+  const issuerOrigin = expected === void 0 ? issuer2 : origin(expected);
+  return origin(url) === issuerOrigin ? { kind: "usable", url: value } : { kind: "off-origin", url: value, issuerOrigin };
+}
+function tokenEndpointAuth(doc) {
+  const methods = stringList(doc["token_endpoint_auth_methods_supported"]);
+  if (!methods) return "unlisted";
+  if (methods.includes("client_secret_basic")) return "basic";
+  return methods.includes("client_secret_post") ? "post" : "neither";
+}
+function stringList(value) {
+  return Array.isArray(value) && value.every((item) => typeof item === "string") ? value : void 0;
 }
 
 // src/cli/check.ts
@@ -1662,9 +1757,12 @@ async function runChecks(deps) {
   lines.push(line("ok", "discovery", `read ${config2.issuer}${DISCOVERY_PATH}`));
   const checked2 = checkDiscovery(fetched.document, config2);
   lines.push(...checked2);
-  if (checked2.every((item) => item.level !== "error")) {
-    const token = fetched.document["token_endpoint"];
-    lines.push(await probeClient(deps.fetch, config2, token));
+  const doc = fetched.document;
+  const token = judgeEndpoint(doc["token_endpoint"], config2.issuer);
+  if (doc["issuer"] === config2.issuer && token.kind === "off-origin") {
+    lines.push(line("error", "client", `not tried: the client secret is sent only to AUTHELIA_URL's origin ${token.issuerOrigin}, and the discovery document's token_endpoint ${redactUrl(token.url)} is off it`));
+  } else if (token.kind === "usable" && checked2.every((item) => item.level !== "error")) {
+    lines.push(await probeClient(deps.fetch, config2, token.url));
   }
   return lines;
 }
@@ -1698,11 +1796,6 @@ function describeFetchError(error, timeoutSeconds2) {
   if (cause && typeof cause.code === "string") return typeof cause.message === "string" ? cause.message : cause.code;
   return error instanceof Error ? error.message : String(error);
 }
-var ENDPOINTS = [
-  ["authorization_endpoint", "authURL"],
-  ["token_endpoint", "tokenURL"],
-  ["userinfo_endpoint", "userInfoURL"]
-];
 function checkDiscovery(document, config2) {
   if (typeof document !== "object" || document === null || Array.isArray(document)) {
     return [line("error", "discovery", "the discovery document is not a JSON object; is AUTHELIA_URL Authelia?")];
@@ -1712,22 +1805,25 @@ function checkDiscovery(document, config2) {
   if (doc["issuer"] === config2.issuer) {
     lines.push(line("ok", "issuer", `${config2.issuer} matches AUTHELIA_URL`));
   } else if (typeof doc["issuer"] === "string") {
-    lines.push(line("error", "issuer", `Authelia's issuer is ${doc["issuer"]}, not AUTHELIA_URL=${config2.issuer}; set AUTHELIA_URL=${doc["issuer"]} (exactly), or fix Authelia's URL behind your proxy`));
+    const named = redactUrl(doc["issuer"]);
+    lines.push(line("error", "issuer", `Authelia's issuer is ${named}, not AUTHELIA_URL=${config2.issuer}; set AUTHELIA_URL=${named} (exactly), or fix Authelia's URL behind your proxy`));
   } else {
     lines.push(line("error", "issuer", "the discovery document names no issuer; is AUTHELIA_URL Authelia?"));
   }
   const standard = fallbackEndpoints(config2.issuer);
-  for (const [claim2, key] of ENDPOINTS) {
-    const value = doc[claim2];
-    if (typeof value !== "string" || !/^https?:\/\/[^\s/?#@]+(\/\S*)?$/i.test(value)) {
-      lines.push(line("error", claim2, "missing or not an http(s) URL; PocketBase would fall back to Authelia's standard paths"));
-    } else if (value === standard[key]) {
-      lines.push(line("ok", claim2, `${value} (Authelia's standard path)`));
+  for (const [key, claim2] of ENDPOINT_CLAIMS) {
+    const verdict = judgeEndpoint(doc[claim2], config2.issuer);
+    if (verdict.kind === "unusable") {
+      lines.push(line("error", claim2, "missing, not an http(s) URL, or with credentials in it; PocketBase would fall back to Authelia's standard paths"));
+    } else if (verdict.kind === "off-origin") {
+      lines.push(line("error", claim2, `${redactUrl(verdict.url)} is off AUTHELIA_URL's origin ${verdict.issuerOrigin}, where Authelia serves every endpoint: PocketBase would ignore the whole document and use Authelia's standard paths under ${config2.issuer}; fix the proxy that rewrites the document, or AUTHELIA_URL if it is not Authelia`));
+    } else if (verdict.url === standard[key]) {
+      lines.push(line("ok", claim2, `${verdict.url} (Authelia's standard path)`));
     } else {
-      lines.push(line("warn", claim2, `${value} is not Authelia's standard ${standard[key]}: if Authelia is down when PocketBase starts, the extension falls back to the standard path, which will not work here`));
+      lines.push(line("warn", claim2, `${verdict.url} is not Authelia's standard ${standard[key]}: if Authelia is down when PocketBase starts, the extension falls back to the standard path, which will not work here`));
     }
   }
-  const scopes = stringList(doc["scopes_supported"]);
+  const scopes = stringList2(doc["scopes_supported"]);
   if (!scopes) {
     lines.push(line("warn", "scopes_supported", "not in the discovery document; the scopes could not be checked"));
   } else {
@@ -1737,23 +1833,33 @@ function checkDiscovery(document, config2) {
       const wanted = config2.scopes.includes("groups");
       lines.push(line(wanted ? "error" : "warn", "groups", "Authelia does not offer the groups scope" + (wanted ? "; it will refuse logins with invalid_scope: use an Authelia that does (4.38+), or remove groups from AUTHELIA_SCOPES" : ", so no groups will sync")));
     }
-    const missing = config2.scopes.filter((scope) => scope !== "groups" && !scopes.includes(scope));
+    if (config2.scopes.includes("offline_access") && !scopes.includes("offline_access")) {
+      lines.push(line("warn", "offline_access", "AUTHELIA_SCOPES requests offline_access but the discovery document does not list it: expect no refresh token, so PocketBase can ask Authelia again only while the login's access token lasts; if logins fail with invalid_scope, remove offline_access from AUTHELIA_SCOPES"));
+    }
+    const missing = config2.scopes.filter((scope) => scope !== "groups" && scope !== "offline_access" && !scopes.includes(scope));
     if (missing.length > 0) {
       lines.push(line("error", "AUTHELIA_SCOPES", `Authelia does not offer ${missing.join(", ")}; it would refuse every login with invalid_scope: remove ${missing.length > 1 ? "them" : "it"} from AUTHELIA_SCOPES, or define ${missing.length > 1 ? "them" : "it"} in Authelia`));
     } else {
       lines.push(line("ok", "AUTHELIA_SCOPES", `Authelia offers ${config2.scopes.join(", ")}`));
     }
   }
-  const authMethods = stringList(doc["token_endpoint_auth_methods_supported"]);
-  if (!authMethods) {
-    lines.push(line("ok", "token_endpoint_auth_methods_supported", "not listed; client_secret_basic is the default"));
-  } else if (authMethods.includes("client_secret_basic")) {
-    lines.push(line("ok", "token_endpoint_auth_methods_supported", "includes client_secret_basic, which PocketBase uses"));
-  } else {
-    lines.push(line("error", "token_endpoint_auth_methods_supported", `lacks client_secret_basic (PocketBase's only method): got ${authMethods.join(", ")}`));
+  const subject = "token_endpoint_auth_methods_supported";
+  switch (tokenEndpointAuth(doc)) {
+    case "unlisted":
+      lines.push(line("ok", subject, "not listed; client_secret_basic is the default, and PocketBase's first try"));
+      break;
+    case "basic":
+      lines.push(line("ok", subject, "includes client_secret_basic, PocketBase's first try (preferred)"));
+      break;
+    case "post":
+      lines.push(line("ok", subject, "only client_secret_post: PocketBase gets there after Authelia refuses its HTTP Basic try, one extra request per login"));
+      break;
+    case "neither":
+      lines.push(line("error", subject, `lists neither client_secret_basic nor client_secret_post, the two methods PocketBase can use: got ${stringList2(doc[subject])?.join(", ") || "an empty list"}`));
+      break;
   }
   if (config2.pkce) {
-    const challenges = stringList(doc["code_challenge_methods_supported"]);
+    const challenges = stringList2(doc["code_challenge_methods_supported"]);
     if (challenges?.includes("S256")) {
       lines.push(line("ok", "code_challenge_methods_supported", "includes S256 (AUTHELIA_PKCE is on)"));
     } else {
@@ -1763,37 +1869,51 @@ function checkDiscovery(document, config2) {
   return lines;
 }
 async function probeClient(fetcher, config2, tokenUrl) {
-  const form = (value) => encodeURIComponent(value).replace(/%20/g, "+");
-  const basic = Buffer.from(`${form(config2.clientId)}:${form(config2.clientSecret)}`).toString("base64");
+  if (!sameOrigin(tokenUrl, config2.issuer)) {
+    return line("error", "client", `not tried: ${redactUrl(tokenUrl)} is off AUTHELIA_URL's origin, and the client secret goes nowhere else`);
+  }
+  const basic = await tokenRequest(fetcher, config2, tokenUrl, "client_secret_basic");
+  const post = isRefusedClient(basic) ? await tokenRequest(fetcher, config2, tokenUrl, "client_secret_post") : void 0;
+  const last = post ?? basic;
+  if ("failed" in last) {
+    return line("warn", "client", `could not try the client id and secret at ${tokenUrl} (${describeFetchError(last.failed, config2.discoveryTimeoutSeconds)})`);
+  }
+  if (isRefusedClient(last)) {
+    return line("error", "client", `Authelia refused client "${config2.clientId}" and its secret with HTTP Basic and in the request body (invalid_client): register the client (authelia-config prints it) with the digest of AUTHELIA_CLIENT_SECRET and token_endpoint_auth_method: client_secret_basic`);
+  }
+  if (last.status >= 400 && last.status < 500 && typeof last.error === "string") {
+    const how = post === void 0 ? "with client_secret_basic, PocketBase's first try" : "with client_secret_post, after refusing HTTP Basic as it will at every login; this works (PocketBase retries with the secret in the body), and token_endpoint_auth_method: client_secret_basic saves the refused request";
+    return line("ok", "client", `Authelia accepted client "${config2.clientId}" and its secret ${how} (a test with an invalid code got ${last.error})`);
+  }
+  return line("warn", "client", `could not tell whether Authelia accepts the client id and secret (HTTP ${last.status}${typeof last.error === "string" ? `, ${last.error}` : ""})`);
+}
+function isRefusedClient(answer) {
+  return "error" in answer && answer.error === "invalid_client";
+}
+async function tokenRequest(fetcher, config2, tokenUrl, method) {
   const body = new URLSearchParams({
     grant_type: "authorization_code",
     code: `pocketbase-authelia-check-${randomBytes2(16).toString("hex")}`,
     redirect_uri: `${config2.issuer}/pocketbase-authelia-check`,
     ...config2.pkce ? { code_verifier: randomBytes2(32).toString("base64url") } : {}
   });
-  let status;
-  let error;
+  const headers = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
+  if (method === "client_secret_basic") {
+    const form = (value) => encodeURIComponent(value).replace(/%20/g, "+");
+    headers["authorization"] = `Basic ${Buffer.from(`${form(config2.clientId)}:${form(config2.clientSecret)}`).toString("base64")}`;
+  } else {
+    body.set("client_id", config2.clientId);
+    body.set("client_secret", config2.clientSecret);
+  }
   try {
-    const response = await fetcher(tokenUrl, {
-      method: "POST",
-      headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-      body,
-      signal: AbortSignal.timeout(config2.discoveryTimeoutSeconds * 1e3)
-    });
-    status = response.status;
-    error = (await response.json().catch(() => ({}))).error;
-  } catch (err2) {
-    return line("warn", "client", `could not try the client id and secret at ${tokenUrl} (${describeFetchError(err2, config2.discoveryTimeoutSeconds)})`);
+    const response = await fetcher(tokenUrl, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(config2.discoveryTimeoutSeconds * 1e3) });
+    const error = (await response.json().catch(() => ({}))).error;
+    return { status: response.status, error };
+  } catch (failed) {
+    return { failed };
   }
-  if (error === "invalid_client") {
-    return line("error", "client", `Authelia refused client "${config2.clientId}" and its secret (invalid_client): register the client (authelia-config prints it) with the digest of AUTHELIA_CLIENT_SECRET and token_endpoint_auth_method: client_secret_basic`);
-  }
-  if (status >= 400 && status < 500 && typeof error === "string") {
-    return line("ok", "client", `Authelia accepted client "${config2.clientId}" and its secret (a test with an invalid code got ${error})`);
-  }
-  return line("warn", "client", `could not tell whether Authelia accepts the client id and secret (HTTP ${status}${typeof error === "string" ? `, ${error}` : ""})`);
 }
-function stringList(value) {
+function stringList2(value) {
   return Array.isArray(value) && value.every((item) => typeof item === "string") ? value : void 0;
 }
 function summary(lines) {
@@ -1815,6 +1935,9 @@ Commands:
       --consent MODE         explicit (default), implicit, pre-configured or auto
       --scopes "S1 S2"       default: AUTHELIA_SCOPES, else openid email profile groups
       --no-groups            do not add the groups scope
+      --offline-access       add offline_access and the refresh_token grant, so PocketBase can re-check
+                             users with Authelia (also when AUTHELIA_SCOPES lists offline_access);
+                             needs consent explicit, pre-configured or auto
       --secret-file PATH     reuse the secret in PATH instead of generating one
   check [--pocketbase-url URL]           check the AUTHELIA_* environment against Authelia
 
@@ -1830,6 +1953,7 @@ var COMMANDS = {
     consent: { type: "string" },
     scopes: { type: "string" },
     "no-groups": { type: "boolean" },
+    "offline-access": { type: "boolean" },
     "secret-file": { type: "string" },
     help: { type: "boolean", short: "h" }
   },
@@ -1885,6 +2009,7 @@ ${USAGE}`);
       consent: text("consent"),
       scopes: text("scopes"),
       noGroups: values["no-groups"] === true,
+      offlineAccess: values["offline-access"] === true,
       secretFile: text("secret-file")
     }, { env: process.env, readFile, out, err });
   }

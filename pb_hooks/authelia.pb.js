@@ -12,8 +12,11 @@ onRecordCreateRequest((e) => {
 onRecordUpdateRequest((e) => {
   require(`${__hooks}/authelia/guard.js`).onRecordWrite(e);
 }, ...targets.hookTags);
-onRecordAuthRequest((e) => {
-  require(`${__hooks}/authelia/sign-in-gate.js`).onRecordAuth(e);
+onRecordAuthWithPasswordRequest((e) => {
+  require(`${__hooks}/authelia/sign-in-gate.js`).onPasswordAuth(e);
+}, ...targets.hookTags);
+onRecordAuthWithOTPRequest((e) => {
+  require(`${__hooks}/authelia/sign-in-gate.js`).onOtpAuth(e);
 }, ...targets.hookTags);
 routerAdd("GET", "/api/authelia/status", (e) => {
   require(`${__hooks}/authelia/status.js`).status(e);

@@ -1,6 +1,7 @@
 // `pocketbase-authelia authelia-config`: the Authelia client registration that matches the
 // extension's settings, and the PocketBase variables that go with it.
 import { parseConfig } from '../core/config.js';
+import { origin, parseHttpUrl, redactUrl } from '../core/urls.js';
 import type { EnvSource, ReadTextFile } from '../core/env.js';
 import { DEFAULTS } from '../core/variables.js';
 import { generateSecret, MIN_SECRET_LENGTH, pbkdf2Digest } from './secret.js';
@@ -33,45 +34,54 @@ export type SecretSource =
   | { readonly kind: 'generated'; readonly suggestedFile: string; readonly replaces: string | undefined }
   | { readonly kind: 'file'; readonly path: string };
 
-/** `https://pb.example.com/` → `https://pb.example.com`; a problem for anything but an http(s) URL without query. */
+/** `https://PB.example.com:443/` → `https://pb.example.com`; a problem for anything but an http(s) URL without credentials, query or fragment. */
 export function normalizePocketBaseUrl(raw: string): string | { problem: string } {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return { problem: `"${raw}" is not a URL; use PocketBase's public URL, e.g. https://pb.example.com` };
+  const url = parseHttpUrl(raw.trim());
+  if (url === undefined) {
+    return { problem: `"${redactUrl(raw)}" is not an http(s) URL; use PocketBase's public URL, e.g. https://pb.example.com` };
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username || url.password) {
-    return { problem: `"${raw}" must be an http(s) URL without credentials, query or fragment, e.g. https://pb.example.com` };
+  if (url.userinfo !== undefined || url.query !== undefined || url.fragment !== undefined) {
+    return { problem: `"${redactUrl(raw)}" must be an http(s) URL without credentials, query or fragment, e.g. https://pb.example.com` };
   }
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  return `${origin(url)}${url.path}`.replace(/\/+$/, '');
 }
 
 export function redirectUri(pocketbaseUrl: string): string {
   return `${pocketbaseUrl.replace(/\/+$/, '')}${REDIRECT_PATH}`;
 }
 
+export const OFFLINE_ACCESS = 'offline_access';
+
 /**
  * The client's scopes: what PocketBase requests, plus `groups`, which group sync needs, unless the
- * operator left it out on purpose (`--no-groups`). Either change is explained in `note`.
+ * operator left it out on purpose (`--no-groups`), plus `offline_access` on `--offline-access`.
+ * Every change is explained in `note`.
  */
-export function clientScopes(requested: readonly string[], withoutGroups: boolean): { scopes: string[]; note: string[] } {
-  const has = requested.includes('groups');
-  if (withoutGroups) {
-    return {
-      scopes: requested.filter((scope) => scope !== 'groups'),
-      note: ['No "groups" scope (--no-groups): Authelia will not send groups, so group sync gives every user no groups.'],
-    };
+export function clientScopes(requested: readonly string[], options: { withoutGroups: boolean; offlineAccess: boolean }): { scopes: string[]; note: string[] } {
+  const scopes = options.withoutGroups ? requested.filter((scope) => scope !== 'groups') : [...requested];
+  const note: string[] = [];
+  const groupsAdded = !options.withoutGroups && !requested.includes('groups');
+  const offlineAdded = options.offlineAccess && !requested.includes(OFFLINE_ACCESS);
+  if (options.withoutGroups) note.push('No "groups" scope (--no-groups): Authelia will not send groups, so group sync gives every user no groups.');
+  if (groupsAdded) {
+    scopes.push('groups');
+    note.push('"groups" was added: AUTHELIA_SCOPES did not list it, and group sync needs it.');
   }
-  if (has) return { scopes: [...requested], note: [] };
-  return {
-    scopes: [...requested, 'groups'],
-    note: [
-      '"groups" was added: AUTHELIA_SCOPES did not list it, and group sync needs it.',
-      'Set AUTHELIA_SCOPES as printed below, or rerun with --no-groups to leave it out.',
-    ],
-  };
+  if (offlineAdded) {
+    scopes.push(OFFLINE_ACCESS);
+    note.push('"offline_access" was added (--offline-access): PocketBase asks for a refresh token to re-check users with Authelia.');
+  }
+  if (groupsAdded || offlineAdded) {
+    note.push(`Set AUTHELIA_SCOPES as printed below${groupsAdded ? ', or rerun with --no-groups to leave groups out' : ''}.`);
+  }
+  return { scopes, note };
 }
+
+/** Printed with every client that has offline_access: Authelia drops the scope silently otherwise. */
+export const OFFLINE_CONSENT_CAVEAT = [
+  'offline_access: Authelia issues a refresh token only after a consent the user gave, so keep',
+  'consent_mode explicit or pre-configured (or auto); with implicit it silently drops offline_access.',
+];
 
 const CONSENT_COMMENT: Record<ConsentMode, string[]> = {
   explicit: [
@@ -114,9 +124,16 @@ export function renderClientYaml(settings: ClientSettings, digest: string): stri
       value: refresh ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
       ...(refresh ? { comment: ['refresh_token: Authelia requires it with the offline_access scope.'] } : {}),
     },
-    { key: 'token_endpoint_auth_method', value: 'client_secret_basic', comment: ['PocketBase sends the secret with HTTP basic auth; Authelia refuses other methods.'] },
+    {
+      key: 'token_endpoint_auth_method',
+      value: 'client_secret_basic',
+      comment: [
+        'Preferred: PocketBase sends the secret with HTTP Basic first. client_secret_post works too (PocketBase',
+        'retries with the secret in the body once Authelia refuses Basic), at the cost of that refused request per login.',
+      ],
+    },
     { key: 'userinfo_signed_response_alg', value: 'none' },
-    { key: 'consent_mode', value: settings.consent, comment: CONSENT_COMMENT[settings.consent] },
+    { key: 'consent_mode', value: settings.consent, comment: [...CONSENT_COMMENT[settings.consent], ...(refresh ? OFFLINE_CONSENT_CAVEAT : [])] },
     ...(settings.consent === 'pre-configured' ? [{ key: 'pre_configured_consent_duration', value: '1w' }] : []),
   ];
   return [
@@ -172,6 +189,8 @@ export interface ConfigArgs {
   readonly consent?: string | undefined;
   readonly scopes?: string | undefined;
   readonly noGroups?: boolean | undefined;
+  /** Also on when AUTHELIA_SCOPES (or --scopes) lists offline_access. */
+  readonly offlineAccess?: boolean | undefined;
   readonly secretFile?: string | undefined;
 }
 
@@ -225,6 +244,13 @@ export function runAutheliaConfig(args: ConfigArgs, io: Io): number {
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(policy)) problems.push(`--policy: "${policy}" must be one_factor, two_factor or the name of an authorization policy`);
   const consent = args.consent ?? 'explicit';
   if (!(CONSENT_MODES as readonly string[]).includes(consent)) problems.push(`--consent: "${consent}" must be one of ${CONSENT_MODES.join(', ')}`);
+  const offlineAccess = args.offlineAccess === true || (parsed.status === 'valid' && parsed.config.scopes.includes(OFFLINE_ACCESS));
+  if (offlineAccess && consent === 'implicit') {
+    // An error, not a warning: the client would look right and silently never get a refresh token.
+    const why = args.offlineAccess === true ? '--offline-access' : `${flagFor.has('AUTHELIA_SCOPES') ? '--scopes' : 'AUTHELIA_SCOPES'} lists offline_access`;
+    problems.push(`--consent: implicit cannot go with offline access (${why}): Authelia silently drops offline_access without a consent ` +
+      'the user gave, so no refresh token would come; use --consent explicit (the default) or pre-configured, or leave offline_access out');
+  }
   const clientName = args.clientName ?? 'PocketBase';
   if (!clientName.trim() || clientName.length > 100 || /[\u0000-\u001f\u007f]/.test(clientName)) {
     problems.push('--client-name: must be 1 to 100 printable characters');
@@ -249,7 +275,7 @@ export function runAutheliaConfig(args: ConfigArgs, io: Io): number {
     io.err(`warning: the secret in ${args.secretFile} has ${secret.length} characters; Authelia recommends at least ${MIN_SECRET_LENGTH} random ones\n`);
   }
 
-  const { scopes, note } = clientScopes(config.scopes, args.noGroups === true);
+  const { scopes, note } = clientScopes(config.scopes, { withoutGroups: args.noGroups === true, offlineAccess });
   const settings: ClientSettings = {
     pocketbaseUrl,
     autheliaUrl: placeholderUrl ? undefined : config.issuer,

@@ -2,7 +2,8 @@
 // operator restarts PocketBase. One line per check; any error makes the exit code 1.
 import { randomBytes } from 'node:crypto';
 import { parseConfig, type Config } from '../core/config.js';
-import { DISCOVERY_PATH, fallbackEndpoints } from '../core/discovery.js';
+import { DISCOVERY_PATH, ENDPOINT_CLAIMS, fallbackEndpoints, judgeEndpoint, tokenEndpointAuth } from '../core/discovery.js';
+import { redactUrl, sameOrigin } from '../core/urls.js';
 import type { EnvSource, ReadTextFile } from '../core/env.js';
 import { redirectUri } from './authelia-config.js';
 
@@ -58,9 +59,14 @@ export async function runChecks(deps: CheckDeps): Promise<CheckLine[]> {
   lines.push(line('ok', 'discovery', `read ${config.issuer}${DISCOVERY_PATH}`));
   const checked = checkDiscovery(fetched.document, config);
   lines.push(...checked);
-  if (checked.every((item) => item.level !== 'error')) {
-    const token = (fetched.document as Record<string, unknown>)['token_endpoint'] as string;
-    lines.push(await probeClient(deps.fetch, config, token));
+  const doc = fetched.document as Readonly<Record<string, unknown>>;
+  const token = judgeEndpoint(doc['token_endpoint'], config.issuer);
+  if (doc['issuer'] === config.issuer && token.kind === 'off-origin') {
+    // The same rule as boot: the secret goes to Authelia's origin or nowhere.
+    lines.push(line('error', 'client', `not tried: the client secret is sent only to AUTHELIA_URL's origin ${token.issuerOrigin}, ` +
+      `and the discovery document's token_endpoint ${redactUrl(token.url)} is off it`));
+  } else if (token.kind === 'usable' && checked.every((item) => item.level !== 'error')) {
+    lines.push(await probeClient(deps.fetch, config, token.url));
   }
   return lines;
 }
@@ -99,12 +105,6 @@ function describeFetchError(error: unknown, timeoutSeconds: number): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-const ENDPOINTS = [
-  ['authorization_endpoint', 'authURL'],
-  ['token_endpoint', 'tokenURL'],
-  ['userinfo_endpoint', 'userInfoURL'],
-] as const;
-
 /** Pure: the discovery document against the configuration. */
 export function checkDiscovery(document: unknown, config: Config): CheckLine[] {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
@@ -116,21 +116,26 @@ export function checkDiscovery(document: unknown, config: Config): CheckLine[] {
   if (doc['issuer'] === config.issuer) {
     lines.push(line('ok', 'issuer', `${config.issuer} matches AUTHELIA_URL`));
   } else if (typeof doc['issuer'] === 'string') {
-    lines.push(line('error', 'issuer', `Authelia's issuer is ${doc['issuer']}, not AUTHELIA_URL=${config.issuer}; ` +
-      `set AUTHELIA_URL=${doc['issuer']} (exactly), or fix Authelia's URL behind your proxy`));
+    const named = redactUrl(doc['issuer']);
+    lines.push(line('error', 'issuer', `Authelia's issuer is ${named}, not AUTHELIA_URL=${config.issuer}; ` +
+      `set AUTHELIA_URL=${named} (exactly), or fix Authelia's URL behind your proxy`));
   } else {
     lines.push(line('error', 'issuer', 'the discovery document names no issuer; is AUTHELIA_URL Authelia?'));
   }
 
   const standard = fallbackEndpoints(config.issuer);
-  for (const [claim, key] of ENDPOINTS) {
-    const value = doc[claim];
-    if (typeof value !== 'string' || !/^https?:\/\/[^\s/?#@]+(\/\S*)?$/i.test(value)) {
-      lines.push(line('error', claim, 'missing or not an http(s) URL; PocketBase would fall back to Authelia\'s standard paths'));
-    } else if (value === standard[key]) {
-      lines.push(line('ok', claim, `${value} (Authelia's standard path)`));
+  for (const [key, claim] of ENDPOINT_CLAIMS) {
+    const verdict = judgeEndpoint(doc[claim], config.issuer);
+    if (verdict.kind === 'unusable') {
+      lines.push(line('error', claim, 'missing, not an http(s) URL, or with credentials in it; PocketBase would fall back to Authelia\'s standard paths'));
+    } else if (verdict.kind === 'off-origin') {
+      lines.push(line('error', claim, `${redactUrl(verdict.url)} is off AUTHELIA_URL's origin ${verdict.issuerOrigin}, where Authelia serves every ` +
+        `endpoint: PocketBase would ignore the whole document and use Authelia's standard paths under ${config.issuer}; ` +
+        'fix the proxy that rewrites the document, or AUTHELIA_URL if it is not Authelia'));
+    } else if (verdict.url === standard[key]) {
+      lines.push(line('ok', claim, `${verdict.url} (Authelia's standard path)`));
     } else {
-      lines.push(line('warn', claim, `${value} is not Authelia's standard ${standard[key]}: if Authelia is down when PocketBase ` +
+      lines.push(line('warn', claim, `${verdict.url} is not Authelia's standard ${standard[key]}: if Authelia is down when PocketBase ` +
         'starts, the extension falls back to the standard path, which will not work here'));
     }
   }
@@ -148,8 +153,15 @@ export function checkDiscovery(document: unknown, config: Config): CheckLine[] {
           : ', so no groups will sync')));
     }
     // Authelia advertises every scope it can grant and refuses the others with invalid_scope, so an
-    // unadvertised scope is an error, not a warning.
-    const missing = config.scopes.filter((scope) => scope !== 'groups' && !scopes.includes(scope));
+    // unadvertised scope is an error, not a warning. offline_access is the exception: every Authelia
+    // lists it, so its absence means another provider, which may ignore it (OpenID Connect Core,
+    // section 11), and logins then work without a refresh token.
+    if (config.scopes.includes('offline_access') && !scopes.includes('offline_access')) {
+      lines.push(line('warn', 'offline_access', 'AUTHELIA_SCOPES requests offline_access but the discovery document does not list it: ' +
+        'expect no refresh token, so PocketBase can ask Authelia again only while the login\'s access token lasts; ' +
+        'if logins fail with invalid_scope, remove offline_access from AUTHELIA_SCOPES'));
+    }
+    const missing = config.scopes.filter((scope) => scope !== 'groups' && scope !== 'offline_access' && !scopes.includes(scope));
     if (missing.length > 0) {
       lines.push(line('error', 'AUTHELIA_SCOPES', `Authelia does not offer ${missing.join(', ')}; it would refuse every login ` +
         `with invalid_scope: remove ${missing.length > 1 ? 'them' : 'it'} from AUTHELIA_SCOPES, or define ${missing.length > 1 ? 'them' : 'it'} in Authelia`));
@@ -158,14 +170,21 @@ export function checkDiscovery(document: unknown, config: Config): CheckLine[] {
     }
   }
 
-  const authMethods = stringList(doc['token_endpoint_auth_methods_supported']);
-  if (!authMethods) {
-    // OpenID Connect Discovery: when absent, the default is client_secret_basic.
-    lines.push(line('ok', 'token_endpoint_auth_methods_supported', 'not listed; client_secret_basic is the default'));
-  } else if (authMethods.includes('client_secret_basic')) {
-    lines.push(line('ok', 'token_endpoint_auth_methods_supported', 'includes client_secret_basic, which PocketBase uses'));
-  } else {
-    lines.push(line('error', 'token_endpoint_auth_methods_supported', `lacks client_secret_basic (PocketBase's only method): got ${authMethods.join(', ')}`));
+  const subject = 'token_endpoint_auth_methods_supported';
+  switch (tokenEndpointAuth(doc)) {
+    case 'unlisted':
+      lines.push(line('ok', subject, 'not listed; client_secret_basic is the default, and PocketBase\'s first try'));
+      break;
+    case 'basic':
+      lines.push(line('ok', subject, 'includes client_secret_basic, PocketBase\'s first try (preferred)'));
+      break;
+    case 'post':
+      lines.push(line('ok', subject, 'only client_secret_post: PocketBase gets there after Authelia refuses its HTTP Basic try, one extra request per login'));
+      break;
+    case 'neither':
+      lines.push(line('error', subject, `lists neither client_secret_basic nor client_secret_post, the two methods PocketBase can use: got ${
+        stringList(doc[subject])?.join(', ') || 'an empty list'}`));
+      break;
   }
 
   if (config.pkce) {
@@ -180,43 +199,69 @@ export function checkDiscovery(document: unknown, config: Config): CheckLine[] {
   return lines;
 }
 
+type ProbeAnswer = { readonly status: number; readonly error: unknown } | { readonly failed: unknown };
+
 /**
- * Authenticates at the token endpoint with an invalid code, as PocketBase would (basic auth): a
- * wrong id or secret gets `invalid_client`, right ones get past authentication to `invalid_grant`.
- * Nothing is created; Authelia logs a failed client authentication when the secret is wrong.
+ * Authenticates at the token endpoint with an invalid code, as PocketBase does: HTTP Basic first
+ * (client_secret_basic) and, when Authelia refuses the client, the secret in the form body
+ * (client_secret_post). A wrong id or secret gets `invalid_client` both times; right ones get past
+ * authentication to `invalid_grant`. Nothing is created; Authelia logs a failed client
+ * authentication for every refused try.
  */
 async function probeClient(fetcher: typeof fetch, config: Config, tokenUrl: string): Promise<CheckLine> {
-  // RFC 6749 section 2.3.1: id and secret are form-urlencoded before base64, as PocketBase (Go) does.
-  const form = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
-  const basic = Buffer.from(`${form(config.clientId)}:${form(config.clientSecret)}`).toString('base64');
+  // Also checked by the caller; here so that no other caller can send the secret elsewhere.
+  if (!sameOrigin(tokenUrl, config.issuer)) {
+    return line('error', 'client', `not tried: ${redactUrl(tokenUrl)} is off AUTHELIA_URL's origin, and the client secret goes nowhere else`);
+  }
+  const basic = await tokenRequest(fetcher, config, tokenUrl, 'client_secret_basic');
+  const post = isRefusedClient(basic) ? await tokenRequest(fetcher, config, tokenUrl, 'client_secret_post') : undefined;
+  const last = post ?? basic;
+  if ('failed' in last) {
+    return line('warn', 'client', `could not try the client id and secret at ${tokenUrl} (${describeFetchError(last.failed, config.discoveryTimeoutSeconds)})`);
+  }
+  if (isRefusedClient(last)) {
+    return line('error', 'client', `Authelia refused client "${config.clientId}" and its secret with HTTP Basic and in the request body (invalid_client): ` +
+      'register the client (authelia-config prints it) with the digest of AUTHELIA_CLIENT_SECRET and token_endpoint_auth_method: client_secret_basic');
+  }
+  if (last.status >= 400 && last.status < 500 && typeof last.error === 'string') {
+    const how = post === undefined
+      ? 'with client_secret_basic, PocketBase\'s first try'
+      : 'with client_secret_post, after refusing HTTP Basic as it will at every login; this works (PocketBase retries with the secret in the body), ' +
+        'and token_endpoint_auth_method: client_secret_basic saves the refused request';
+    return line('ok', 'client', `Authelia accepted client "${config.clientId}" and its secret ${how} (a test with an invalid code got ${last.error})`);
+  }
+  return line('warn', 'client', `could not tell whether Authelia accepts the client id and secret (HTTP ${last.status}${typeof last.error === 'string' ? `, ${last.error}` : ''})`);
+}
+
+function isRefusedClient(answer: ProbeAnswer): boolean {
+  return 'error' in answer && answer.error === 'invalid_client';
+}
+
+/** One token request in the form Go's golang.org/x/oauth2 (PocketBase's client) sends for each style. */
+async function tokenRequest(fetcher: typeof fetch, config: Config, tokenUrl: string, method: 'client_secret_basic' | 'client_secret_post'): Promise<ProbeAnswer> {
   const body = new URLSearchParams({
     grant_type: 'authorization_code',
     code: `pocketbase-authelia-check-${randomBytes(16).toString('hex')}`,
     redirect_uri: `${config.issuer}/pocketbase-authelia-check`,
     ...(config.pkce ? { code_verifier: randomBytes(32).toString('base64url') } : {}),
   });
-  let status: number;
-  let error: unknown;
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (method === 'client_secret_basic') {
+    // RFC 6749 section 2.3.1: id and secret are form-urlencoded before base64, as PocketBase (Go) does.
+    const form = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
+    headers['authorization'] = `Basic ${Buffer.from(`${form(config.clientId)}:${form(config.clientSecret)}`).toString('base64')}`;
+  } else {
+    body.set('client_id', config.clientId);
+    body.set('client_secret', config.clientSecret);
+  }
   try {
-    const response = await fetcher(tokenUrl, {
-      method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body,
-      signal: AbortSignal.timeout(config.discoveryTimeoutSeconds * 1000),
-    });
-    status = response.status;
-    error = ((await response.json().catch(() => ({}))) as { error?: unknown }).error;
-  } catch (err) {
-    return line('warn', 'client', `could not try the client id and secret at ${tokenUrl} (${describeFetchError(err, config.discoveryTimeoutSeconds)})`);
+    // A 307 or 308 would repeat the body, secret included, wherever it points: not followed.
+    const response = await fetcher(tokenUrl, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(config.discoveryTimeoutSeconds * 1000) });
+    const error = ((await response.json().catch(() => ({}))) as { error?: unknown }).error;
+    return { status: response.status, error };
+  } catch (failed) {
+    return { failed };
   }
-  if (error === 'invalid_client') {
-    return line('error', 'client', `Authelia refused client "${config.clientId}" and its secret (invalid_client): register the client ` +
-      '(authelia-config prints it) with the digest of AUTHELIA_CLIENT_SECRET and token_endpoint_auth_method: client_secret_basic');
-  }
-  if (status >= 400 && status < 500 && typeof error === 'string') {
-    return line('ok', 'client', `Authelia accepted client "${config.clientId}" and its secret (a test with an invalid code got ${error})`);
-  }
-  return line('warn', 'client', `could not tell whether Authelia accepts the client id and secret (HTTP ${status}${typeof error === 'string' ? `, ${error}` : ''})`);
 }
 
 function stringList(value: unknown): readonly string[] | undefined {

@@ -15,6 +15,9 @@ Commands:
       --consent MODE         explicit (default), implicit, pre-configured or auto
       --scopes "S1 S2"       default: AUTHELIA_SCOPES, else openid email profile groups
       --no-groups            do not add the groups scope
+      --offline-access       add offline_access and the refresh_token grant, so PocketBase can re-check
+                             users with Authelia (also when AUTHELIA_SCOPES lists offline_access);
+                             needs consent explicit, pre-configured or auto
       --secret-file PATH     reuse the secret in PATH instead of generating one
   check [--pocketbase-url URL]           check the AUTHELIA_* environment against Authelia
 
@@ -31,6 +34,7 @@ const COMMANDS = {
     consent: { type: 'string' },
     scopes: { type: 'string' },
     'no-groups': { type: 'boolean' },
+    'offline-access': { type: 'boolean' },
     'secret-file': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -83,6 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
       consent: text('consent'),
       scopes: text('scopes'),
       noGroups: values['no-groups'] === true,
+      offlineAccess: values['offline-access'] === true,
       secretFile: text('secret-file'),
     }, { env: process.env, readFile, out, err });
   }

@@ -4,6 +4,7 @@ import type { ConfigIssue } from './errors.js';
 import { parseRoles, type RoleRule } from './roles.js';
 import { cronProblem, normalizeCron } from './cron.js';
 import { parseDuration } from './duration.js';
+import { parseHttpUrl, redactUrl } from './urls.js';
 import { DEFAULTS, PROVIDER_SLOTS, VARIABLES, type ProviderSlot } from './variables.js';
 
 export type { ProviderSlot } from './variables.js';
@@ -102,12 +103,17 @@ const boolean = variable((value) => {
   return { problem: `"${value}" is not a boolean; use true or false (also 1/0, yes/no, on/off)` };
 });
 
-// goja has no global URL, so the shape is checked by hand.
-const issuer = variable((value) =>
-  /^(https?):\/\/([^/?#\s@]+)(\/[^?#\s]*)?$/i.test(value)
-    ? value.replace(/\/+$/, '')
-    : { problem: `"${value}" is not an http(s) URL without query or fragment; use Authelia's root URL, e.g. https://auth.example.com` },
-);
+// Quoted only through redactUrl: a mistyped value may still hold a password.
+const issuer = variable((value) => {
+  const url = parseHttpUrl(value);
+  if (url !== undefined && url.userinfo !== undefined) {
+    return { problem: `"${redactUrl(value)}" holds a user name or password, which Authelia's issuer never has (and PocketBase would hand it to every client); remove it, e.g. https://auth.example.com` };
+  }
+  if (url === undefined || url.query !== undefined || url.fragment !== undefined) {
+    return { problem: `"${redactUrl(value)}" is not an http(s) URL without query or fragment; use Authelia's root URL, e.g. https://auth.example.com` };
+  }
+  return value.replace(/\/+$/, '');
+});
 
 const fieldName = variable((value) => {
   if (!/^\w{1,100}$/.test(value)) return { problem: 'must be a field name of letters, digits and "_" (at most 100)' };

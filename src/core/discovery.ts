@@ -1,3 +1,5 @@
+import { origin, parseHttpUrl, redactUrl } from './urls.js';
+
 /** Where PocketBase sends the browser and where it fetches tokens and claims. */
 export interface Endpoints {
   readonly authURL: string;
@@ -23,12 +25,44 @@ export type DiscoveryResult =
   | { readonly ok: true; readonly endpoints: Endpoints; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly problem: string; readonly issuerMatched: boolean | null };
 
-const HTTP_URL = /^https?:\/\/[^\s/?#@]+(\/\S*)?$/i;
+/** The endpoints PocketBase uses, and the discovery claims that name them. */
+export const ENDPOINT_CLAIMS = [
+  ['authURL', 'authorization_endpoint'],
+  ['tokenURL', 'token_endpoint'],
+  ['userInfoURL', 'userinfo_endpoint'],
+] as const;
+
+export type EndpointVerdict =
+  | { readonly kind: 'usable'; readonly url: string }
+  /** Missing, not a string, not an http(s) URL, or with credentials in it. */
+  | { readonly kind: 'unusable' }
+  | { readonly kind: 'off-origin'; readonly url: string; readonly issuerOrigin: string };
+
+/**
+ * Whether an endpoint from the discovery document may be used. Authelia serves every endpoint
+ * under its issuer, so one on another scheme, host or port means the document was rewritten (a
+ * proxy, or something that is not Authelia): the token endpoint receives the client secret, so
+ * it is not trusted.
+ */
+export function judgeEndpoint(value: unknown, issuer: string): EndpointVerdict {
+  const url = typeof value === 'string' ? parseHttpUrl(value) : undefined;
+  if (typeof value !== 'string' || url === undefined || url.userinfo !== undefined) return { kind: 'unusable' };
+  const expected = parseHttpUrl(issuer);
+  const issuerOrigin = expected === undefined ? issuer : origin(expected);
+  return origin(url) === issuerOrigin ? { kind: 'usable', url: value } : { kind: 'off-origin', url: value, issuerOrigin };
+}
+
+/** The sentence a log line or `check` uses for an endpoint off the issuer's origin; the URL is redacted. */
+export function offOriginProblem(claim: string, verdict: Extract<EndpointVerdict, { kind: 'off-origin' }>): string {
+  return `"${claim}" ${redactUrl(verdict.url)} is off the issuer's origin ${verdict.issuerOrigin}`;
+}
 
 /**
  * Checks a discovery document against the issuer we were told to trust. An
  * issuer mismatch is refused: it means AUTHELIA_URL points at something other
  * than the Authelia that signs the tokens (OpenID Connect Discovery 1.0, section 4.3).
+ * So is any endpoint off the issuer's origin; then none of the document's
+ * endpoints is used, never a mix of discovered and fixed ones.
  */
 export function parseDiscovery(document: unknown, issuer: string, wanted: { scopes: readonly string[]; pkce: boolean }): DiscoveryResult {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
@@ -36,29 +70,52 @@ export function parseDiscovery(document: unknown, issuer: string, wanted: { scop
   }
   const doc = document as Readonly<Record<string, unknown>>;
   if (doc['issuer'] !== issuer) {
+    const named = typeof doc['issuer'] === 'string' ? redactUrl(doc['issuer']) : doc['issuer'];
     return {
       ok: false,
-      problem: `the discovery document names the issuer ${JSON.stringify(doc['issuer'])}, not "${issuer}"; set AUTHELIA_URL to exactly Authelia's issuer`,
+      problem: `the discovery document names the issuer ${JSON.stringify(named)}, not "${issuer}"; set AUTHELIA_URL to exactly Authelia's issuer`,
       issuerMatched: false,
     };
   }
   const endpoints: Record<string, string> = {};
-  for (const [key, claim] of [
-    ['authURL', 'authorization_endpoint'],
-    ['tokenURL', 'token_endpoint'],
-    ['userInfoURL', 'userinfo_endpoint'],
-  ] as const) {
-    const value = doc[claim];
-    if (typeof value !== 'string' || !HTTP_URL.test(value)) {
+  const offOrigin: string[] = [];
+  for (const [key, claim] of ENDPOINT_CLAIMS) {
+    const verdict = judgeEndpoint(doc[claim], issuer);
+    if (verdict.kind === 'unusable') {
       return { ok: false, problem: `the discovery document has no usable "${claim}"`, issuerMatched: true };
     }
-    endpoints[key] = value;
+    if (verdict.kind === 'off-origin') offOrigin.push(offOriginProblem(claim, verdict));
+    else endpoints[key] = verdict.url;
+  }
+  if (offOrigin.length > 0) {
+    return {
+      ok: false,
+      problem: `the discovery document's ${offOrigin.join(' and ')}; Authelia serves every endpoint there, ` +
+        'so a proxy may be rewriting the document, or AUTHELIA_URL is not Authelia',
+      issuerMatched: true,
+    };
   }
   return {
     ok: true,
     endpoints: { authURL: endpoints['authURL']!, tokenURL: endpoints['tokenURL']!, userInfoURL: endpoints['userInfoURL']!, source: 'discovery' },
     warnings: capabilityWarnings(doc, wanted),
   };
+}
+
+/**
+ * How PocketBase will authenticate at the token endpoint, from what discovery advertises.
+ * PocketBase's OAuth2 client (Go's golang.org/x/oauth2, style auto-detected on a fresh config
+ * at every login) sends HTTP Basic first and, when that is refused, the secret in the form body:
+ * `basic` and `post` both work, `basic` without the refused round trip. `unlisted` means
+ * client_secret_basic, the default of OpenID Connect Discovery 1.0.
+ */
+export type TokenEndpointAuth = 'basic' | 'post' | 'neither' | 'unlisted';
+
+export function tokenEndpointAuth(doc: Readonly<Record<string, unknown>>): TokenEndpointAuth {
+  const methods = stringList(doc['token_endpoint_auth_methods_supported']);
+  if (!methods) return 'unlisted';
+  if (methods.includes('client_secret_basic')) return 'basic';
+  return methods.includes('client_secret_post') ? 'post' : 'neither';
 }
 
 function capabilityWarnings(doc: Readonly<Record<string, unknown>>, wanted: { scopes: readonly string[]; pkce: boolean }): string[] {
@@ -70,9 +127,7 @@ function capabilityWarnings(doc: Readonly<Record<string, unknown>>, wanted: { sc
       warnings.push(`Authelia does not advertise the scopes ${missing.join(', ')} from AUTHELIA_SCOPES; logins may fail with invalid_scope`);
     }
   }
-  const authMethods = stringList(doc['token_endpoint_auth_methods_supported']);
-  // PocketBase tries HTTP Basic first and falls back to the secret in the body.
-  if (authMethods && !authMethods.includes('client_secret_basic') && !authMethods.includes('client_secret_post')) {
+  if (tokenEndpointAuth(doc) === 'neither') {
     warnings.push('Authelia advertises neither client_secret_basic nor client_secret_post, the token endpoint authentication PocketBase can use');
   }
   const challenges = stringList(doc['code_challenge_methods_supported']);

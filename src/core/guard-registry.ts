@@ -32,7 +32,8 @@ export interface ActiveManagement {
   readonly collectionId: string;
   readonly collectionName: string;
   readonly fields: readonly FieldRef[];
-  readonly provider: string;
+  /** The provider slot whose links make accounts Authelia-only; none for the groups collection. */
+  readonly provider?: string;
 }
 
 export interface RetiredField {
@@ -79,7 +80,8 @@ export function registerActive(registry: GuardRegistry, active: ActiveManagement
   const previous = registry.collections[active.collectionId];
   const fields: Record<string, string> = { ...previous?.fields };
   for (const field of active.fields) fields[field.id] = field.name;
-  const providers = previous?.providers.includes(active.provider) ? previous.providers : [...(previous?.providers ?? []), active.provider];
+  const known = previous?.providers ?? [];
+  const providers = active.provider === undefined || known.includes(active.provider) ? known : [...known, active.provider];
   return {
     collections: {
       ...registry.collections,
@@ -94,12 +96,12 @@ export function registerActive(registry: GuardRegistry, active: ActiveManagement
  * came from Authelia and would never be updated again while API rules may still
  * trust them, so they are cleared (and stay guarded).
  */
-export function retiredFields(registry: GuardRegistry, active: Pick<ActiveManagement, 'collectionId' | 'fields'>): RetiredField[] {
-  const current = new Set(active.fields.map((field) => field.id));
+export function retiredFields(registry: GuardRegistry, active: ReadonlyArray<Pick<ActiveManagement, 'collectionId' | 'fields'>>): RetiredField[] {
+  const current = new Set(active.flatMap((entry) => entry.fields.map((field) => `${entry.collectionId}/${field.id}`)));
   const retired: RetiredField[] = [];
   for (const [collectionId, entry] of Object.entries(registry.collections)) {
     for (const [fieldId, name] of Object.entries(entry.fields)) {
-      if (collectionId === active.collectionId && current.has(fieldId)) continue;
+      if (current.has(`${collectionId}/${fieldId}`)) continue;
       retired.push({ collectionId, fieldId, name });
     }
   }

@@ -4,7 +4,7 @@ import { rolesForGroups } from './roles.js';
 
 const LOGIN_SETTING_KEYS = [
   'groupsClaim', 'groupsField', 'membershipField', 'groupsCollection',
-  'allowedGroups', 'roles', 'rolesField', 'syncProfile',
+  'allowedGroups', 'roles', 'rolesField', 'syncProfile', 'autheliaOnly',
 ] as const satisfies ReadonlyArray<keyof Config>;
 
 /** What a login needs from the configuration: small, JSON-serialisable, no secret. */
@@ -23,9 +23,12 @@ export type LoginDecision =
 
 /** The fields this extension owns on the collection; nobody else may write them. */
 export function managedFields(settings: LoginSettings): string[] {
-  const fields = [settings.groupsField, settings.membershipField];
-  if (settings.roles.length > 0) fields.push(settings.rolesField);
-  return fields;
+  return managedFieldNames(settings.groupsField, settings.membershipField, settings.roles.length > 0 ? settings.rolesField : undefined);
+}
+
+/** The one rule for which fields are managed: groups, membership, and roles when roles are configured. */
+export function managedFieldNames(groupsField: string, membershipField: string, rolesField: string | undefined): string[] {
+  return rolesField === undefined ? [groupsField, membershipField] : [groupsField, membershipField, rolesField];
 }
 
 /**

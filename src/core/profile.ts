@@ -1,3 +1,5 @@
+import { parseHttpUrl } from './urls.js';
+
 /** Profile values Authelia vouches for, taken from the claims of one login. */
 export interface ClaimedProfile {
   readonly name?: string;
@@ -7,7 +9,6 @@ export interface ClaimedProfile {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const HTTP_URL = /^https?:\/\/\S+$/i;
 
 /**
  * PocketBase copies name, email and avatar only when it creates a record; this
@@ -21,6 +22,6 @@ export function claimedProfile(claims: Readonly<Record<string, unknown>>): Claim
   return {
     ...(name !== '' && name.length <= 255 ? { name } : {}),
     ...(claims['email_verified'] === true && EMAIL.test(email) ? { email } : {}),
-    ...(HTTP_URL.test(picture) ? { avatarURL: picture } : {}),
+    ...(parseHttpUrl(picture) !== undefined ? { avatarURL: picture } : {}),
   };
 }

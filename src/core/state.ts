@@ -54,8 +54,6 @@ export const LOGIN_PROBLEM_STORE_KEY = 'pocketbase-authelia.lastLoginProblem';
 export const CHECKED_SUBJECT_KEY_PREFIX = 'pocketbase-authelia.subject.';
 /** Request-event key that carries a login's managed values to the record-create hook. */
 export const PENDING_VALUES_KEY = 'pocketbase-authelia.pendingValues';
-/** Request-event key set by our login handler: this OAuth2 sign-in went through Authelia. */
-export const VIA_AUTHELIA_KEY = 'pocketbase-authelia.viaAuthelia';
 /** App-store key of the vault's encryption key and the client secret a check authenticates with (memory only, never the database). */
 export const REVALIDATION_SECRETS_KEY = 'pocketbase-authelia.revalidationSecrets';
 /** App-store key of the last sweep run's time and counts, for the status page. */

@@ -1,4 +1,5 @@
 import { resolveEnv, type EnvSource, type ReadTextFile } from './env.js';
+import { managedFieldNames } from './login-decision.js';
 import { DEFAULTS, PROVIDER_SLOTS } from './variables.js';
 
 /** The default `users` collection's fixed id; clients may address it by id too. */
@@ -24,7 +25,7 @@ export interface RegistrationTargets {
 }
 
 export function registrationTargets(env: EnvSource, readFile: ReadTextFile): RegistrationTargets {
-  const names = ['AUTHELIA_COLLECTION', 'AUTHELIA_GROUPS_FIELD', 'AUTHELIA_MEMBERSHIP_FIELD', 'AUTHELIA_ROLES', 'AUTHELIA_ROLES_FIELD', 'AUTHELIA_PROVIDER', 'AUTHELIA_ONLY'] as const;
+  const names = ['AUTHELIA_COLLECTION', 'AUTHELIA_GROUPS_COLLECTION', 'AUTHELIA_GROUPS_FIELD', 'AUTHELIA_MEMBERSHIP_FIELD', 'AUTHELIA_ROLES', 'AUTHELIA_ROLES_FIELD', 'AUTHELIA_PROVIDER', 'AUTHELIA_ONLY'] as const;
   const { values, issues } = resolveEnv(names, env, readFile);
   const collection = values.AUTHELIA_COLLECTION ?? DEFAULTS.AUTHELIA_COLLECTION;
   // PocketBase finds collections by name in any letter case; a literal route
@@ -33,18 +34,19 @@ export function registrationTargets(env: EnvSource, readFile: ReadTextFile): Reg
   // The default collection is known by both its name and its fixed id.
   if (collection.toLowerCase() === DEFAULTS.AUTHELIA_COLLECTION) addresses.add(DEFAULT_USERS_ID);
   if (collection === DEFAULT_USERS_ID) addresses.add(DEFAULTS.AUTHELIA_COLLECTION);
-  const managedFields = [
-    values.AUTHELIA_GROUPS_FIELD ?? DEFAULTS.AUTHELIA_GROUPS_FIELD,
-    values.AUTHELIA_MEMBERSHIP_FIELD ?? DEFAULTS.AUTHELIA_MEMBERSHIP_FIELD,
-  ];
   // Roles that fail to load still mean a roles field exists to protect.
   const rolesConfigured =
     values.AUTHELIA_ROLES !== undefined || issues.some((issue) => ['AUTHELIA_ROLES', 'AUTHELIA_ROLES_FILE'].includes(issue.variable));
-  if (rolesConfigured) managedFields.push(values.AUTHELIA_ROLES_FIELD ?? DEFAULTS.AUTHELIA_ROLES_FIELD);
+  const managedFields = managedFieldNames(
+    values.AUTHELIA_GROUPS_FIELD ?? DEFAULTS.AUTHELIA_GROUPS_FIELD,
+    values.AUTHELIA_MEMBERSHIP_FIELD ?? DEFAULTS.AUTHELIA_MEMBERSHIP_FIELD,
+    rolesConfigured ? values.AUTHELIA_ROLES_FIELD ?? DEFAULTS.AUTHELIA_ROLES_FIELD : undefined,
+  );
   const provider = (PROVIDER_SLOTS as readonly string[]).includes(values.AUTHELIA_PROVIDER ?? '') ? values.AUTHELIA_PROVIDER! : DEFAULTS.AUTHELIA_PROVIDER;
   return {
     collection,
-    collectionAddresses: [...addresses],
+    // The groups collection's names are guarded too (see boot).
+    collectionAddresses: [...addresses, values.AUTHELIA_GROUPS_COLLECTION ?? DEFAULTS.AUTHELIA_GROUPS_COLLECTION],
     // A literal path outranks PocketBase's `{collection}` pattern, and unlike a
     // router middleware it costs other requests nothing.
     authMethodsPaths: [...addresses].map((address) => `/api/collections/${address}/auth-methods`),

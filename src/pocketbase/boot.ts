@@ -124,12 +124,20 @@ function apply(boot: Boot, config: Config): ConfigIssue[] | GuardRegistry {
     fields: managedFields(login).map((name) => ({ id: collection.fields.getByName(name)!.getId(), name })),
     provider: config.provider,
   };
-  const registered = registerActive(registry, active);
+  // Group records are what `memberOf.name` rules test: their names are guarded
+  // too, in case someone opens that collection's API rules.
+  const groupsCollection = app.findCollectionByNameOrId(config.groupsCollection);
+  const groupNames = {
+    collectionId: groupsCollection.id,
+    collectionName: groupsCollection.name,
+    fields: [{ id: groupsCollection.fields.getByName('name')!.getId(), name: 'name' }],
+  };
+  const registered = registerActive(registerActive(registry, active), groupNames);
   // Registered before the collection is saved: a crash in between leaves a
   // guarded field that does not exist yet, never an unguarded one.
   if (!sameRegistry(registered, registry)) writeRegistry(app, registered);
   if (providers.changed || fieldsChanged) app.save(collection);
-  retire(app, retiredFields(registered, active));
+  retire(app, retiredFields(registered, [active, groupNames]));
   const next = pruneDeleted(registered, collectionLookup(app));
   if (!sameRegistry(next, registered)) writeRegistry(app, next);
   // Our provider now owns a slot; any copy of it left in another collection must go.

@@ -1,8 +1,9 @@
 import { decideLogin } from '../core/login-decision.js';
-import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, VIA_AUTHELIA_KEY, type ActiveState, type LoginProblem } from '../core/state.js';
+import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, type ActiveState, type LoginProblem } from '../core/state.js';
 import { revokeAccess, stageClaims } from './access.js';
 import { logInfo, logWarn } from './log.js';
 import { withMembership } from './managed-values.js';
+import { refuseOtherProvider } from './sign-in-gate.js';
 import { loadState } from './state-store.js';
 import { storeLoginTokens } from './login-tokens.js';
 
@@ -20,6 +21,7 @@ const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GRO
 export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   const state = loadState(e.app);
   if (state?.status !== 'active' || e.collection?.id !== state.collectionId || e.providerName !== state.provider) {
+    refuseOtherProvider(e.app, e.collection?.id, e.record);
     e.next();
     return;
   }
@@ -47,11 +49,17 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     refuse(e.app, subject, GATE_REFUSAL, 'groups', staged.groups.join(','));
     throw new ForbiddenError(staged.reason);
   }
-  e.set(VIA_AUTHELIA_KEY, true);
+  let save = staged.changed;
+  if (link === 'none' && state.login.autheliaOnly) {
+    // An account becoming Authelia-only: sessions its password (or anything
+    // else) opened before end now; the token this login returns uses the new key.
+    record.refreshTokenKey();
+    save = true;
+  }
   // The response written inside e.next() shows the staged values; PocketBase
   // saves them in its own transaction if it updates the record there.
   e.next();
-  if (staged.changed) e.app.save(record);
+  if (save) e.app.save(record);
   e.app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
   if (e.oAuth2User) storeLoginTokens(e.app, record, e.oAuth2User, state);
 }
@@ -65,7 +73,6 @@ function createWithClaims(e: core.RecordAuthWithOAuth2RequestEvent, claims: Read
     throw new ForbiddenError(decision.reason);
   }
   e.set(PENDING_VALUES_KEY, JSON.stringify(withMembership(e.app, decision.values, state.login)));
-  e.set(VIA_AUTHELIA_KEY, true);
   e.next();
   if (e.record && e.oAuth2User) storeLoginTokens(e.app, e.record, e.oAuth2User, state);
 }

@@ -1,19 +1,37 @@
+import { guardedNames, type PublishedGuards } from '../core/guards.js';
 import { LOGIN_PROBLEM_STORE_KEY } from '../core/state.js';
+import { loadGuards } from './registry-store.js';
 import { loadState } from './state-store.js';
 import { revalidationStatus } from './revalidation-status.js';
 
 /**
  * `GET /api/authelia/status`, superusers only: what boot decided (the secret
- * is never part of it), where the endpoints came from, and the last login
- * that did not go cleanly.
+ * is never part of it), where the endpoints came from, which fields clients
+ * may not write, and the last login that did not go cleanly.
  */
 export function status(e: core.RequestEvent): void {
   const problem: unknown = e.app.store().get(LOGIN_PROBLEM_STORE_KEY);
   const state = loadState(e.app) ?? { status: 'not-booted' };
+  const guards = loadGuards(e.app);
   e.json(200, {
     ...state,
     ...(state.status === 'active' ? { clientSecret: '(redacted)' } : {}),
     ...(state.status === 'active' ? { revalidation: revalidationStatus(e.app, state) } : {}),
+    autheliaOnly: guards?.authOnly ?? null,
+    guarded: guards ? describeGuards(e.app, guards) : null,
     lastLoginProblem: typeof problem === 'string' ? JSON.parse(problem) : null,
+  });
+}
+
+function describeGuards(app: CoreApp, guards: PublishedGuards): Array<{ collection: string; fields: string[]; providers: readonly string[] }> {
+  return Object.entries(guards.collections).map(([id, guard]) => {
+    let collection: core.Collection | undefined;
+    try {
+      collection = app.findCachedCollectionByNameOrId(id);
+    } catch {
+      collection = undefined;
+    }
+    const fields = collection?.fields;
+    return { collection: collection?.name ?? id, fields: guardedNames(guard, (fieldId) => fields?.getById(fieldId)?.getName()).sort(), providers: guard.providers };
   });
 }

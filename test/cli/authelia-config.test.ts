@@ -71,23 +71,50 @@ describe('renderClientYaml', () => {
     expect(client).not.toHaveProperty('pkce_challenge_method');
     expect(client['grant_types']).toEqual(['authorization_code', 'refresh_token']);
   });
+
+  it('prints the consent caveat with offline_access, and only then', () => {
+    const caveat = /# offline_access: Authelia issues a refresh token only after a consent the user gave[^\n]*\n\s+# [^\n]*with implicit it silently drops offline_access\.\n\s+consent_mode: 'explicit'/;
+    expect(renderClientYaml({ ...SETTINGS, scopes: [...SETTINGS.scopes, 'offline_access'] }, DIGEST)).toMatch(caveat);
+    expect(renderClientYaml(SETTINGS, DIGEST)).not.toContain('offline_access');
+  });
+
+  it('says, like the README and check, that basic is preferred and post works', () => {
+    const yaml = renderClientYaml(SETTINGS, DIGEST);
+    expect(yaml).toMatch(/# Preferred: PocketBase sends the secret with HTTP Basic first\. client_secret_post works too[^\n]*\n[^\n]*refused request per login\.\n\s+token_endpoint_auth_method: 'client_secret_basic'/);
+    expect(yaml).not.toContain('refuses other methods');
+  });
 });
 
 describe('clientScopes', () => {
   it('keeps AUTHELIA_SCOPES when it lists groups', () => {
-    expect(clientScopes(['openid', 'groups', 'email'], false)).toEqual({ scopes: ['openid', 'groups', 'email'], note: [] });
+    expect(clientScopes(['openid', 'groups', 'email'], { withoutGroups: false, offlineAccess: false })).toEqual({ scopes: ['openid', 'groups', 'email'], note: [] });
   });
 
   it('adds groups, and says so', () => {
-    const { scopes, note } = clientScopes(['openid', 'email'], false);
+    const { scopes, note } = clientScopes(['openid', 'email'], { withoutGroups: false, offlineAccess: false });
     expect(scopes).toEqual(['openid', 'email', 'groups']);
     expect(note.join(' ')).toMatch(/"groups" was added.*--no-groups/);
   });
 
   it('leaves groups out on --no-groups, and says what that means', () => {
-    const { scopes, note } = clientScopes(['openid', 'email', 'groups'], true);
+    const { scopes, note } = clientScopes(['openid', 'email', 'groups'], { withoutGroups: true, offlineAccess: false });
     expect(scopes).toEqual(['openid', 'email']);
     expect(note.join(' ')).toMatch(/no groups/);
+  });
+
+  it('adds offline_access on --offline-access, and says so', () => {
+    const { scopes, note } = clientScopes(['openid', 'email', 'groups'], { withoutGroups: false, offlineAccess: true });
+    expect(scopes).toEqual(['openid', 'email', 'groups', 'offline_access']);
+    expect(note).toEqual([
+      '"offline_access" was added (--offline-access): PocketBase asks for a refresh token to re-check users with Authelia.',
+      'Set AUTHELIA_SCOPES as printed below.',
+    ]);
+  });
+
+  it('keeps offline_access once when AUTHELIA_SCOPES already lists it', () => {
+    const { scopes, note } = clientScopes(['openid', 'offline_access', 'groups'], { withoutGroups: false, offlineAccess: true });
+    expect(scopes).toEqual(['openid', 'offline_access', 'groups']);
+    expect(note).toEqual([]);
   });
 });
 
@@ -98,9 +125,22 @@ describe('normalizePocketBaseUrl and redirectUri', () => {
     expect(redirectUri('https://pb.example.com')).toBe('https://pb.example.com/api/oauth2-redirect');
   });
 
+  it('lower-cases scheme and host and drops the default port', () => {
+    expect(normalizePocketBaseUrl(' HTTPS://PB.Example.com:443/ ')).toBe('https://pb.example.com');
+    expect(normalizePocketBaseUrl('http://127.0.0.1:8090')).toBe('http://127.0.0.1:8090');
+  });
+
   it('refuses what is not an http(s) URL without query', () => {
-    for (const bad of ['pb.example.com', 'ftp://pb.example.com', 'https://pb.example.com/?x=1', 'https://u:p@pb.example.com']) {
+    for (const bad of ['pb.example.com', 'ftp://pb.example.com', 'https://pb.example.com/?x=1', 'https://pb.example.com/#x', 'https://u:p@pb.example.com']) {
       expect(normalizePocketBaseUrl(bad)).toHaveProperty('problem');
+    }
+  });
+
+  it('never quotes credentials back', () => {
+    for (const bad of ['https://admin:hunter2@pb.example.com', 'ftp://admin:hunter2@pb.example.com', 'admin:hunter2@pb.example.com']) {
+      const result = normalizePocketBaseUrl(bad);
+      expect(result).toHaveProperty('problem', expect.stringContaining('***@pb.example.com'));
+      expect(JSON.stringify(result)).not.toContain('hunter2');
     }
   });
 });
@@ -169,6 +209,54 @@ describe('pocketbase-authelia authelia-config (the built bin)', () => {
     const { yaml, pocketbase } = splitConfigOutput(run.stdout);
     expect(clientOf(yaml)['scopes']).toEqual(['openid', 'email', 'profile']);
     expect(pocketbase).toContain('AUTHELIA_SCOPES=openid email profile\n');
+  });
+
+  it('--offline-access: offline_access in the scopes, the refresh_token grant, the consent caveat, AUTHELIA_SCOPES to match', async () => {
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--offline-access']);
+    expect(run.code, run.stderr).toBe(0);
+    const { yaml, pocketbase } = splitConfigOutput(run.stdout);
+    expect(clientOf(yaml)).toMatchObject({
+      scopes: ['openid', 'email', 'profile', 'groups', 'offline_access'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      consent_mode: 'explicit',
+    });
+    expect(yaml).toContain('# "offline_access" was added (--offline-access)');
+    expect(yaml).toContain('with implicit it silently drops offline_access');
+    expect(pocketbase).toContain('AUTHELIA_SCOPES=openid email profile groups offline_access\n');
+  });
+
+  it('offline access follows AUTHELIA_SCOPES without the flag', async () => {
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--consent', 'pre-configured'],
+      { AUTHELIA_SCOPES: 'openid offline_access email profile groups' });
+    expect(run.code, run.stderr).toBe(0);
+    const { yaml, pocketbase } = splitConfigOutput(run.stdout);
+    expect(clientOf(yaml)).toMatchObject({ scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'], grant_types: ['authorization_code', 'refresh_token'] });
+    expect(yaml).toContain('with implicit it silently drops offline_access');
+    expect(yaml).not.toContain('was added');
+    expect(pocketbase).toContain('AUTHELIA_SCOPES=openid offline_access email profile groups\n');
+  });
+
+  it.each([
+    ['--offline-access', ['--offline-access'], {}, '(--offline-access)'],
+    ['AUTHELIA_SCOPES', [], { AUTHELIA_SCOPES: 'openid groups offline_access' }, '(AUTHELIA_SCOPES lists offline_access)'],
+    ['--scopes', ['--scopes', 'openid groups offline_access'], {}, '(--scopes lists offline_access)'],
+  ])('implicit consent with offline access from %s: an error, exit 1, nothing printed', async (_label, flags, env, why) => {
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--consent', 'implicit', ...flags], env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`error: --consent: implicit cannot go with offline access ${why}: Authelia silently drops offline_access without ` +
+      'a consent the user gave, so no refresh token would come; use --consent explicit (the default) or pre-configured, or leave offline_access out\n');
+  });
+
+  it('--authelia-url or AUTHELIA_URL with credentials: refused, naming it, without echoing them', async () => {
+    const flag = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--authelia-url', 'https://admin:hunter2@auth.example.com']);
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toContain('error: --authelia-url (AUTHELIA_URL): "https://***@auth.example.com" holds a user name or password');
+    const env = await runCli(['authelia-config', '--pocketbase-url', 'https://admin:hunter2@pb.example.com'], { AUTHELIA_URL: 'https://admin:hunter2@auth.example.com' });
+    expect(env.code).toBe(1);
+    expect(env.stderr).toContain('error: AUTHELIA_URL: "https://***@auth.example.com" holds a user name or password');
+    expect(env.stderr).toContain('error: --pocketbase-url: "https://***@pb.example.com" must be an http(s) URL without credentials');
+    expect(`${flag.stdout}${flag.stderr}${env.stdout}${env.stderr}`).not.toContain('hunter2');
   });
 
   it('--secret-file reuses the secret: a new digest of the same secret, the secret not printed', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp, type Idp } from '../../demo/idp.js';
 import { checkDiscovery, type CheckLine } from '../../src/cli/check.js';
 import { parseConfig, type Config } from '../../src/core/config.js';
+import { answer, discoveryDocument, startFakeServer } from '../support/fake-authelia.js';
 import { runCli } from './cli.js';
 
 const SECRET = 'check-test-client-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH';
@@ -62,18 +63,70 @@ describe('checkDiscovery', () => {
     expect(line.message).toMatch(/does not offer custom_scope.*invalid_scope/);
   });
 
-  it('errors without client_secret_basic, and without S256 while PKCE is on', () => {
-    const doc = { ...AUTHELIA_DOC, token_endpoint_auth_methods_supported: ['client_secret_post'], code_challenge_methods_supported: ['plain'] };
-    expect(levels(checkDiscovery(doc, config()))).toMatchObject({ token_endpoint_auth_methods_supported: 'error', code_challenge_methods_supported: 'error' });
+  it('token endpoint authentication: the same verdict as boot (basic preferred, post works through PocketBase\'s fallback)', () => {
+    const subject = 'token_endpoint_auth_methods_supported';
+    const methods = (list: string[] | undefined) => find(checkDiscovery({ ...AUTHELIA_DOC, [subject]: list }, config()), subject)!;
+    expect(methods(['client_secret_basic', 'client_secret_post'])).toMatchObject({ level: 'ok', message: expect.stringContaining('preferred') });
+    expect(methods(undefined)).toMatchObject({ level: 'ok', message: expect.stringContaining('client_secret_basic is the default') });
+    // Boot gives no warning for this case either (test/unit/discovery.test.ts).
+    expect(methods(['client_secret_post'])).toMatchObject({ level: 'ok', message: expect.stringContaining('after Authelia refuses its HTTP Basic try') });
+    expect(methods(['private_key_jwt'])).toMatchObject({ level: 'error', message: expect.stringContaining('neither client_secret_basic nor client_secret_post') });
+    expect(methods([])).toMatchObject({ level: 'error', message: expect.stringContaining('got an empty list') });
+  });
+
+  it('errors without S256 while PKCE is on, says nothing when it is off', () => {
+    const doc = { ...AUTHELIA_DOC, code_challenge_methods_supported: ['plain'] };
+    expect(find(checkDiscovery(doc, config()), 'code_challenge_methods_supported')!.level).toBe('error');
     expect(find(checkDiscovery(doc, config({ AUTHELIA_PKCE: 'false' })), 'code_challenge_methods_supported')).toBeUndefined();
   });
 
   it('warns on endpoints off Authelia\'s standard paths, errors on missing ones', () => {
-    const doc = { ...AUTHELIA_DOC, token_endpoint: 'https://other.example.com/token', userinfo_endpoint: undefined };
+    const doc = { ...AUTHELIA_DOC, token_endpoint: `${ISSUER}/other/token`, userinfo_endpoint: undefined };
     const lines = checkDiscovery(doc, config());
     expect(find(lines, 'token_endpoint')).toMatchObject({ level: 'warn' });
     expect(find(lines, 'token_endpoint')!.message).toContain("not Authelia's standard https://auth.example.com/api/oidc/token");
     expect(find(lines, 'userinfo_endpoint')!.level).toBe('error');
+  });
+
+  it.each([
+    ['another host', 'https://other.example.com/api/oidc/token', 'https://other.example.com/api/oidc/token'],
+    ['another port', 'https://auth.example.com:8443/api/oidc/token', 'https://auth.example.com:8443/api/oidc/token'],
+    ['http', 'http://auth.example.com/api/oidc/token', 'http://auth.example.com/api/oidc/token'],
+  ])('errors on an endpoint off the issuer\'s origin, as boot refuses it: %s', (_label, url, shown) => {
+    const line = find(checkDiscovery({ ...AUTHELIA_DOC, token_endpoint: url }, config()), 'token_endpoint')!;
+    expect(line.level).toBe('error');
+    expect(line.message).toBe(`${shown} is off AUTHELIA_URL's origin https://auth.example.com, where Authelia serves every endpoint: ` +
+      'PocketBase would ignore the whole document and use Authelia\'s standard paths under https://auth.example.com; ' +
+      'fix the proxy that rewrites the document, or AUTHELIA_URL if it is not Authelia');
+  });
+
+  it('accepts endpoints on the issuer\'s origin written with the default port or in capitals', () => {
+    const doc = { ...AUTHELIA_DOC, token_endpoint: 'https://AUTH.example.com:443/api/oidc/token' };
+    expect(find(checkDiscovery(doc, config()), 'token_endpoint')!.level).toBe('warn'); // usable, just not the literal standard path
+  });
+
+  it('errors on an endpoint with credentials in it, without quoting them', () => {
+    const lines = checkDiscovery({ ...AUTHELIA_DOC, token_endpoint: 'https://client:hunter2@auth.example.com/api/oidc/token' }, config());
+    expect(find(lines, 'token_endpoint')!.level).toBe('error');
+    expect(JSON.stringify(lines)).not.toContain('hunter2');
+  });
+
+  it('quotes another issuer without the credentials in it', () => {
+    const lines = checkDiscovery({ ...AUTHELIA_DOC, issuer: 'https://admin:hunter2@auth.example.com' }, config());
+    expect(find(lines, 'issuer')!.message).toContain("Authelia's issuer is https://***@auth.example.com,");
+    expect(JSON.stringify(lines)).not.toContain('hunter2');
+  });
+
+  it('warns, and only warns, when offline_access is requested but not advertised', () => {
+    const withOffline = config({ AUTHELIA_SCOPES: 'openid email profile groups offline_access' });
+    const without = { ...AUTHELIA_DOC, scopes_supported: ['openid', 'profile', 'groups', 'email'] };
+    const lines = checkDiscovery(without, withOffline);
+    expect(find(lines, 'offline_access')).toMatchObject({ level: 'warn', message: expect.stringContaining('does not list it: expect no refresh token') });
+    expect(find(lines, 'AUTHELIA_SCOPES')!.level).toBe('ok');
+    expect(lines.filter((line) => line.level === 'error')).toEqual([]);
+    // Advertised, or not requested: no line about it.
+    expect(find(checkDiscovery(AUTHELIA_DOC, withOffline), 'offline_access')).toBeUndefined();
+    expect(find(checkDiscovery(without, config()), 'offline_access')).toBeUndefined();
   });
 
   it('refuses what is not a JSON object', () => {
@@ -104,7 +157,11 @@ describe('pocketbase-authelia check, against the Authelia-like demo IdP', () => 
   let proxyUrl: string;
 
   beforeAll(async () => {
-    const clients = [{ clientId: 'pocketbase', clientSecret: SECRET, redirectUris: ['https://pb.example.com/api/oauth2-redirect'] }];
+    const clients = [
+      { clientId: 'pocketbase', clientSecret: SECRET, redirectUris: ['https://pb.example.com/api/oauth2-redirect'] },
+      // Refuses HTTP Basic with invalid_client, as Authelia does for a client_secret_post client.
+      { clientId: 'pocketbase-post', clientSecret: SECRET, redirectUris: ['https://pb.example.com/api/oauth2-redirect'], tokenEndpointAuthMethod: 'client_secret_post' as const },
+    ];
     [idp, prefixed] = await Promise.all([startIdp({ users: [], clients }), startIdp({ users: [], clients, issuerPath: '/authelia' })]);
     // A reverse proxy that serves Authelia under /sso, while Authelia still believes it is at /.
     proxy = createServer((req, res) => {
@@ -135,6 +192,7 @@ describe('pocketbase-authelia check, against the Authelia-like demo IdP', () => 
       expect(outputLine(run.stdout, 'ok', subject), `${subject} in\n${run.stdout}`).toBeDefined();
     }
     expect(outputLine(run.stdout, 'ok', 'authorization_endpoint')).toContain("(Authelia's standard path)");
+    expect(outputLine(run.stdout, 'ok', 'client')).toContain('accepted client "pocketbase" and its secret with client_secret_basic, PocketBase\'s first try');
     expect(outputLine(run.stdout, 'ok', 'client')).toContain('got invalid_grant');
     // The demo speaks http, which real Authelia does not: a warning, not an error.
     expect(outputLine(run.stdout, 'warn', 'AUTHELIA_URL')).toBeDefined();
@@ -153,7 +211,84 @@ describe('pocketbase-authelia check, against the Authelia-like demo IdP', () => 
   it('a wrong secret: exit 1, invalid_client', async () => {
     const run = await runCli(['check'], { AUTHELIA_URL: idp.issuer, AUTHELIA_CLIENT_SECRET: 'not-the-registered-secret' });
     expect(run.code).toBe(1);
-    expect(outputLine(run.stdout, 'error', 'client')).toMatch(/refused client "pocketbase" and its secret \(invalid_client\)/);
+    expect(outputLine(run.stdout, 'error', 'client')).toContain('refused client "pocketbase" and its secret with HTTP Basic and in the request body (invalid_client)');
+  });
+
+  it('a client_secret_post client: accepted through the same fallback PocketBase uses, exit 0, basic recommended', async () => {
+    const run = await runCli(['check'], { AUTHELIA_URL: idp.issuer, AUTHELIA_CLIENT_ID: 'pocketbase-post', AUTHELIA_CLIENT_SECRET: SECRET });
+    expect(run.code, run.stdout).toBe(0);
+    const client = outputLine(run.stdout, 'ok', 'client');
+    expect(client, run.stdout).toContain('accepted client "pocketbase-post" and its secret with client_secret_post, after refusing HTTP Basic');
+    expect(client).toContain('token_endpoint_auth_method: client_secret_basic saves the refused request');
+  });
+
+  it('a token endpoint off the issuer\'s origin: exit 1, and the client secret is sent nowhere', async () => {
+    const elsewhere = await startFakeServer(answer(400, 'application/json', '{"error":"invalid_grant"}'));
+    const fake = await startFakeServer((req, res) => {
+      const document = { ...discoveryDocument(`http://${req.headers.host}`), token_endpoint: `${elsewhere.url}/api/oidc/token` };
+      answer(200, 'application/json', JSON.stringify(document))(req, res);
+    });
+    try {
+      const run = await runCli(['check'], { AUTHELIA_URL: fake.url, AUTHELIA_CLIENT_SECRET: SECRET });
+      expect(run.code).toBe(1);
+      expect(outputLine(run.stdout, 'error', 'token_endpoint'), run.stdout).toContain(`${elsewhere.url}/api/oidc/token is off AUTHELIA_URL's origin ${fake.url}`);
+      expect(outputLine(run.stdout, 'error', 'client'), run.stdout).toBe(`error client: not tried: the client secret is sent only to AUTHELIA_URL's origin ${fake.url}, ` +
+        `and the discovery document's token_endpoint ${elsewhere.url}/api/oidc/token is off it`);
+      expect(fake.requests).toEqual(['GET /.well-known/openid-configuration']);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await Promise.all([fake.close(), elsewhere.close()]);
+    }
+  });
+
+  it('a token endpoint that redirects elsewhere: the redirect is not followed, so the secret stays at Authelia\'s origin', async () => {
+    const elsewhere = await startFakeServer(answer(400, 'application/json', '{"error":"invalid_grant"}'));
+    const fake = await startFakeServer((req, res) => {
+      if (req.method === 'POST') {
+        res.writeHead(307, { location: `${elsewhere.url}/api/oidc/token` }).end();
+        return;
+      }
+      answer(200, 'application/json', JSON.stringify(discoveryDocument(`http://${req.headers.host}`)))(req, res);
+    });
+    try {
+      const run = await runCli(['check'], { AUTHELIA_URL: fake.url, AUTHELIA_CLIENT_SECRET: SECRET });
+      expect(outputLine(run.stdout, 'warn', 'client'), run.stdout).toContain('could not tell whether Authelia accepts the client id and secret (HTTP 307)');
+      expect(fake.requests).toEqual(['GET /.well-known/openid-configuration', 'POST /api/oidc/token']);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await Promise.all([fake.close(), elsewhere.close()]);
+    }
+  });
+
+  it('AUTHELIA_URL with a user and password: exit 1, naming AUTHELIA_URL, credentials neither printed nor used', async () => {
+    const fake = await startFakeServer(answer(500, 'text/plain', 'must not be asked'));
+    try {
+      const url = `http://admin:hunter2-pw@127.0.0.1:${fake.port}`;
+      const run = await runCli(['check'], { AUTHELIA_URL: url, AUTHELIA_CLIENT_SECRET: SECRET });
+      expect(run.code).toBe(1);
+      expect(outputLine(run.stdout, 'error', 'AUTHELIA_URL')).toContain(`"http://***@127.0.0.1:${fake.port}" holds a user name or password`);
+      expect(`${run.stdout}${run.stderr}`).not.toContain('hunter2');
+      expect(fake.requests).toEqual([]);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('offline_access requested but not in scopes_supported: a warning, exit 0', async () => {
+    const fake = await startFakeServer((req, res) => {
+      if (req.method === 'POST') return answer(400, 'application/json', '{"error":"invalid_grant"}')(req, res);
+      const document = discoveryDocument(`http://${req.headers.host}`);
+      document['scopes_supported'] = ['openid', 'groups', 'email', 'profile'];
+      return answer(200, 'application/json', JSON.stringify(document))(req, res);
+    });
+    try {
+      const run = await runCli(['check'], { AUTHELIA_URL: fake.url, AUTHELIA_CLIENT_SECRET: SECRET, AUTHELIA_SCOPES: 'openid email profile groups offline_access' });
+      expect(run.code, run.stdout).toBe(0);
+      expect(outputLine(run.stdout, 'warn', 'offline_access')).toContain('AUTHELIA_SCOPES requests offline_access but the discovery document does not list it');
+      expect(outputLine(run.stdout, 'ok', 'client')).toBeDefined();
+    } finally {
+      await fake.close();
+    }
   });
 
   it('AUTHELIA_URL on another path than Authelia\'s issuer: exit 1, naming the issuer', async () => {

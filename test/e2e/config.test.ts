@@ -159,6 +159,20 @@ describe.each(VERSIONS)('configuration on PocketBase %s', (version) => {
     expect(output).not.toContain(CLIENT_SECRET);
     expect(output).not.toContain('still answering');
   });
+
+  it('refuses AUTHELIA_URL with a user and password, naming it, and never logs or shows them', async () => {
+    const pb = await startPocketBase({ version, env: { AUTHELIA_URL: 'http://admin:hunter2-pw@127.0.0.1:9', AUTHELIA_CLIENT_SECRET: CLIENT_SECRET } });
+    try {
+      const logs = await pb.logs(/invalid Authelia configuration/);
+      expect(logs).toContain('AUTHELIA_URL: \\"http://***@127.0.0.1:9\\" holds a user name or password');
+      const status = await (await pb.superuser()).send('/api/authelia/status', {});
+      expect(JSON.stringify(status)).toContain('AUTHELIA_URL');
+      expect(`${logs}${JSON.stringify(status)}`).not.toContain('hunter2');
+      expect(await providerNames(pb.url)).toEqual([]);
+    } finally {
+      await pb.destroy();
+    }
+  });
 });
 
 // A user signing in with the same email as an existing record is linked by PocketBase; the sync must follow.

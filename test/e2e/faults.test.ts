@@ -187,6 +187,33 @@ describe.each(VERSIONS)('Authelia misbehaving at boot, on PocketBase %s', (versi
       await elsewhere.close();
     }
   });
+
+  it('a document whose token_endpoint is on another origin: one warning naming it, all fixed paths, login works, the other origin never asked', async () => {
+    // The right issuer and Authelia's own authorization and userinfo endpoints: only the token
+    // endpoint, which would receive the client secret, points elsewhere.
+    const elsewhere = await startFakeServer(answer(500, 'text/plain', 'not Authelia'));
+    const { pb, fake, pbPort } = await bootAgainst(version, (req, res) => {
+      const document = { ...discoveryDocument(`http://${req.headers.host}`), token_endpoint: `${elsewhere.url}/api/oidc/token` };
+      answer(200, 'application/json', JSON.stringify(document))(req, res);
+    });
+    try {
+      const provider = await oidcProvider(pb);
+      expect(provider).toMatchObject(fixedPaths(fake.url));
+      expect(JSON.stringify(provider)).not.toContain(elsewhere.url);
+      const warnings = discoveryWarnings(await pb.logs(/discovery failed/));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.level).toBe(WARN);
+      expect(String(warnings[0]!.data['reason'])).toBe(`${fake.url}${DISCOVERY}: the discovery document's "token_endpoint" ` +
+        `${elsewhere.url}/api/oidc/token is off the issuer's origin ${fake.url}; Authelia serves every endpoint there, ` +
+        'so a proxy may be rewriting the document, or AUTHELIA_URL is not Authelia');
+      await loginAfterReplacing(fake, pb, pbPort);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await pb.destroy();
+      await fake.close();
+      await elsewhere.close();
+    }
+  });
 });
 
 describe.each(VERSIONS)('Authelia going away during a login, on PocketBase %s', (version) => {

@@ -93,7 +93,8 @@ describe.each(VERSIONS)('hooks tagged with the collections they guard, on Pocket
       await pb.stop();
       pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env });
       const tags = JSON.parse(await readFile(join(pb.dataDir, 'pb_data', 'authelia_hook_tags.json'), 'utf8')) as { tags: string[] };
-      expect(tags.tags).toEqual(['_pb_users_auth_', 'users']);
+      const groupsId = (await (await pb.superuser()).collections.getOne('authelia_groups')).id;
+      expect(tags.tags).toEqual(['_pb_users_auth_', 'authelia_groups', groupsId, 'users'].sort());
       const superuser = await pb.superuser();
       await superuser.collections.update('users', { name: 'members' });
       stack.idp.setUser({ ...alice, groups: ['writers'] });
@@ -255,6 +256,23 @@ describe.each(VERSIONS)('Authelia-only accounts, on PocketBase %s', (version) =>
       await expect(attempt).rejects.toThrow(/signs in with Authelia only/);
       // A wrong password still gets PocketBase's own answer: the 403 reveals nothing to a guesser.
       expect(await status(client.collection('users').authWithPassword(alice.email, 'wrong-password-1'))).toBe(400);
+      // A one-time password is refused the same way (the OTP is created as a superuser would,
+      // instead of read from an email).
+      const superuser = await pb.superuser();
+      await superuser.collections.update('users', { otp: { enabled: true, duration: 300, length: 8 } });
+      const otp = await superuser.collection('_otps').create({ collectionRef: auth.record.collectionId, recordRef: auth.record.id, password: '12345678' });
+      const viaOtp = client.collection('users').authWithOTP(otp.id, '12345678');
+      await expect(viaOtp).rejects.toMatchObject({ status: 403 });
+      await expect(viaOtp).rejects.toThrow(/signs in with Authelia only/);
+      // Another OAuth2 provider (here a second slot at the same IdP) is refused too.
+      const users = await superuser.collections.getOne('users');
+      const managed = users['oauth2'].providers.find((p: { name: string }) => p.name === 'oidc');
+      await superuser.collections.update('users', {
+        oauth2: { enabled: true, providers: [{ ...managed, clientSecret: CLIENT_SECRET }, { ...managed, name: 'oidc2', clientSecret: CLIENT_SECRET, extra: {} }] },
+      });
+      const viaOther = ssoLogin(pb.url, alice, { provider: 'oidc2', scopes: 'openid email profile' });
+      await expect(viaOther).rejects.toMatchObject({ status: 403 });
+      await expect(viaOther).rejects.toThrow(/signs in with Authelia only/);
       // Never-linked local accounts keep signing in with their password.
       await localAccount(pb);
 
@@ -266,6 +284,42 @@ describe.each(VERSIONS)('Authelia-only accounts, on PocketBase %s', (version) =>
       await pb.destroy();
       await stack.idp.close();
     }
+  });
+});
+
+describe.each(VERSIONS)('what rules trust beyond the user record, on PocketBase %s', (version) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ version, users: [alice] });
+  });
+  afterAll(() => stack?.close());
+
+  it('group names stay read-only for clients even if a superuser opens the groups collection', async () => {
+    const { auth } = await ssoLogin(stack.pb.url, alice);
+    const superuser = await stack.pb.superuser();
+    await superuser.collections.update('authelia_groups', { listRule: '', viewRule: '', createRule: '', updateRule: '' });
+    const writers = await superuser.collection('authelia_groups').getFirstListItem('name = "writers"');
+    const asAlice = new PocketBase(stack.pb.url);
+    asAlice.authStore.save(auth.token, auth.record);
+    // Renaming "writers" to "admins" would hand every writer a rule meant for admins.
+    expect(await status(asAlice.collection('authelia_groups').update(writers.id, { name: 'admins2' }))).toBe(400);
+    expect(await status(asAlice.collection('authelia_groups').create({ name: 'root' }))).toBe(400);
+    expect((await superuser.collection('authelia_groups').getOne(writers.id))['name']).toBe('writers');
+  });
+
+  it('a password account that links to Authelia (AUTHELIA_ONLY) loses the sessions its password opened', async () => {
+    const bob = { username: 'bob', password: 'bob-password', name: 'Bob', email: 'bob@example.test', groups: ['dev'] };
+    stack.idp.setUser(bob);
+    const superuser = await stack.pb.superuser();
+    await superuser.collection('users').create({ email: bob.email, password: 'bob-local-pass-1', passwordConfirm: 'bob-local-pass-1', verified: true });
+    const byPassword = new PocketBase(stack.pb.url);
+    await byPassword.collection('users').authWithPassword(bob.email, 'bob-local-pass-1');
+    const { auth } = await ssoLogin(stack.pb.url, bob);
+    expect(auth.record['groups']).toEqual(['dev']);
+    expect(await status(byPassword.collection('users').authRefresh())).toBe(401);
+    const bySso = new PocketBase(stack.pb.url);
+    bySso.authStore.save(auth.token, auth.record);
+    expect(await status(bySso.collection('users').authRefresh())).toBe(200);
   });
 });
 

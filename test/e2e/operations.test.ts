@@ -49,6 +49,11 @@ describe.each(VERSIONS)('operating it on PocketBase %s', (version) => {
       login: { groupsField: 'groups', membershipField: 'memberOf', groupsCollection: 'authelia_groups' },
     });
     expect(status.lastLoginProblem).toMatchObject({ sub: impostor.sub, message: expect.stringMatching(/another Authelia account/) });
+    expect(status.autheliaOnly).toBe(true);
+    expect(status.guarded).toEqual(expect.arrayContaining([
+      { collection: 'users', fields: ['groups', 'memberOf'], providers: ['oidc'] },
+      { collection: 'authelia_groups', fields: ['name'], providers: [] },
+    ]));
     expect(JSON.stringify(status)).not.toContain(CLIENT_SECRET);
   });
 

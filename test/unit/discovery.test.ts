@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DISCOVERY_PATH, fallbackEndpoints, parseDiscovery, type DiscoveryResult } from '../../src/core/discovery.js';
+import { DISCOVERY_PATH, fallbackEndpoints, judgeEndpoint, parseDiscovery, tokenEndpointAuth, type DiscoveryResult } from '../../src/core/discovery.js';
 
 const ISSUER = 'https://auth.example.com';
 const WANTED = { scopes: ['openid', 'email', 'profile', 'groups'], pkce: true };
@@ -44,15 +44,18 @@ describe('parseDiscovery: a valid document', () => {
     });
   });
 
-  it('uses the endpoints as advertised, even on other hosts', () => {
-    const doc = { ...AUTHELIA_DOC, token_endpoint: 'http://authelia:9091/api/oidc/token' };
-    expect(ok(parseDiscovery(doc, ISSUER, WANTED)).endpoints.tokenURL).toBe('http://authelia:9091/api/oidc/token');
-  });
-
   it('accepts an issuer with a base path', () => {
     const issuer = 'https://example.com/authelia';
-    const doc = { ...AUTHELIA_DOC, issuer, authorization_endpoint: `${issuer}/api/oidc/authorization` };
+    const doc = { ...AUTHELIA_DOC, issuer, authorization_endpoint: `${issuer}/api/oidc/authorization`, token_endpoint: `${issuer}/api/oidc/token`, userinfo_endpoint: `${issuer}/api/oidc/userinfo` };
     expect(ok(parseDiscovery(doc, issuer, WANTED)).endpoints.authURL).toBe('https://example.com/authelia/api/oidc/authorization');
+  });
+
+  it.each([
+    ['another path on the same origin', 'https://auth.example.com/elsewhere/token'],
+    ['the default port written out', 'https://auth.example.com:443/api/oidc/token'],
+    ['another letter case in scheme and host', 'HTTPS://AUTH.example.com/api/oidc/token'],
+  ])('uses an endpoint on the issuer\'s origin: %s', (_label, tokenURL) => {
+    expect(ok(parseDiscovery({ ...AUTHELIA_DOC, token_endpoint: tokenURL }, ISSUER, WANTED)).endpoints.tokenURL).toBe(tokenURL);
   });
 
   it('gives no warnings when capability lists are absent', () => {
@@ -101,6 +104,47 @@ describe('parseDiscovery: refused documents', () => {
     expect(problem(parseDiscovery({ ...AUTHELIA_DOC, issuer: 'https://other.example' }, ISSUER, WANTED))).toContain('"https://other.example"');
   });
 
+  const offOrigin: Array<[string, string]> = [
+    ['another host', 'https://evil.example.com/api/oidc/token'],
+    ['a subdomain', 'https://sso.auth.example.com/api/oidc/token'],
+    ['http instead of https', 'http://auth.example.com/api/oidc/token'],
+    ['another port', 'https://auth.example.com:8443/api/oidc/token'],
+    ['the issuer as a prefix of another host', 'https://auth.example.com.evil.example/api/oidc/token'],
+  ];
+  for (const claim of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint'] as const) {
+    it.each(offOrigin)(`refuses the whole document when ${claim} is off the issuer's origin: %s`, (_label, url) => {
+      const result = parseDiscovery({ ...AUTHELIA_DOC, [claim]: url }, ISSUER, WANTED);
+      expect(result).toEqual({
+        ok: false,
+        issuerMatched: true,
+        problem: `the discovery document's "${claim}" ${url} is off the issuer's origin https://auth.example.com; ` +
+          'Authelia serves every endpoint there, so a proxy may be rewriting the document, or AUTHELIA_URL is not Authelia',
+      });
+    });
+  }
+
+  it('names every endpoint off the issuer\'s origin', () => {
+    const doc = { ...AUTHELIA_DOC, token_endpoint: 'https://a.example/token', userinfo_endpoint: 'https://b.example/userinfo' };
+    const message = problem(parseDiscovery(doc, ISSUER, WANTED));
+    expect(message).toContain('"token_endpoint" https://a.example/token is off');
+    expect(message).toContain('"userinfo_endpoint" https://b.example/userinfo is off');
+    expect(message).not.toContain('authorization_endpoint');
+  });
+
+  it('compares against the issuer\'s origin with its port and letter case normalised', () => {
+    const issuer = 'HTTPS://Auth.Example.com:443';
+    const doc = { ...AUTHELIA_DOC, issuer };
+    expect(ok(parseDiscovery(doc, issuer, WANTED)).endpoints.tokenURL).toBe(AUTHELIA_DOC.token_endpoint);
+    expect(problem(parseDiscovery({ ...doc, token_endpoint: 'https://auth.example.com:444/t' }, issuer, WANTED)))
+      .toContain("off the issuer's origin https://auth.example.com;");
+  });
+
+  it('never quotes credentials a document puts in its issuer', () => {
+    const message = problem(parseDiscovery({ ...AUTHELIA_DOC, issuer: 'https://admin:hunter2@auth.example.com' }, ISSUER, WANTED));
+    expect(message).toContain('"https://***@auth.example.com"');
+    expect(message).not.toContain('hunter2');
+  });
+
   const endpointClaims = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint'] as const;
   const badValues: Array<[string, unknown]> = [
     ['missing', undefined],
@@ -112,6 +156,8 @@ describe('parseDiscovery: refused documents', () => {
     ['without host', 'https:///x'],
     ['javascript', 'javascript:alert(1)'],
     ['a list', ['https://auth.example.com/x']],
+    ['with credentials', 'https://client:secret@auth.example.com/x'],
+    ['with a space', 'https://auth.example.com/a b'],
   ];
   for (const claim of endpointClaims) {
     it.each(badValues)(`refuses ${claim} that is %s`, (_label, value) => {
@@ -199,5 +245,31 @@ describe('fallbackEndpoints', () => {
 
   it('uses the well-known discovery path', () => {
     expect(DISCOVERY_PATH).toBe('/.well-known/openid-configuration');
+  });
+});
+
+describe('tokenEndpointAuth: what PocketBase will use at the token endpoint', () => {
+  it.each([
+    ['both advertised: basic, PocketBase\'s first try', ['client_secret_basic', 'client_secret_post'], 'basic'],
+    ['only basic', ['client_secret_basic'], 'basic'],
+    ['only post: reached after a refused Basic try', ['client_secret_post', 'private_key_jwt'], 'post'],
+    ['neither', ['private_key_jwt', 'none'], 'neither'],
+    ['an empty list', [], 'neither'],
+    ['absent: the default is client_secret_basic', undefined, 'unlisted'],
+    ['not a list of strings', [1, 2], 'unlisted'],
+  ])('%s', (_label, methods, expected) => {
+    expect(tokenEndpointAuth({ token_endpoint_auth_methods_supported: methods })).toBe(expected);
+  });
+});
+
+describe('judgeEndpoint', () => {
+  it.each([
+    ['https://auth.example.com/api/oidc/token', { kind: 'usable', url: 'https://auth.example.com/api/oidc/token' }],
+    ['https://other.example.com/token', { kind: 'off-origin', url: 'https://other.example.com/token', issuerOrigin: 'https://auth.example.com' }],
+    ['https://u:p@auth.example.com/token', { kind: 'unusable' }],
+    ['/api/oidc/token', { kind: 'unusable' }],
+    [42, { kind: 'unusable' }],
+  ])('%s', (value, verdict) => {
+    expect(judgeEndpoint(value, ISSUER)).toEqual(verdict);
   });
 });

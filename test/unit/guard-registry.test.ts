@@ -18,13 +18,13 @@ describe('the guard registry', () => {
     const active = { ...USERS, fields: [GROUPS, MEMBER_OF] };
     const next = registerActive(withRoles, active);
     expect(next.collections['c_users']?.fields).toEqual({ json1: 'groups', rel1: 'memberOf', sel1: 'roles' });
-    expect(retiredFields(next, active)).toEqual([{ collectionId: 'c_users', fieldId: 'sel1', name: 'roles' }]);
+    expect(retiredFields(next, [active])).toEqual([{ collectionId: 'c_users', fieldId: 'sel1', name: 'roles' }]);
   });
 
   it('retires every field of a collection that is no longer the managed one, and keeps its provider slots', () => {
     const staff = { collectionId: 'c_staff', collectionName: 'staff', provider: 'oidc2', fields: [{ id: 'json9', name: 'groups' }] };
     const next = registerActive(withRoles, staff);
-    expect(retiredFields(next, staff).map((field) => field.fieldId)).toEqual(['json1', 'rel1', 'sel1']);
+    expect(retiredFields(next, [staff]).map((field) => field.fieldId)).toEqual(['json1', 'rel1', 'sel1']);
     expect(next.collections['c_users']?.providers).toEqual(['oidc']);
     expect(next.collections['c_staff']?.providers).toEqual(['oidc2']);
   });
@@ -32,7 +32,14 @@ describe('the guard registry', () => {
   it('keeps a renamed field by id, with its new name', () => {
     const renamed = registerActive(withRoles, { ...USERS, fields: [{ id: 'json1', name: 'teams' }, MEMBER_OF, ROLES] });
     expect(renamed.collections['c_users']?.fields['json1']).toBe('teams');
-    expect(retiredFields(renamed, { collectionId: 'c_users', fields: [{ id: 'json1', name: 'teams' }, MEMBER_OF, ROLES] })).toEqual([]);
+    expect(retiredFields(renamed, [{ collectionId: 'c_users', fields: [{ id: 'json1', name: 'teams' }, MEMBER_OF, ROLES] }])).toEqual([]);
+  });
+
+  it('registers the groups collection\'s name field without a provider, and keeps it active beside the users', () => {
+    const groups = { collectionId: 'c_groups', collectionName: 'authelia_groups', fields: [{ id: 'text1', name: 'name' }] };
+    const next = registerActive(withRoles, groups);
+    expect(next.collections['c_groups']).toEqual({ name: 'authelia_groups', fields: { text1: 'name' }, providers: [] });
+    expect(retiredFields(next, [{ ...USERS, fields: [GROUPS, MEMBER_OF, ROLES] }, groups])).toEqual([]);
   });
 
   it('adds a provider slot once', () => {

@@ -10,6 +10,7 @@ const PLAIN: LoginSettings = {
   roles: [],
   rolesField: 'roles',
   syncProfile: true,
+  autheliaOnly: true,
 };
 const WITH_ROLES: LoginSettings = {
   ...PLAIN,
@@ -155,7 +156,7 @@ describe('loginSettings', () => {
     const settings = loginSettings(configWith({ clientSecret: 'do-not-copy', roles: [{ role: 'admin', groups: ['admins'] }] }));
     expect(settings).toEqual({
       groupsClaim: 'groups', groupsField: 'groups', membershipField: 'memberOf', groupsCollection: 'authelia_groups',
-      allowedGroups: [], roles: [{ role: 'admin', groups: ['admins'] }], rolesField: 'roles', syncProfile: true,
+      allowedGroups: [], roles: [{ role: 'admin', groups: ['admins'] }], rolesField: 'roles', syncProfile: true, autheliaOnly: true,
     });
     expect(JSON.stringify(settings)).not.toContain('do-not-copy');
   });

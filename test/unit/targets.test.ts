@@ -37,8 +37,8 @@ describe('registrationTargets', () => {
   });
 
   it('hooks and routes answer the same spellings', () => {
-    expect(registrationTargets({ AUTHELIA_COLLECTION: 'Staff' }, noFiles).collectionAddresses).toEqual(['Staff', 'staff']);
-    expect(registrationTargets({}, noFiles).collectionAddresses).toEqual(['users', '_pb_users_auth_']);
+    expect(registrationTargets({ AUTHELIA_COLLECTION: 'Staff' }, noFiles).collectionAddresses).toEqual(['Staff', 'staff', 'authelia_groups']);
+    expect(registrationTargets({ AUTHELIA_GROUPS_COLLECTION: 'teams' }, noFiles).collectionAddresses).toEqual(['users', '_pb_users_auth_', 'teams']);
   });
 
   it('answers the spelling written, its lowercase form and, for users, the id', () => {
