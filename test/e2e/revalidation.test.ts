@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IdpUser } from '../../demo/idp.js';
 import { VERSIONS } from '../support/pocketbase-versions.js';
-import { ssoLogin, startStack, storedUser, type Stack, type StackOptions } from '../support/stack.js';
+import { startPocketBase } from '../support/pocketbase.js';
+import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack, type StackOptions } from '../support/stack.js';
 
 const SCENARIO_TIMEOUT = 150_000;
 const WITH_OFFLINE_ACCESS = 'openid email profile groups offline_access';
@@ -297,6 +298,42 @@ describe.concurrent.each(VERSIONS)('revalidation after the login on PocketBase %
         expect(answers).not.toContain(token);
         expect(logs).not.toContain(token);
         expect(stack.pb.output()).not.toContain(token);
+      }
+    });
+  });
+
+  it('treats stored tokens it can no longer decrypt (AUTHELIA_TOKEN_KEY changed) as "cannot tell", and drops them', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const pat = person('pat', ['dev']);
+    const options: StackOptions = {
+      version,
+      users: [pat],
+      idp: { offlineAccess: true },
+      env: { AUTHELIA_SCOPES: WITH_OFFLINE_ACCESS, AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: 'off' },
+    };
+    await withStack(options, async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, pat);
+      await stack.pb.stop();
+      // The same data and port (the IdP knows the redirect URI), another key for the stored tokens.
+      const restarted = await startPocketBase({
+        version,
+        dataDir: stack.pb.dataDir,
+        port: Number(new URL(stack.pb.url).port),
+        env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, ...options.env, AUTHELIA_TOKEN_KEY: 'k'.repeat(32) },
+      });
+      try {
+        stack.idp.setUser({ ...pat, groups: ['ops'] });
+        stack.idp.requests.length = 0;
+        await sleep(1_200);
+        const refreshed = await refresh(stack, auth.token);
+        expect(refreshed.status).toBe(200);
+        expect(refreshed.record['groups']).toEqual(['dev']); // nothing could be asked, nothing changed
+        expect(stack.idp.requests).toEqual([]);
+        const superuser = await restarted.superuser();
+        const records = (await superuser.send('/api/authelia/status/records', {})).items;
+        expect(records).toEqual([expect.objectContaining({ recordId: auth.record.id, outcome: 'undecided', hasRefreshToken: false })]);
+        expect(await restarted.logs(/cannot be decrypted/)).toMatch(/auth-refresh allowed without a check.*cannot be decrypted/);
+      } finally {
+        await restarted.stop();
       }
     });
   });
