@@ -14,6 +14,7 @@ import { summarize } from './stats.js';
 import { throughput } from './throughput.js';
 import { unrelatedRequests } from './unrelated.js';
 import { savesPerLogin } from './writes.js';
+import { renderRevalidation, revalidationBench } from './revalidation.js';
 
 const quick = process.env['BENCH_QUICK'] === '1';
 const versions = selectVersions(process.env['BENCH_VERSIONS'], { variable: 'BENCH_VERSIONS', fallback: [NEWEST, OLDEST] });
@@ -76,8 +77,15 @@ for (const version of versions) {
   }
 }
 
+// Revalidation after the login: auth-refresh (not due, due) against the built-in, and the sweep's pace.
+const revalidation: string[] = [];
+for (const version of versions) {
+  log(`PocketBase ${version}: revalidation after the login`);
+  revalidation.push(renderRevalidation(version, await revalidationBench(version, { users: quick ? 20 : 50, notDueRounds: 3, dueRounds: quick ? 2 : 3 })));
+}
+
 const analysis = await readFile(resolve('bench/analysis.md'), 'utf8').catch(() => '');
 const report = render({ results, sizes, machine: before, after: machine(), seconds: (performance.now() - started) / 1000, quick, analysis });
-process.stdout.write(`${report.console}\n`);
-if (!quick) await writeFile(resolve('bench/results.md'), report.markdown);
+process.stdout.write(`${report.console}\n\n${revalidation.join('\n')}\n`);
+if (!quick) await writeFile(resolve('bench/results.md'), `${report.markdown}\n${revalidation.join('\n')}`);
 log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s${quick ? ' (quick pass: bench/results.md not written)' : '; wrote bench/results.md'}`);

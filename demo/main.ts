@@ -79,7 +79,8 @@ function startDemoIdp(s: Settings, clientSecret: string): Promise<Idp> {
     consent: 'explicit',
     adminPage: true,
     users: [...DEMO_USERS],
-    clients: [{ clientId: CLIENT_ID, clientSecret, redirectUris: [`http://${hostPort(s.host, s.port)}/api/oauth2-redirect`] }],
+    // offline_access: PocketBase keeps a refresh token and can check the user with the IdP for the whole session.
+    clients: [{ clientId: CLIENT_ID, clientSecret, redirectUris: [`http://${hostPort(s.host, s.port)}/api/oauth2-redirect`], offlineAccess: true }],
   });
 }
 
@@ -91,8 +92,18 @@ function envForDemoIdp(issuer: string, clientSecret: string): NodeJS.ProcessEnv 
   const env = { ...process.env };
   for (const name of ['AUTHELIA_URL', 'AUTHELIA_CLIENT_ID', 'AUTHELIA_CLIENT_SECRET']) delete env[`${name}_FILE`];
   const roles = env['AUTHELIA_ROLES'] || env['AUTHELIA_ROLES_FILE'] ? {} : { AUTHELIA_ROLES: DEMO_ROLES };
-  return { ...env, ...roles, AUTHELIA_URL: issuer, AUTHELIA_CLIENT_ID: CLIENT_ID, AUTHELIA_CLIENT_SECRET: clientSecret };
+  return { ...DEMO_REVALIDATION, ...env, ...roles, AUTHELIA_URL: issuer, AUTHELIA_CLIENT_ID: CLIENT_ID, AUTHELIA_CLIENT_SECRET: clientSecret };
 }
+
+/**
+ * Short intervals so a change on the demo users page reaches PocketBase while you watch: a
+ * refresh asks the IdP after 30 s, and the sweep runs every minute. Variables set in the shell win.
+ */
+const DEMO_REVALIDATION = {
+  AUTHELIA_SCOPES: 'openid email profile groups offline_access',
+  AUTHELIA_REVALIDATE_AFTER: '30s',
+  AUTHELIA_SWEEP: '* * * * *',
+};
 
 interface PocketBaseProcess {
   child: ChildProcess;
@@ -147,7 +158,10 @@ function banner(s: Settings, idp: Idp | undefined, env: NodeJS.ProcessEnv): stri
       lines.push(`    ${`${u.username} / ${u.password}`.padEnd(width)}   groups: ${u.groups.length ? u.groups.join(', ') : '(none)'}`);
     }
     lines.push(`  Roles:       AUTHELIA_ROLES=${env['AUTHELIA_ROLES'] ?? `(from ${env['AUTHELIA_ROLES_FILE']})`}`);
-    if (idp.adminUrl) lines.push(`  Demo users:  ${idp.adminUrl}   change groups or disable a user`);
+    if (idp.adminUrl) {
+      lines.push(`  Demo users:  ${idp.adminUrl}   change groups or disable a user`);
+      lines.push('               then press Refresh on the demo page (after 30 s), or wait for the sweep (every minute)');
+    }
   } else {
     lines.push(`  Authelia:    ${s.externalAuthelia}   (its client must allow redirect URI ${pbUrl}/api/oauth2-redirect)`);
   }

@@ -31,7 +31,7 @@ export function demoPage(pocketbaseUrl: string, names: FieldNames): string {
 </head>
 <body>
 <h1>PocketBase + Authelia</h1>
-<p><button id="login">Login with Authelia</button> <button id="logout">Sign out</button></p>
+<p><button id="login">Login with Authelia</button> <button id="refresh">Refresh</button> <button id="logout">Sign out</button></p>
 <section id="session" data-state="signed-out">
   <p id="who">Not signed in.</p>
   <div id="details" hidden>
@@ -89,6 +89,17 @@ export function demoPage(pocketbaseUrl: string, names: FieldNames): string {
       await render();
     } catch (err) {
       fail(err);
+    }
+  });
+  // auth-refresh: after AUTHELIA_REVALIDATE_AFTER, PocketBase asks the IdP before answering, so a
+  // change on the demo users page shows up here (or the refresh is refused).
+  $('refresh').addEventListener('click', async () => {
+    try {
+      await pb.collection(names.authCollection).authRefresh();
+      await render();
+    } catch (err) {
+      pb.authStore.clear();
+      showState('failed', 'Refresh refused: ' + (err && err.message ? err.message : String(err)));
     }
   });
   $('logout').addEventListener('click', () => { pb.authStore.clear(); render().catch(fail); });

@@ -21,6 +21,18 @@ onRecordAuthWithOTPRequest((e) => {
 routerAdd("GET", "/api/authelia/status", (e) => {
   require(`${__hooks}/authelia/status.js`).status(e);
 }, $apis.requireSuperuserAuth());
+onRecordAuthRefreshRequest((e) => {
+  require(`${__hooks}/authelia/revalidation-refresh.js`).onAuthRefresh(e);
+}, ...targets.hookTags);
+routerAdd("GET", "/api/authelia/status/records", (e) => {
+  require(`${__hooks}/authelia/revalidation-status.js`).recordsStatus(e);
+}, $apis.requireSuperuserAuth());
+const sweepSchedule = require(`${__hooks}/authelia/sweep-schedule.js`).sweepScheduleFromEnv();
+if (sweepSchedule) {
+  cronAdd("authelia-sweep", sweepSchedule, () => {
+    require(`${__hooks}/authelia/sweep.js`).onSweep();
+  });
+}
 for (const path of targets.authMethodsPaths) {
   routerAdd("GET", path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
 }

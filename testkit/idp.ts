@@ -74,6 +74,8 @@ export interface Idp {
   readonly requests: IdpRequest[];
   /** 'unavailable': 503 to every request; 'hang': accept and never answer; 'up': normal. */
   setDown(mode: IdpMode): void;
+  /** Every access and refresh token the token endpoint handed out, so tests can look for them where they must not be. */
+  readonly issuedTokens: string[];
   /** <issuer>/demo/users when `adminPage` is on, else undefined. */
   adminUrl: string | undefined;
   close(): Promise<void>;
@@ -139,11 +141,16 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     throw err;
   }
   provider.use(clientAuth.middleware);
+  const issuedTokens: string[] = [];
   provider.use(async (ctx, next) => {
     try {
       await next();
     } finally {
-      if (ctx.path === ROUTES.token) traffic.noteGrantType(ctx.req, ctx.oidc?.params?.grant_type);
+      if (ctx.path === ROUTES.token) {
+        traffic.noteGrantType(ctx.req, ctx.oidc?.params?.grant_type);
+        const body = ctx.body as { access_token?: unknown; refresh_token?: unknown } | undefined;
+        for (const token of [body?.access_token, body?.refresh_token]) if (typeof token === 'string') issuedTokens.push(token);
+      }
     }
   });
 
@@ -199,6 +206,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     removeUser: (username) => users.remove(username),
     requests: traffic.requests,
     setDown: (mode) => traffic.setMode(mode),
+    issuedTokens,
     adminUrl: admin ? `${issuer}${ADMIN_PATH}` : undefined,
     // Idempotent: tests may close in afterAll and again in a finally block.
     close: () =>

@@ -2,6 +2,8 @@ import * as z from 'zod/mini';
 import { resolveEnv, type EnvSource, type ReadTextFile } from './env.js';
 import type { ConfigIssue } from './errors.js';
 import { parseRoles, type RoleRule } from './roles.js';
+import { cronProblem, normalizeCron } from './cron.js';
+import { parseDuration } from './duration.js';
 import { parseHttpUrl, redactUrl } from './urls.js';
 import { DEFAULTS, PROVIDER_SLOTS, VARIABLES, type ProviderSlot } from './variables.js';
 
@@ -39,6 +41,18 @@ export interface Config {
   readonly autheliaOnly: boolean;
   readonly strict: boolean;
   readonly discoveryTimeoutSeconds: number;
+  /** Checks with Authelia after the login: AUTHELIA_REVALIDATE_AFTER, AUTHELIA_MAX_SESSION, AUTHELIA_SWEEP, AUTHELIA_TOKEN_KEY. */
+  readonly revalidation: RevalidationConfig;
+}
+
+export interface RevalidationConfig {
+  /** `0`: auth-refresh does not ask Authelia. */
+  readonly revalidateAfterSeconds: number;
+  readonly maxSessionSeconds: number;
+  /** PocketBase cron expression, whitespace normalized; `null`: no sweep. */
+  readonly sweep: string | null;
+  /** AUTHELIA_TOKEN_KEY; `null`: the vault key is derived from the client secret. */
+  readonly tokenKey: string | null;
 }
 
 export type ConfigResult =
@@ -134,6 +148,29 @@ const providerSlot = variable((value) =>
   (PROVIDER_SLOTS as readonly string[]).includes(value) ? (value as ProviderSlot) : { problem: `must be one of ${PROVIDER_SLOTS.join(', ')}` },
 );
 
+/** Seconds; `0` or `off` turns revalidation at auth-refresh off. */
+const revalidateAfter = variable((value) => {
+  if (value.toLowerCase() === 'off') return 0;
+  const parsed = parseDuration(value);
+  return 'problem' in parsed ? { problem: `${parsed.problem}; or 0 or off to turn revalidation off` } : parsed.seconds;
+});
+
+const maxSession = variable((value) => {
+  const parsed = parseDuration(value);
+  if ('problem' in parsed) return parsed;
+  return parsed.seconds > 0 ? parsed.seconds : { problem: 'must be longer than 0, e.g. 24h: it is how long a session may go on while Authelia cannot be asked' };
+});
+
+/** `null` when the background sweep is off. */
+const sweep = variable((value): string | null | Problem => {
+  if (value.toLowerCase() === 'off') return null;
+  const problem = cronProblem(value);
+  return problem === undefined ? normalizeCron(value) : { problem: `${problem}; or off to turn the sweep off` };
+});
+
+// $security.encrypt takes exactly 32 characters (AES-256).
+const tokenKey = checked((value) => value.length === 32, 'must be exactly 32 characters (e.g. the output of openssl rand -hex 16); or unset it to derive the key from the client secret');
+
 const schema = z.object({
   AUTHELIA_URL: issuer,
   AUTHELIA_CLIENT_ID: checked((value) => !/\s/.test(value), 'must not contain spaces'),
@@ -158,6 +195,10 @@ const schema = z.object({
   AUTHELIA_ROLES_FIELD: fieldName,
   AUTHELIA_STRICT: boolean,
   AUTHELIA_DISCOVERY_TIMEOUT: timeoutSeconds,
+  AUTHELIA_REVALIDATE_AFTER: revalidateAfter,
+  AUTHELIA_MAX_SESSION: maxSession,
+  AUTHELIA_SWEEP: sweep,
+  AUTHELIA_TOKEN_KEY: z.optional(tokenKey),
 });
 
 /**
@@ -223,6 +264,12 @@ export function parseConfig(env: EnvSource, readFile: ReadTextFile): ConfigResul
     autheliaOnly: values.AUTHELIA_ONLY,
     strict: values.AUTHELIA_STRICT,
     discoveryTimeoutSeconds: values.AUTHELIA_DISCOVERY_TIMEOUT,
+    revalidation: {
+      revalidateAfterSeconds: values.AUTHELIA_REVALIDATE_AFTER,
+      maxSessionSeconds: values.AUTHELIA_MAX_SESSION,
+      sweep: values.AUTHELIA_SWEEP,
+      tokenKey: values.AUTHELIA_TOKEN_KEY ?? null,
+    },
   };
   return { status: 'valid', config, warnings: configWarnings(config) };
 }

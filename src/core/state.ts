@@ -2,6 +2,7 @@ import type { ProviderSlot } from './variables.js';
 import type { Endpoints } from './discovery.js';
 import type { ConfigIssue } from './errors.js';
 import type { LoginSettings } from './login-decision.js';
+import type { RevalidationSettings } from './revalidation.js';
 
 /**
  * What boot decided, handed to the login, guard and auth-methods handlers.
@@ -26,6 +27,8 @@ export interface ActiveState {
   readonly login: LoginSettings;
   readonly endpoints: Endpoints;
   readonly discovery: DiscoveryOutcome;
+  /** Checks with Authelia after the login (auth-refresh and the sweep). */
+  readonly revalidation: RevalidationSettings;
 }
 
 /** What happened to the discovery document at boot, for the operator status page. */
@@ -51,3 +54,9 @@ export const LOGIN_PROBLEM_STORE_KEY = 'pocketbase-authelia.lastLoginProblem';
 export const CHECKED_SUBJECT_KEY_PREFIX = 'pocketbase-authelia.subject.';
 /** Request-event key that carries a login's managed values to the record-create hook. */
 export const PENDING_VALUES_KEY = 'pocketbase-authelia.pendingValues';
+/** App-store key of the vault's encryption key and the client secret a check authenticates with (memory only, never the database). */
+export const REVALIDATION_SECRETS_KEY = 'pocketbase-authelia.revalidationSecrets';
+/** App-store key of the last sweep run's time and counts, for the status page. */
+export const LAST_SWEEP_KEY = 'pocketbase-authelia.lastSweep';
+/** App-store key prefix: a record's last successful check (ms), or -1 for a record not linked to Authelia; saves auth-refresh a query. */
+export const CHECKED_AT_KEY_PREFIX = 'pocketbase-authelia.checkedAt.';

@@ -27,6 +27,10 @@ export const DEFAULTS = {
   AUTHELIA_ROLES_FIELD: 'roles',
   AUTHELIA_STRICT: 'false',
   AUTHELIA_DISCOVERY_TIMEOUT: '3',
+  AUTHELIA_REVALIDATE_AFTER: '5m',
+  AUTHELIA_MAX_SESSION: '24h',
+  AUTHELIA_SWEEP: '*/10 * * * *',
+  AUTHELIA_TOKEN_KEY: undefined,
 } as const satisfies Record<string, string | undefined>;
 
 export type VariableName = keyof typeof DEFAULTS;

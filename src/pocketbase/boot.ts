@@ -16,6 +16,7 @@ import { publishGuards, writeRegistry } from './registry-store.js';
 import { applySchema, checkSchema } from './schema.js';
 import { saveState } from './state-store.js';
 import { registeredTags, rememberTags } from './targets.js';
+import { prepareRevalidation, stopRevalidation } from './revalidation-boot.js';
 
 /**
  * Boot work belongs to `serve` only: other commands (`superuser upsert`,
@@ -38,6 +39,7 @@ export function configure(app: CoreApp): void {
   // Read before this boot rewrites the file: the tags this process's hooks carry.
   const boot: Boot = { app, raw, tags: registeredTags(app, raw), registry: loadRegistry(app) };
   const result = parseConfig(env, readTextFile);
+  stopRevalidation(app);
 
   if (result.status === 'disabled') {
     publishGuards(app, guardsFrom(boot.registry, raw.authOnly));
@@ -154,6 +156,7 @@ function apply(boot: Boot, config: Config): ConfigIssue[] | GuardRegistry {
     login,
     endpoints,
     discovery: outcome,
+    revalidation: prepareRevalidation(app, config),
   };
   saveState(app, state);
   logInfo(app, `Authelia login is on for "${collection.name}" as provider "${config.provider}"`,

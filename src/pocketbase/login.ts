@@ -5,6 +5,7 @@ import { logInfo, logWarn } from './log.js';
 import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from './sign-in-gate.js';
 import { loadState } from './state-store.js';
+import { storeLoginTokens, withholdTokens } from './login-tokens.js';
 
 const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS';
 
@@ -55,11 +56,13 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     record.refreshTokenKey();
     save = true;
   }
+  const tokens = e.oAuth2User ? withholdTokens(e.oAuth2User) : undefined;
   // The response written inside e.next() shows the staged values; PocketBase
   // saves them in its own transaction if it updates the record there.
   e.next();
   if (save) e.app.save(record);
-  e.app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
+  if (link !== 'this') e.app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
+  if (tokens) storeLoginTokens(e.app, record, tokens, state);
 }
 
 /** A new record: PocketBase creates it inside e.next() through an internal create request, which copies this event's store. */
@@ -71,7 +74,9 @@ function createWithClaims(e: core.RecordAuthWithOAuth2RequestEvent, claims: Read
     throw new ForbiddenError(decision.reason);
   }
   e.set(PENDING_VALUES_KEY, JSON.stringify(withMembership(e.app, decision.values, state.login)));
+  const tokens = e.oAuth2User ? withholdTokens(e.oAuth2User) : undefined;
   e.next();
+  if (e.record && tokens) storeLoginTokens(e.app, e.record, tokens, state);
 }
 
 /**

@@ -2,6 +2,7 @@ import { guardedNames, type PublishedGuards } from '../core/guards.js';
 import { LOGIN_PROBLEM_STORE_KEY } from '../core/state.js';
 import { loadGuards } from './registry-store.js';
 import { loadState } from './state-store.js';
+import { revalidationStatus } from './revalidation-status.js';
 
 /**
  * `GET /api/authelia/status`, superusers only: what boot decided (the secret
@@ -15,6 +16,7 @@ export function status(e: core.RequestEvent): void {
   e.json(200, {
     ...state,
     ...(state.status === 'active' ? { clientSecret: '(redacted)' } : {}),
+    ...(state.status === 'active' ? { revalidation: revalidationStatus(e.app, state) } : {}),
     autheliaOnly: guards?.authOnly ?? null,
     guarded: guards ? describeGuards(e.app, guards) : null,
     lastLoginProblem: typeof problem === 'string' ? JSON.parse(problem) : null,

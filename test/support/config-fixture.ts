@@ -22,6 +22,7 @@ export function configWith(overrides: Partial<Config> = {}): Config {
     autheliaOnly: true,
     strict: false,
     discoveryTimeoutSeconds: 3,
+    revalidation: { revalidateAfterSeconds: 300, maxSessionSeconds: 86400, sweep: '*/10 * * * *', tokenKey: null },
     ...overrides,
   };
 }

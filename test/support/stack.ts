@@ -21,13 +21,15 @@ export interface StackOptions {
   readonly extraHooks?: Readonly<Record<string, string>>;
 }
 
-export type IdpVariant = Partial<Pick<IdpOptions, 'autheliaVersion' | 'consent' | 'issuerPath' | 'port'>> & {
+export type IdpVariant = Partial<Pick<IdpOptions, 'autheliaVersion' | 'consent' | 'issuerPath' | 'port' | 'accessTokenTtl' | 'refreshTokenTtl'>> & {
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** Register the client with the offline_access scope and the refresh_token grant type. */
+  offlineAccess?: boolean;
 };
 
 /** The Authelia-like IdP with our client registered for a PocketBase on `pbPort`. */
 export async function startIdpFor(pbPort: number, users: IdpUser[], variant: IdpVariant = {}): Promise<Idp> {
-  const { tokenEndpointAuthMethod, ...options } = variant;
+  const { tokenEndpointAuthMethod, offlineAccess, ...options } = variant;
   return startIdp({
     users,
     clients: [{
@@ -35,6 +37,7 @@ export async function startIdpFor(pbPort: number, users: IdpUser[], variant: Idp
       clientSecret: CLIENT_SECRET,
       redirectUris: [`http://127.0.0.1:${pbPort}/api/oauth2-redirect`],
       ...(tokenEndpointAuthMethod ? { tokenEndpointAuthMethod } : {}),
+      ...(offlineAccess ? { offlineAccess } : {}),
     }],
     ...options,
   });

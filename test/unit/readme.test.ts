@@ -15,6 +15,11 @@ function documentedDefaults(): Map<string, string> {
   return rows;
 }
 
+// Defaults such as the sweep's cron expression hold regex syntax.
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 describe('README', () => {
   it('starts with the command that runs the product and the one that runs the tests', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
@@ -27,7 +32,7 @@ describe('README', () => {
     expect([...documented.keys()].sort()).toEqual([...VARIABLES].sort());
     for (const name of VARIABLES) {
       const value = DEFAULTS[name];
-      const expected = value === undefined ? /^\((unset|required)\)$/ : value === '' ? /^\(empty\)$/ : new RegExp(`^\`${value}\`$`);
+      const expected = value === undefined ? /^\((unset|required)\)$/ : value === '' ? /^\(empty\)$/ : new RegExp(`^\`${escapeRegExp(value)}\`$`);
       expect(documented.get(name), name).toMatch(expected);
     }
   });

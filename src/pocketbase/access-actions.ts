@@ -1,0 +1,25 @@
+import type { ActiveState } from '../core/state.js';
+import { revokeAccess, stageClaims } from './access.js';
+
+export type ApplyOutcome = { readonly kind: 'applied'; readonly changed: boolean } | { readonly kind: 'refused'; readonly reason: string };
+
+/**
+ * What a check does with Authelia's verdict on an existing record: the same as
+ * a login (gate, groups, membership, roles, profile), or take access away.
+ * Passed in, so that the check does not depend on how the login path is built.
+ */
+export interface AccessActions {
+  applyClaims(app: CoreApp, record: core.Record, claims: Record<string, unknown>, state: ActiveState): ApplyOutcome;
+  revokeAccess(app: CoreApp, record: core.Record, state: ActiveState, why: string): void;
+}
+
+/** The login path's own rules (src/pocketbase/access.ts), applied and saved at once: a check has no linking step to wait for. */
+export const ACCESS_ACTIONS: AccessActions = {
+  applyClaims(app, record, claims, state) {
+    const staged = stageClaims(app, record, claims, state);
+    if (staged.kind === 'refused') return { kind: 'refused', reason: 'the allowed-groups gate (AUTHELIA_ALLOWED_GROUPS) refuses the user now' };
+    if (staged.changed) app.save(record);
+    return { kind: 'applied', changed: staged.changed };
+  },
+  revokeAccess,
+};

@@ -1,0 +1,48 @@
+import type { ActiveState } from '../core/state.js';
+import { loadRevalidationSecrets, seal } from './revalidation-secrets.js';
+import { storeLogin } from './token-vault.js';
+
+/** When Authelia's token answer names no expiry (it always does), its default access-token lifespan. */
+const DEFAULT_ACCESS_TOKEN_MS = 3600_000;
+
+/** Authelia's tokens from one login, taken off the event before PocketBase answers. */
+export interface ProviderTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly accessExpiresAt: number;
+}
+
+/**
+ * Takes Authelia's tokens off the login event: PocketBase would otherwise copy
+ * them into the response's `meta`, handing the browser a refresh token that
+ * only the server should hold (a client using it would also rotate away the
+ * stored one). Call before e.next().
+ */
+export function withholdTokens(user: auth.AuthUser): ProviderTokens {
+  const expiry = user.expiry;
+  const tokens = {
+    accessToken: user.accessToken ?? '',
+    refreshToken: user.refreshToken ?? '',
+    accessExpiresAt: expiry && !expiry.isZero() ? expiry.unix() * 1000 : Date.now() + DEFAULT_ACCESS_TOKEN_MS,
+  };
+  user.accessToken = '';
+  user.refreshToken = '';
+  return tokens;
+}
+
+/**
+ * Keeps the Authelia tokens of a login (the refresh token only when
+ * `offline_access` was granted), encrypted, for later checks. A login is a
+ * successful check: the AUTHELIA_MAX_SESSION bound starts again. Call once the
+ * record exists and is linked (after PocketBase's own login work).
+ */
+export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: ProviderTokens, state: ActiveState): void {
+  if (state.status !== 'active') return;
+  const secrets = loadRevalidationSecrets(app);
+  if (!secrets) return;
+  storeLogin(app, record.id, {
+    accessToken: seal(secrets, tokens.accessToken),
+    refreshToken: seal(secrets, tokens.refreshToken),
+    accessExpiresAt: tokens.accessExpiresAt,
+  }, Date.now());
+}

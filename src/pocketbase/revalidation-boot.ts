@@ -1,0 +1,17 @@
+import type { Config } from '../core/config.js';
+import type { RevalidationSettings } from '../core/revalidation.js';
+import { forgetRevalidationSecrets, saveRevalidationSecrets } from './revalidation-secrets.js';
+import { ensureVault } from './token-vault.js';
+
+/** Boot's part: the token table exists and checks can authenticate and decrypt. */
+export function prepareRevalidation(app: CoreApp, config: Config): RevalidationSettings {
+  ensureVault(app);
+  saveRevalidationSecrets(app, config);
+  const { revalidateAfterSeconds, maxSessionSeconds, sweep } = config.revalidation;
+  return { revalidateAfterSeconds, maxSessionSeconds, sweep };
+}
+
+/** A disabled or invalid boot: no check may run with what an earlier boot left in memory. */
+export function stopRevalidation(app: CoreApp): void {
+  forgetRevalidationSecrets(app);
+}

@@ -1,0 +1,67 @@
+import { dueAtRefresh, pastMaxSession, refreshVerdict } from '../core/revalidation.js';
+import { ACCESS_ACTIONS } from './access-actions.js';
+import { logInfo, logWarn } from './log.js';
+import { checkRecord, endSessions } from './revalidation-check.js';
+import { loadState } from './state-store.js';
+import { adoptLinkedRecords, linkedRow, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked } from './token-vault.js';
+
+export const GONE_MESSAGE = 'Your Authelia account no longer grants access here. Sign in with Authelia again.';
+export const EXPIRED_MESSAGE = 'Authelia could not confirm your session for too long. Sign in with Authelia again.';
+
+/**
+ * `auth-refresh` of the collection. PocketBase would renew the token for ever;
+ * for an Authelia-linked record whose last successful check is older than
+ * AUTHELIA_REVALIDATE_AFTER, Authelia is asked first. Within the interval
+ * nothing is sent and, once the record is known to this process, nothing is
+ * queried: about the cost of PocketBase's own refresh.
+ */
+export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
+  const state = loadState(e.app);
+  const record = e.record;
+  if (state?.status !== 'active' || state.revalidation.revalidateAfterSeconds === 0 || !record || e.collection?.id !== state.collectionId) {
+    e.next();
+    return;
+  }
+  const now = Date.now();
+  // The common refresh: known in memory, local or checked recently. No query at all.
+  const remembered = rememberedCheckedAt(e.app, record.id);
+  if (remembered !== undefined && (remembered < 0 || !dueAtRefresh({ checkedAt: remembered }, now, state.revalidation))) {
+    e.next();
+    return;
+  }
+  const row = linkedRow(e.app, state, record.id);
+  if (!row) {
+    rememberUnlinked(e.app, record.id); // a local account: Authelia knows nothing of it
+    e.next();
+    return;
+  }
+  if (!row.stored) {
+    adoptLinkedRecords(e.app, state, now, record.id);
+    rememberCheckedAt(e.app, record.id, now);
+    e.next();
+    return;
+  }
+  rememberCheckedAt(e.app, record.id, row.checkedAt);
+  if (!dueAtRefresh(row, now, state.revalidation)) {
+    e.next();
+    return;
+  }
+
+  const result = checkRecord(e.app, state, record, ACCESS_ACTIONS, now);
+  // Another check of this record is running: judge by what is stored once it is done or not.
+  const checkedAt = result.kind === 'busy' ? (linkedRow(e.app, state, record.id)?.checkedAt ?? row.checkedAt) : row.checkedAt;
+  const verdict = refreshVerdict(result.kind, { checkedAt }, now, state.revalidation);
+  if (verdict === 'refuse-gone') {
+    throw new UnauthorizedError(GONE_MESSAGE); // revokeAccess logged why
+  }
+  if (verdict === 'refuse-expired') {
+    if (!row.sessionsEnded) endSessions(e.app, record);
+    logInfo(e.app, 'auth-refresh refused: no successful check with Authelia within AUTHELIA_MAX_SESSION', 'record', record.id, 'reason', result.kind === 'undecided' ? result.reason : result.kind);
+    throw new UnauthorizedError(EXPIRED_MESSAGE);
+  }
+  if (result.kind === 'undecided') {
+    logWarn(e.app, 'auth-refresh allowed without a check: Authelia could not be asked; allowed until AUTHELIA_MAX_SESSION', 'record', record.id, 'reason', result.reason,
+      'pastMaxSession', pastMaxSession({ checkedAt }, now, state.revalidation));
+  }
+  e.next();
+}

@@ -1,0 +1,281 @@
+import { CHECKED_AT_KEY_PREFIX, type ActiveState } from '../core/state.js';
+import type { VaultEntry } from '../core/revalidation.js';
+
+/**
+ * Where the Authelia tokens of each record's last login live: a plain SQLite
+ * table, not a collection, so no API (and no API rule, superuser included)
+ * can read it, and it never shows in the dashboard. The tokens are encrypted
+ * with a key that is not in the database (see revalidation-secrets.ts).
+ * Times are milliseconds since the epoch.
+ */
+export const VAULT_TABLE = '_authelia_tokens';
+
+/** What a check or the status page learned last, per record. */
+export type LastOutcome = 'current' | 'undecided' | 'gone' | 'expired' | 'unchecked';
+
+/** One row, tokens still encrypted. */
+export interface VaultRow extends VaultEntry {
+  readonly recordId: string;
+  /** The Authelia subject the record is linked to (from `_externalAuths`). */
+  readonly subject: string;
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly attemptedAt: number;
+  readonly lastOutcome: LastOutcome;
+}
+
+/** A row read together with the record's Authelia link; `stored` false: linked, but nothing kept yet. */
+export type LinkedRow = VaultRow & { readonly stored: boolean };
+
+export function ensureVault(app: CoreApp): void {
+  app
+    .nonconcurrentDB()
+    .newQuery(
+      `CREATE TABLE IF NOT EXISTS {{${VAULT_TABLE}}} (
+        [[recordId]] TEXT PRIMARY KEY NOT NULL,
+        [[accessToken]] TEXT NOT NULL DEFAULT '',
+        [[refreshToken]] TEXT NOT NULL DEFAULT '',
+        [[accessExpiresAt]] INTEGER NOT NULL DEFAULT 0,
+        [[checkedAt]] INTEGER NOT NULL DEFAULT 0,
+        [[attemptedAt]] INTEGER NOT NULL DEFAULT 0,
+        [[sessionsEnded]] INTEGER NOT NULL DEFAULT 0,
+        [[lastOutcome]] TEXT NOT NULL DEFAULT 'unchecked',
+        [[leaseUntil]] INTEGER NOT NULL DEFAULT 0
+      )`,
+    )
+    .execute();
+}
+
+const ROW_COLUMNS =
+  'ea.[[providerId]] AS subject, ea.[[recordRef]] AS recordId, t.[[recordId]] IS NOT NULL AS stored, ' +
+  "COALESCE(t.[[accessToken]], '') AS accessToken, COALESCE(t.[[refreshToken]], '') AS refreshToken, " +
+  'COALESCE(t.[[accessExpiresAt]], 0) AS accessExpiresAt, COALESCE(t.[[checkedAt]], 0) AS checkedAt, ' +
+  "COALESCE(t.[[attemptedAt]], 0) AS attemptedAt, COALESCE(t.[[sessionsEnded]], 0) AS sessionsEnded, COALESCE(t.[[lastOutcome]], '') AS lastOutcome";
+const LINKED_ROWS =
+  `FROM {{_externalAuths}} ea LEFT JOIN {{${VAULT_TABLE}}} t ON t.[[recordId]] = ea.[[recordRef]] ` +
+  'WHERE ea.[[collectionRef]] = {:collection} AND ea.[[provider]] = {:provider}';
+
+function rowModel(): DynamicModel {
+  return new DynamicModel({
+    subject: '', recordId: '', stored: false, accessToken: '', refreshToken: '',
+    accessExpiresAt: 0, checkedAt: 0, attemptedAt: 0, sessionsEnded: false, lastOutcome: '',
+  });
+}
+
+function toRow(model: DynamicModel): LinkedRow {
+  return {
+    recordId: String(model['recordId']),
+    subject: String(model['subject']),
+    stored: Boolean(model['stored']),
+    accessToken: String(model['accessToken']),
+    refreshToken: String(model['refreshToken']),
+    hasAccessToken: model['accessToken'] !== '',
+    hasRefreshToken: model['refreshToken'] !== '',
+    accessExpiresAt: Number(model['accessExpiresAt']),
+    checkedAt: Number(model['checkedAt']),
+    attemptedAt: Number(model['attemptedAt']),
+    sessionsEnded: Boolean(model['sessionsEnded']),
+    lastOutcome: (String(model['lastOutcome']) || 'unchecked') as LastOutcome,
+  };
+}
+
+/**
+ * The record's Authelia link and stored state in one query. `undefined`: the
+ * record is not linked to Authelia (a local account). `stored` false: linked
+ * before tokens were kept (or by an older version); see `adopt`.
+ */
+export function linkedRow(app: CoreApp, state: ActiveState, recordId: string): LinkedRow | undefined {
+  const models = arrayOf(rowModel());
+  app
+    .db()
+    .newQuery(`SELECT ${ROW_COLUMNS} ${LINKED_ROWS} AND ea.[[recordRef]] = {:record} LIMIT 1`)
+    .bind({ collection: state.collectionId, provider: state.provider, record: recordId })
+    .all(models);
+  const model = models[0];
+  return model ? toRow(model) : undefined;
+}
+
+/**
+ * Records linked to Authelia before their tokens were kept start their
+ * AUTHELIA_MAX_SESSION now: without a token they cannot be checked, and the
+ * bound must start somewhere.
+ */
+export function adoptLinkedRecords(app: CoreApp, state: ActiveState, now: number, recordId?: string): void {
+  app
+    .nonconcurrentDB()
+    .newQuery(
+      `INSERT OR IGNORE INTO {{${VAULT_TABLE}}} ([[recordId]], [[checkedAt]], [[lastOutcome]]) ` +
+        `SELECT ea.[[recordRef]], {:now}, 'unchecked' FROM {{_externalAuths}} ea ` +
+        `WHERE ea.[[collectionRef]] = {:collection} AND ea.[[provider]] = {:provider}${recordId === undefined ? '' : ' AND ea.[[recordRef]] = {:record}'}`,
+    )
+    .bind({ now, collection: state.collectionId, provider: state.provider, record: recordId ?? '' })
+    .execute();
+}
+
+/** Rows a sweep has work for, least recently attempted first: a usable token, or past the bound with sessions still open. */
+export function sweepCandidates(app: CoreApp, state: ActiveState, runStart: number, maxSessionMs: number, accessMarginMs: number, limit: number): LinkedRow[] {
+  const models = arrayOf(rowModel());
+  app
+    .db()
+    .newQuery(
+      `SELECT ${ROW_COLUMNS} ${LINKED_ROWS} AND t.[[attemptedAt]] < {:runStart} AND (` +
+        "t.[[refreshToken]] != '' OR (t.[[accessToken]] != '' AND t.[[accessExpiresAt]] > {:accessAfter}) " +
+        'OR (t.[[sessionsEnded]] = 0 AND t.[[checkedAt]] <= {:checkedBefore})' +
+        ') ORDER BY t.[[attemptedAt]] ASC, t.[[checkedAt]] ASC LIMIT {:limit}',
+    )
+    .bind({
+      collection: state.collectionId,
+      provider: state.provider,
+      runStart,
+      accessAfter: runStart + accessMarginMs,
+      checkedBefore: runStart - maxSessionMs,
+      limit,
+    })
+    .all(models);
+  return models.map(toRow);
+}
+
+/** Rows of records that are no longer linked (deleted, unlinked, another collection): their tokens must not outlive the link. */
+export function dropUnlinked(app: CoreApp, state: ActiveState): void {
+  app
+    .nonconcurrentDB()
+    .newQuery(
+      `DELETE FROM {{${VAULT_TABLE}}} WHERE [[recordId]] NOT IN (SELECT [[recordRef]] FROM {{_externalAuths}} WHERE [[collectionRef]] = {:collection} AND [[provider]] = {:provider})`,
+    )
+    .bind({ collection: state.collectionId, provider: state.provider })
+    .execute();
+}
+
+/**
+ * Claims the record for one check. Atomic in SQLite: of two checks that race,
+ * exactly one sees a row affected, so a refresh token is never presented twice
+ * (Authelia would revoke the whole grant). The lease expires by itself should
+ * PocketBase stop in the middle of a check.
+ */
+export function claimLease(app: CoreApp, recordId: string, now: number, leaseMs: number): boolean {
+  const result = app
+    .nonconcurrentDB()
+    .newQuery(`UPDATE {{${VAULT_TABLE}}} SET [[leaseUntil]] = {:until}, [[attemptedAt]] = {:now} WHERE [[recordId]] = {:record} AND [[leaseUntil]] < {:now}`)
+    .bind({ until: now + leaseMs, now, record: recordId })
+    .execute();
+  return result.rowsAffected() === 1;
+}
+
+export function releaseLease(app: CoreApp, recordId: string): void {
+  update(app, recordId, '[[leaseUntil]] = 0', {});
+}
+
+/** The encrypted tokens of a fresh login (or of a refresh), and when the access token expires. */
+export interface StoredTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly accessExpiresAt: number;
+}
+
+/** A login is a successful check: it starts the bound again and reopens a record whose sessions were ended. */
+export function storeLogin(app: CoreApp, recordId: string, tokens: StoredTokens, now: number): void {
+  app
+    .nonconcurrentDB()
+    .newQuery(
+      `INSERT INTO {{${VAULT_TABLE}}} ([[recordId]], [[accessToken]], [[refreshToken]], [[accessExpiresAt]], [[checkedAt]], [[attemptedAt]], [[sessionsEnded]], [[lastOutcome]]) ` +
+        "VALUES ({:record}, {:access}, {:refresh}, {:expires}, {:now}, {:now}, 0, 'current') " +
+        'ON CONFLICT([[recordId]]) DO UPDATE SET [[accessToken]] = excluded.[[accessToken]], [[refreshToken]] = excluded.[[refreshToken]], ' +
+        '[[accessExpiresAt]] = excluded.[[accessExpiresAt]], [[checkedAt]] = excluded.[[checkedAt]], [[attemptedAt]] = excluded.[[attemptedAt]], ' +
+        "[[sessionsEnded]] = 0, [[lastOutcome]] = 'current'",
+    )
+    .bind({ record: recordId, access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now })
+    .execute();
+  rememberCheckedAt(app, recordId, now);
+}
+
+/** Written as soon as Authelia answers a refresh, before the new access token is used: the old refresh token is spent. */
+export function storeRotatedTokens(app: CoreApp, recordId: string, tokens: StoredTokens): void {
+  update(app, recordId, '[[accessToken]] = {:access}, [[refreshToken]] = {:refresh}, [[accessExpiresAt]] = {:expires}', {
+    access: tokens.accessToken,
+    refresh: tokens.refreshToken,
+    expires: tokens.accessExpiresAt,
+  });
+}
+
+export function dropRefreshToken(app: CoreApp, recordId: string): void {
+  update(app, recordId, "[[refreshToken]] = ''", {});
+}
+
+export function dropTokens(app: CoreApp, recordId: string): void {
+  update(app, recordId, "[[accessToken]] = '', [[refreshToken]] = '', [[accessExpiresAt]] = 0", {});
+}
+
+export function markCurrent(app: CoreApp, recordId: string, now: number): void {
+  update(app, recordId, "[[checkedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current'", { now });
+  rememberCheckedAt(app, recordId, now);
+}
+
+export function markUndecided(app: CoreApp, recordId: string): void {
+  update(app, recordId, "[[lastOutcome]] = 'undecided'", {});
+}
+
+/** Sessions ended: the user is gone (tokens dropped too) or the bound has passed. */
+export function markEnded(app: CoreApp, recordId: string, outcome: 'gone' | 'expired'): void {
+  const tokens = outcome === 'gone' ? ", [[accessToken]] = '', [[refreshToken]] = '', [[accessExpiresAt]] = 0" : '';
+  update(app, recordId, `[[sessionsEnded]] = 1, [[lastOutcome]] = {:outcome}${tokens}`, { outcome });
+}
+
+/**
+ * The last successful check of each record, also kept in PocketBase's memory
+ * store: an auth-refresh within AUTHELIA_REVALIDATE_AFTER then needs no query.
+ * Every write of `checkedAt` goes through here; the table stays the source.
+ */
+export function rememberCheckedAt(app: CoreApp, recordId: string, checkedAt: number): void {
+  app.store().set(CHECKED_AT_KEY_PREFIX + recordId, checkedAt);
+}
+
+/** A record with no Authelia link: its refreshes are PocketBase's own until a login links it. */
+export function rememberUnlinked(app: CoreApp, recordId: string): void {
+  app.store().set(CHECKED_AT_KEY_PREFIX + recordId, -1);
+}
+
+/** `undefined`: not known in this process yet (read the table); `-1`: not linked. */
+export function rememberedCheckedAt(app: CoreApp, recordId: string): number | undefined {
+  const value: unknown = app.store().get(CHECKED_AT_KEY_PREFIX + recordId);
+  return typeof value === 'number' ? value : undefined;
+}
+
+function update(app: CoreApp, recordId: string, assignments: string, params: Record<string, unknown>): void {
+  app
+    .nonconcurrentDB()
+    .newQuery(`UPDATE {{${VAULT_TABLE}}} SET ${assignments} WHERE [[recordId]] = {:record}`)
+    .bind({ ...params, record: recordId })
+    .execute();
+}
+
+/** How many linked records are in each outcome, and how many hold a refresh token. For the status page. */
+export function outcomeCounts(app: CoreApp, state: ActiveState): { byOutcome: Record<string, number>; withRefreshToken: number; linked: number } {
+  const models = arrayOf(new DynamicModel({ outcome: '', total: 0, refresh: 0 }));
+  app
+    .db()
+    .newQuery(
+      `SELECT COALESCE(t.[[lastOutcome]], 'unchecked') AS outcome, COUNT(*) AS total, SUM(CASE WHEN t.[[refreshToken]] != '' THEN 1 ELSE 0 END) AS refresh ${LINKED_ROWS} GROUP BY 1`,
+    )
+    .bind({ collection: state.collectionId, provider: state.provider })
+    .all(models);
+  const byOutcome: Record<string, number> = { current: 0, undecided: 0, gone: 0, expired: 0, unchecked: 0 };
+  let withRefreshToken = 0;
+  let linked = 0;
+  for (const model of models) {
+    byOutcome[String(model['outcome'])] = Number(model['total']);
+    withRefreshToken += Number(model['refresh']);
+    linked += Number(model['total']);
+  }
+  return { byOutcome, withRefreshToken, linked };
+}
+
+/** Every linked record's check times and outcome, oldest check first; never a token. */
+export function listRows(app: CoreApp, state: ActiveState, limit: number, offset: number): LinkedRow[] {
+  const models = arrayOf(rowModel());
+  app
+    .db()
+    .newQuery(`SELECT ${ROW_COLUMNS} ${LINKED_ROWS} ORDER BY COALESCE(t.[[checkedAt]], 0) ASC, ea.[[recordRef]] ASC LIMIT {:limit} OFFSET {:offset}`)
+    .bind({ collection: state.collectionId, provider: state.provider, limit, offset })
+    .all(models);
+  return models.map(toRow);
+}

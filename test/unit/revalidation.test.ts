@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import {
+  classifyRefresh, classifyUserinfo, dueAtRefresh, hasUsableToken, pastMaxSession, refreshVerdict, sweepAction, sweepMayContinue,
+  type HttpAnswer, type RevalidationSettings, type VaultEntry,
+} from '../../src/core/revalidation.js';
+import { tokenVaultKey } from '../../src/core/token-key.js';
+import { createHash } from 'node:crypto';
+
+const SUB = '6f1c2a4e-1b7d-4c55-9a0e-3d2f8b7a1c01';
+const DEFAULTS: RevalidationSettings = { revalidateAfterSeconds: 300, maxSessionSeconds: 86400, sweep: '*/10 * * * *' };
+const NOW = 1_800_000_000_000;
+const MIN = 60_000;
+
+describe('classifyUserinfo: what Authelia says about the user', () => {
+  it.each<[string, HttpAnswer, string]>([
+    ['current claims', { status: 200, body: { sub: SUB, preferred_username: 'alice', email: 'a@x.test', groups: ['dev'] } }, 'current'],
+    ['a username without email is still a user', { status: 200, body: { sub: SUB, preferred_username: 'alice' } }, 'current'],
+    ['an email without username is still a user', { status: 200, body: { sub: SUB, email: 'a@x.test' } }, 'current'],
+    ['removed or disabled: no identity claims', { status: 200, body: { sub: SUB } }, 'gone'],
+    ['blank identity claims count as none', { status: 200, body: { sub: SUB, preferred_username: ' ', email: '' } }, 'gone'],
+    ['401 for a token that was valid', { status: 401, body: { error: 'invalid_token' } }, 'gone'],
+    ['claims of another subject', { status: 200, body: { sub: 'someone-else', preferred_username: 'mallory' } }, 'gone'],
+    ['Authelia unreachable', { failure: 'dial tcp: connection refused' }, 'undecided'],
+    ['a server error', { status: 502, body: undefined }, 'undecided'],
+    ['a 503 while Authelia restarts', { status: 503, body: { error: 'temporarily_unavailable' } }, 'undecided'],
+    ['a 200 that is not JSON', { status: 200, body: undefined }, 'undecided'],
+    ['a 200 with a JSON list', { status: 200, body: [1, 2] }, 'undecided'],
+    ['403 insufficient scope', { status: 403, body: { error: 'insufficient_scope' } }, 'undecided'],
+  ])('%s → %s', (_label, answer, kind) => {
+    expect(classifyUserinfo(answer, SUB).kind).toBe(kind);
+  });
+
+  it('hands back the claims it classified as current', () => {
+    const body = { sub: SUB, email: 'a@x.test', groups: ['ops'] };
+    expect(classifyUserinfo({ status: 200, body }, SUB)).toEqual({ kind: 'current', claims: body });
+  });
+});
+
+describe('classifyRefresh: the token endpoint after a refresh grant', () => {
+  it('takes the rotated refresh token and the lifetime', () => {
+    expect(classifyRefresh({ status: 200, body: { access_token: 'a2', refresh_token: 'r2', expires_in: 12, token_type: 'bearer' } }))
+      .toEqual({ kind: 'tokens', accessToken: 'a2', refreshToken: 'r2', expiresInSeconds: 12 });
+  });
+
+  it('assumes Authelia\'s one hour when no lifetime is given, and no refresh token when none came', () => {
+    expect(classifyRefresh({ status: 200, body: { access_token: 'a2' } })).toEqual({ kind: 'tokens', accessToken: 'a2', refreshToken: '', expiresInSeconds: 3600 });
+  });
+
+  it.each<[string, HttpAnswer, boolean]>([
+    ['invalid_grant (expired, reused or revoked token): never a removal', { status: 400, body: { error: 'invalid_grant' } }, true],
+    ['invalid_request (a concurrent refresh)', { status: 400, body: { error: 'invalid_request' } }, false],
+    ['invalid_client (the client secret changed)', { status: 401, body: { error: 'invalid_client' } }, false],
+    ['a server error', { status: 500, body: undefined }, false],
+    ['unreachable', { failure: 'timeout' }, false],
+    ['a 200 without access token', { status: 200, body: { refresh_token: 'r2' } }, false],
+  ])('%s → cannot tell', (_label, answer, drop) => {
+    const result = classifyRefresh(answer);
+    expect(result.kind).toBe('undecided');
+    expect(result.kind === 'undecided' && result.dropRefreshToken).toBe(drop);
+  });
+});
+
+function entry(overrides: Partial<VaultEntry> = {}): VaultEntry {
+  return { hasAccessToken: true, hasRefreshToken: false, accessExpiresAt: NOW + 30 * MIN, checkedAt: NOW - MIN, sessionsEnded: false, ...overrides };
+}
+
+describe('when an auth-refresh asks Authelia', () => {
+  it.each<[string, number, Partial<RevalidationSettings>, boolean]>([
+    ['within AUTHELIA_REVALIDATE_AFTER: nothing is sent', 4 * MIN, {}, false],
+    ['exactly at the interval', 5 * MIN, {}, true],
+    ['past the interval', 6 * MIN, {}, true],
+    ['revalidation off, however old the check', 30 * 24 * 60 * MIN, { revalidateAfterSeconds: 0 }, false],
+    ['a max session shorter than the interval still forces a check', 3 * MIN, { maxSessionSeconds: 120 }, true],
+  ])('%s', (_label, age, overrides, due) => {
+    expect(dueAtRefresh({ checkedAt: NOW - age }, NOW, { ...DEFAULTS, ...overrides })).toBe(due);
+  });
+});
+
+describe('how an auth-refresh ends', () => {
+  const young = { checkedAt: NOW - 60 * MIN };
+  const old = { checkedAt: NOW - 25 * 60 * MIN };
+  it.each<[string, 'current' | 'gone' | 'undecided' | 'busy', { checkedAt: number }, string]>([
+    ['current claims are answered', 'current', old, 'answer'],
+    ['gone is refused at once', 'gone', young, 'refuse-gone'],
+    ['cannot tell within the bound is allowed', 'undecided', young, 'answer'],
+    ['cannot tell past AUTHELIA_MAX_SESSION is refused', 'undecided', old, 'refuse-expired'],
+    ['another check running, within the bound', 'busy', young, 'answer'],
+    ['another check running, past the bound', 'busy', old, 'refuse-expired'],
+  ])('%s', (_label, outcome, stored, verdict) => {
+    expect(refreshVerdict(outcome, stored, NOW, DEFAULTS)).toBe(verdict);
+  });
+
+  it('counts the bound from the last successful check', () => {
+    expect(pastMaxSession({ checkedAt: NOW - 86_400_000 + 1 }, NOW, DEFAULTS)).toBe(false);
+    expect(pastMaxSession({ checkedAt: NOW - 86_400_000 }, NOW, DEFAULTS)).toBe(true);
+  });
+});
+
+describe('what the sweep does with a record', () => {
+  it.each<[string, Partial<VaultEntry>, string]>([
+    ['a live access token: checked, however recent the last check', { checkedAt: NOW }, 'check'],
+    ['an expired access token with a refresh token: checked', { accessExpiresAt: NOW - MIN, hasRefreshToken: true }, 'check'],
+    ['an access token within 10 s of expiry counts as expired', { accessExpiresAt: NOW + 5_000 }, 'skip'],
+    ['no usable token, within the bound: left alone', { hasAccessToken: false }, 'skip'],
+    ['no usable token, past the bound: sessions ended', { hasAccessToken: false, checkedAt: NOW - 25 * 60 * MIN }, 'end-sessions'],
+    ['no usable token, past the bound, already ended: left alone', { hasAccessToken: false, checkedAt: NOW - 25 * 60 * MIN, sessionsEnded: true }, 'skip'],
+  ])('%s', (_label, overrides, action) => {
+    expect(sweepAction(entry(overrides), NOW, DEFAULTS)).toBe(action);
+  });
+
+  it('stops at the batch size or the time budget, whichever comes first', () => {
+    const budget = { maxRecords: 3, maxMilliseconds: 1000 };
+    expect(sweepMayContinue(2, NOW, NOW + 999, budget)).toBe(true);
+    expect(sweepMayContinue(3, NOW, NOW, budget)).toBe(false);
+    expect(sweepMayContinue(0, NOW, NOW + 1000, budget)).toBe(false);
+  });
+
+  it('treats a refresh token alone as usable', () => {
+    expect(hasUsableToken(entry({ hasAccessToken: false, hasRefreshToken: true }), NOW)).toBe(true);
+  });
+});
+
+describe('the token vault key', () => {
+  const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+  const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+
+  it('is AUTHELIA_TOKEN_KEY when set', () => {
+    expect(tokenVaultKey('k'.repeat(32), 'secret', sha256Hex, hexToBase64)).toBe('k'.repeat(32));
+  });
+
+  it('is derived from the client secret otherwise: 32 characters, not the secret, different per secret', () => {
+    const key = tokenVaultKey(null, 'client-secret-1', sha256Hex, hexToBase64);
+    expect(key).toHaveLength(32);
+    expect(key).not.toContain('client-secret-1');
+    expect(key).toBe(tokenVaultKey(null, 'client-secret-1', sha256Hex, hexToBase64));
+    expect(key).not.toBe(tokenVaultKey(null, 'client-secret-2', sha256Hex, hexToBase64));
+  });
+});
