@@ -4,7 +4,8 @@
 // and refresh grant + userinfo). Servers of its own, so the login figures stay untouched.
 import { startIdp, type Idp } from '../testkit/idp.js';
 import { freePort, startPocketBase, type PocketBaseServer } from '../testkit/pocketbase.js';
-import { CLIENT_ID, CLIENT_SECRET, ssoLogin } from '../test/support/stack.js';
+import { CLIENT_ID, CLIENT_SECRET } from '../testkit/client.js';
+import { ssoLogin } from '../testkit/sso-login.js';
 import { benchUser, type BenchUser } from './codes.js';
 import { median, summarize, type Comparison, type Summary } from './stats.js';
 

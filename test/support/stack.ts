@@ -1,10 +1,10 @@
-import PocketBase, { type RecordAuthResponse, type RecordModel } from 'pocketbase';
+import type { RecordModel } from 'pocketbase';
 import { startIdp, type Idp, type IdpOptions, type IdpUser } from '../../testkit/idp.js';
-import { loginAtIdp } from '../../testkit/headless-login.js';
 import { freePort, startPocketBase, type PocketBaseServer } from '../../testkit/pocketbase.js';
 import { CLIENT_ID, CLIENT_SECRET } from '../../testkit/client.js';
 
 export { CLIENT_ID, CLIENT_SECRET };
+export { ssoLogin, type SsoLogin } from '../../testkit/sso-login.js';
 
 export interface Stack {
   readonly idp: Idp;
@@ -59,40 +59,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await idp.close();
     throw error;
   }
-}
-
-export interface SsoLogin {
-  readonly auth: RecordAuthResponse<RecordModel>;
-  /** The scope the authorization URL asked for. */
-  readonly scope: string | null;
-}
-
-/**
- * What a frontend with the official SDK does: list the auth methods, send the
- * user to the provider's authURL (here headless), then exchange the code.
- */
-export async function ssoLogin(
-  serverUrl: string,
-  user: Pick<IdpUser, 'username' | 'password'>,
-  options: { provider?: string; collection?: string; createData?: Record<string, unknown>; scopes?: string } = {},
-): Promise<SsoLogin> {
-  const client = new PocketBase(serverUrl);
-  client.autoCancellation(false);
-  const collection = options.collection ?? 'users';
-  const providerName = options.provider ?? 'oidc';
-  const methods = await client.collection(collection).listAuthMethods();
-  const provider = methods.oauth2.providers.find((candidate) => candidate.name === providerName);
-  if (!provider) throw new Error(`auth-methods lists no provider "${providerName}": ${JSON.stringify(methods.oauth2)}`);
-  const redirectUrl = client.buildURL('/api/oauth2-redirect');
-  // As the SDK's authWithOAuth2({ scopes }) does: replace the scope of the URL PocketBase built.
-  const authUrl = new URL(provider.authURL);
-  if (options.scopes) authUrl.searchParams.set('scope', options.scopes);
-  const { code, state } = await loginAtIdp(authUrl.toString(), redirectUrl, user.username, user.password);
-  if (state !== provider.state) throw new Error('the IdP returned another state');
-  const auth = await client
-    .collection(collection)
-    .authWithOAuth2Code(providerName, code, provider.codeVerifier, redirectUrl, options.createData ?? {});
-  return { auth, scope: new URL(provider.authURL).searchParams.get('scope') };
 }
 
 /** The stored record, read as superuser (not what the login response claims). */
