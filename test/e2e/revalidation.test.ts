@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IdpUser } from '../../demo/idp.js';
-import { VERSIONS } from '../support/pocketbase-versions.js';
+import { TIMED_VERSIONS } from '../support/pocketbase-versions.js';
 import { startPocketBase } from '../support/pocketbase.js';
 import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack, type StackOptions } from '../support/stack.js';
 
@@ -55,7 +55,7 @@ function afterLogin(stack: Stack) {
   };
 }
 
-describe.concurrent.each(VERSIONS)('revalidation after the login on PocketBase %s', (version) => {
+describe.concurrent.each(TIMED_VERSIONS)('revalidation after the login on PocketBase %s', (version) => {
   it('picks a group change up at auth-refresh after AUTHELIA_REVALIDATE_AFTER, and sends nothing to Authelia before', { timeout: SCENARIO_TIMEOUT }, async () => {
     const erin = person('erin', ['dev']);
     await withStack({ version, users: [erin], env: { AUTHELIA_REVALIDATE_AFTER: '4s', AUTHELIA_SWEEP: 'off' } }, async (stack) => {
