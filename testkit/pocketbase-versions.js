@@ -39,3 +39,11 @@ export function selectVersions(wanted, { variable = 'PB_VERSIONS', fallback = [O
 export function pocketbaseBinary(version) {
   return fileURLToPath(new URL(`../node_modules/pocketbase-${version}/bin/pocketbase`, import.meta.url));
 }
+
+/**
+ * For tests that wait for time (token expiry, AUTHELIA_MAX_SESSION, a one-minute cron): the oldest
+ * and newest of the selected versions only, so the matrix does not multiply their waiting; the
+ * selection itself when it holds neither.
+ * @type {readonly string[]}
+ */
+export const TIMED_VERSIONS = VERSIONS.filter((v) => v === OLDEST || v === NEWEST).length > 0 ? VERSIONS.filter((v) => v === OLDEST || v === NEWEST) : VERSIONS;

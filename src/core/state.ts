@@ -10,8 +10,8 @@ import type { RevalidationSettings } from './revalidation.js';
  * PocketBase's app store; it never holds the client secret.
  */
 export type ExtensionState =
-  | { readonly status: 'disabled' }
-  | { readonly status: 'invalid'; readonly issues: readonly ConfigIssue[] }
+  | { readonly status: 'disabled'; readonly maxSessionSeconds: number }
+  | { readonly status: 'invalid'; readonly issues: readonly ConfigIssue[]; readonly maxSessionSeconds: number }
   | ActiveState;
 
 export interface ActiveState {

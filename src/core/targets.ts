@@ -1,4 +1,5 @@
 import { resolveEnv, type EnvSource, type ReadTextFile } from './env.js';
+import { parseDuration } from './duration.js';
 import { managedFieldNames } from './login-decision.js';
 import { DEFAULTS, PROVIDER_SLOTS } from './variables.js';
 
@@ -22,10 +23,15 @@ export interface RegistrationTargets {
   readonly provider: string;
   /** AUTHELIA_ONLY; anything but a clear "false" counts as on. */
   readonly authOnly: boolean;
+  /**
+   * AUTHELIA_MAX_SESSION, or its default when it cannot be read: the bound
+   * still holds while the rest of the configuration is invalid or unset.
+   */
+  readonly maxSessionSeconds: number;
 }
 
 export function registrationTargets(env: EnvSource, readFile: ReadTextFile): RegistrationTargets {
-  const names = ['AUTHELIA_COLLECTION', 'AUTHELIA_GROUPS_COLLECTION', 'AUTHELIA_GROUPS_FIELD', 'AUTHELIA_MEMBERSHIP_FIELD', 'AUTHELIA_ROLES', 'AUTHELIA_ROLES_FIELD', 'AUTHELIA_PROVIDER', 'AUTHELIA_ONLY'] as const;
+  const names = ['AUTHELIA_COLLECTION', 'AUTHELIA_GROUPS_COLLECTION', 'AUTHELIA_GROUPS_FIELD', 'AUTHELIA_MEMBERSHIP_FIELD', 'AUTHELIA_ROLES', 'AUTHELIA_ROLES_FIELD', 'AUTHELIA_PROVIDER', 'AUTHELIA_ONLY', 'AUTHELIA_MAX_SESSION'] as const;
   const { values, issues } = resolveEnv(names, env, readFile);
   const collection = values.AUTHELIA_COLLECTION ?? DEFAULTS.AUTHELIA_COLLECTION;
   // PocketBase finds collections by name in any letter case; a literal route
@@ -53,5 +59,13 @@ export function registrationTargets(env: EnvSource, readFile: ReadTextFile): Reg
     managedFields,
     provider,
     authOnly: !FALSE_WORDS.has((values.AUTHELIA_ONLY ?? DEFAULTS.AUTHELIA_ONLY).toLowerCase()),
+    maxSessionSeconds: maxSessionOrDefault(values.AUTHELIA_MAX_SESSION),
   };
+}
+
+function maxSessionOrDefault(value: string | undefined): number {
+  const parsed = parseDuration(value ?? DEFAULTS.AUTHELIA_MAX_SESSION);
+  if ('seconds' in parsed && parsed.seconds > 0) return parsed.seconds;
+  const fallback = parseDuration(DEFAULTS.AUTHELIA_MAX_SESSION);
+  return 'seconds' in fallback ? fallback.seconds : 86400;
 }

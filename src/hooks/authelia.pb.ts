@@ -36,7 +36,7 @@ routerAdd('GET', '/api/authelia/status', (e) => {
   require(`${__hooks}/authelia/status.js`).status(e);
 }, $apis.requireSuperuserAuth());
 
-// Revalidation after the login (issue 10): auth-refresh asks Authelia when due, a cron sweeps the rest.
+// Revalidation after the login: auth-refresh asks Authelia when due, a cron sweeps the rest.
 onRecordAuthRefreshRequest((e) => {
   require(`${__hooks}/authelia/revalidation-refresh.js`).onAuthRefresh(e);
 }, ...targets.hookTags);

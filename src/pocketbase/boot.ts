@@ -44,7 +44,7 @@ export function configure(app: CoreApp): void {
   if (result.status === 'disabled') {
     publishGuards(app, guardsFrom(boot.registry, raw.authOnly));
     removeManagedProviders(app);
-    saveState(app, { status: 'disabled' });
+    saveState(app, { status: 'disabled', maxSessionSeconds: raw.maxSessionSeconds });
     finish(boot, boot.registry);
     logInfo(app, 'AUTHELIA_URL is not set: Authelia login is off');
     return;
@@ -175,7 +175,7 @@ function refuse(boot: Boot, issues: readonly ConfigIssue[], strict: boolean): vo
   const { app, raw } = boot;
   publishGuards(app, guardsFrom(boot.registry, raw.authOnly, unconfirmedCollection(app, raw)));
   removeManagedProviders(app);
-  saveState(app, { status: 'invalid', issues });
+  saveState(app, { status: 'invalid', issues, maxSessionSeconds: raw.maxSessionSeconds });
   finish(boot, boot.registry);
   const message = formatIssues(issues);
   if (strict) {

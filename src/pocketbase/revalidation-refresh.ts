@@ -3,10 +3,10 @@ import { ACCESS_ACTIONS } from './access-actions.js';
 import { logInfo, logWarn } from './log.js';
 import { checkRecord, endSessions } from './revalidation-check.js';
 import { loadState } from './state-store.js';
+import { refuseStaleRefresh } from './bound-without-authelia.js';
+import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';
 import { adoptLinkedRecords, linkedRow, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked } from './token-vault.js';
 
-export const GONE_MESSAGE = 'Your Authelia account no longer grants access here. Sign in with Authelia again.';
-export const EXPIRED_MESSAGE = 'Authelia could not confirm your session for too long. Sign in with Authelia again.';
 
 /**
  * `auth-refresh` of the collection. PocketBase would renew the token for ever;
@@ -18,6 +18,11 @@ export const EXPIRED_MESSAGE = 'Authelia could not confirm your session for too 
 export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
   const state = loadState(e.app);
   const record = e.record;
+  if (state && state.status !== 'active' && record) {
+    refuseStaleRefresh(e.app, state, record);
+    e.next();
+    return;
+  }
   if (state?.status !== 'active' || state.revalidation.revalidateAfterSeconds === 0 || !record || e.collection?.id !== state.collectionId) {
     e.next();
     return;

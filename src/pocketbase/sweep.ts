@@ -4,6 +4,7 @@ import { ACCESS_ACTIONS } from './access-actions.js';
 import { logInfo } from './log.js';
 import { checkRecord, endSessions } from './revalidation-check.js';
 import { loadState } from './state-store.js';
+import { endStaleSessions } from './bound-without-authelia.js';
 import { adoptLinkedRecords, dropUnlinked, sweepCandidates, type VaultRow } from './token-vault.js';
 
 /** The last run, for the status page. */
@@ -27,6 +28,10 @@ export function onSweep(): void {
 
 export function runSweep(app: CoreApp): SweepReport | undefined {
   const state = loadState(app);
+  if (state && state.status !== 'active') {
+    endStaleSessions(app, state);
+    return undefined;
+  }
   if (state?.status !== 'active' || state.revalidation.sweep === null) return undefined;
   const settings = state.revalidation;
   const startedAt = Date.now();

@@ -279,3 +279,37 @@ export function listRows(app: CoreApp, state: ActiveState, limit: number, offset
     .all(models);
   return models.map(toRow);
 }
+
+/**
+ * The last successful check of a record whatever the configuration says now;
+ * `undefined` when nothing is kept for it (or no table exists yet).
+ */
+export function storedCheck(app: CoreApp, recordId: string): { readonly checkedAt: number; readonly sessionsEnded: boolean } | undefined {
+  const models = arrayOf(new DynamicModel({ checkedAt: 0, sessionsEnded: 0 }));
+  try {
+    app.db().newQuery(`SELECT [[checkedAt]], [[sessionsEnded]] FROM {{${VAULT_TABLE}}} WHERE [[recordId]] = {:record}`).bind({ record: recordId }).all(models);
+  } catch {
+    return undefined; // no table: this database never kept tokens
+  }
+  const model = models[0] as unknown as { checkedAt: number; sessionsEnded: number } | undefined;
+  return model ? { checkedAt: Number(model.checkedAt), sessionsEnded: Number(model.sessionsEnded) === 1 } : undefined;
+}
+
+/** Kept records whose last check is older than `before` with sessions still open, and the collection of each. */
+export function staleOpenSessions(app: CoreApp, before: number, limit: number): Array<{ readonly recordId: string; readonly collectionId: string }> {
+  const models = arrayOf(new DynamicModel({ recordId: '', collectionId: '' }));
+  try {
+    app
+      .db()
+      .newQuery(
+        `SELECT t.[[recordId]] AS recordId, MIN(ea.[[collectionRef]]) AS collectionId FROM {{${VAULT_TABLE}}} t ` +
+          'JOIN {{_externalAuths}} ea ON ea.[[recordRef]] = t.[[recordId]] ' +
+          'WHERE t.[[sessionsEnded]] = 0 AND t.[[checkedAt]] <= {:before} GROUP BY t.[[recordId]] ORDER BY t.[[checkedAt]] LIMIT {:limit}',
+      )
+      .bind({ before, limit })
+      .all(models);
+  } catch {
+    return [];
+  }
+  return (models as unknown as Array<{ recordId: string; collectionId: string }>).map((model) => ({ recordId: model.recordId, collectionId: model.collectionId }));
+}

@@ -1,4 +1,4 @@
-// Revalidation after the login (issue 10), end to end: a real PocketBase with the built hooks and
+// Revalidation after the login, end to end: a real PocketBase with the built hooks and
 // the Authelia-like IdP (rotating refresh tokens, lifespans, removed and disabled users, outages).
 // These cases wait for token expiry, AUTHELIA_MAX_SESSION and a one-minute cron, so every scenario
 // runs on its own stack and all of them run at once: the file takes about as long as its slowest
@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IdpUser } from '../../testkit/idp.js';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
+import { TIMED_VERSIONS } from '../../testkit/pocketbase-versions.js';
 import { startPocketBase } from '../../testkit/pocketbase.js';
 import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack, type StackOptions } from '../support/stack.js';
 
@@ -55,7 +55,7 @@ function afterLogin(stack: Stack) {
   };
 }
 
-describe.concurrent.each(VERSIONS)('revalidation after the login on PocketBase %s', (version) => {
+describe.concurrent.each(TIMED_VERSIONS)('revalidation after the login on PocketBase %s', (version) => {
   it('picks a group change up at auth-refresh after AUTHELIA_REVALIDATE_AFTER, and sends nothing to Authelia before', { timeout: SCENARIO_TIMEOUT }, async () => {
     const erin = person('erin', ['dev']);
     await withStack({ version, users: [erin], env: { AUTHELIA_REVALIDATE_AFTER: '4s', AUTHELIA_SWEEP: 'off' } }, async (stack) => {
@@ -256,6 +256,46 @@ describe.concurrent.each(VERSIONS)('revalidation after the login on PocketBase %
       expect(past.message).toMatch(EXPIRED);
       expect((await storedUser(stack.pb, nia.email))['groups']).toEqual(['admins']);
     });
+  });
+
+  it('a configuration slip does not lift the bound: past AUTHELIA_MAX_SESSION refreshes get 401 and the sweep ends idle sessions', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const ada = person('ada', ['admins']);
+    const ida = person('ida', ['admins']);
+    const stack = await startStack({ version, users: [ada, ida], env: { AUTHELIA_SWEEP: 'off' } });
+    let pb = stack.pb;
+    try {
+      const first = await ssoLogin(pb.url, ada);
+      const idle = await ssoLogin(pb.url, ida);
+      const checkedAt = Date.now();
+      await pb.stop();
+      // Any typo: Authelia login is off and nobody can ask Authelia.
+      pb = await startPocketBase({
+        version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port),
+        env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_PKCE: 'maybe', AUTHELIA_MAX_SESSION: '4s' },
+      });
+      const asPb = { ...stack, pb };
+      expect((await refresh(asPb, first.auth.token)).status).toBe(200); // within the bound
+      await until(checkedAt, 4_500);
+      const late = await refresh(asPb, first.auth.token);
+      expect(late.status).toBe(401);
+      expect(late.message).toMatch(EXPIRED);
+
+      // An idle session (never refreshed) passes rules until the sweep runs (started here by hand, as
+      // PocketBase's cron would); then its token authenticates nothing: the record hides from a guest.
+      const ownRecord = () => fetch(`${pb.url}/api/collections/users/records/${idle.auth.record.id}`, { headers: { authorization: idle.auth.token } });
+      expect((await ownRecord()).status).toBe(200);
+      const superuser = await pb.superuser();
+      await superuser.send('/api/crons/authelia-sweep', { method: 'POST' }); // PocketBase runs it in the background
+      let status = 200;
+      for (let attempt = 0; attempt < 50 && status === 200; attempt++) {
+        await sleep(100);
+        status = (await ownRecord()).status;
+      }
+      expect(status).toBe(404);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
+    }
   });
 
   it('keeps the Authelia tokens where no API reaches them, superuser included, encrypted, and never logs them', { timeout: SCENARIO_TIMEOUT }, async () => {

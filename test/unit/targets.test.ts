@@ -16,7 +16,7 @@ function files(map: Record<string, string>): (path: string) => string {
 const paths = (...collections: string[]): string[] => collections.map((c) => `/api/collections/${c}/auth-methods`);
 
 describe('registrationTargets', () => {
-  const cases: Array<[string, Record<string, string>, Omit<RegistrationTargets, 'provider' | 'authOnly' | 'collectionAddresses'>]> = [
+  const cases: Array<[string, Record<string, string>, Omit<RegistrationTargets, 'provider' | 'authOnly' | 'collectionAddresses' | 'maxSessionSeconds'>]> = [
     ['nothing set: users, also addressed by its id', {}, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['groups', 'memberOf'] }],
     ['users set explicitly', { AUTHELIA_COLLECTION: 'users' }, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['groups', 'memberOf'] }],
     ['empty collection means the default', { AUTHELIA_COLLECTION: '  ' }, { collection: 'users', authMethodsPaths: paths('users', '_pb_users_auth_'), managedFields: ['groups', 'memberOf'] }],
@@ -33,7 +33,7 @@ describe('registrationTargets', () => {
   ];
   it.each(cases)('%s', (_label, env, expected) => {
     const { collectionAddresses: _addresses, ...rest } = registrationTargets(env, noFiles);
-    expect(rest).toEqual({ provider: 'oidc', authOnly: true, ...expected });
+    expect(rest).toEqual({ provider: 'oidc', authOnly: true, maxSessionSeconds: 86400, ...expected });
   });
 
   it('hooks and routes answer the same spellings', () => {
@@ -51,6 +51,12 @@ describe('registrationTargets', () => {
     ['true', 'true', true], ['a typo counts as on (fail closed)', 'flase', true],
   ])('AUTHELIA_ONLY %s', (_label, value, expected) => {
     expect(registrationTargets(value === undefined ? {} : { AUTHELIA_ONLY: value }, noFiles).authOnly).toBe(expected);
+  });
+
+  it.each([
+    ['unset', undefined, 86400], ['set', '2h', 7200], ['unreadable: the default (the bound still holds)', 'soon', 86400], ['zero: the default', '0', 86400],
+  ])('AUTHELIA_MAX_SESSION %s', (_label, value, expected) => {
+    expect(registrationTargets(value === undefined ? {} : { AUTHELIA_MAX_SESSION: value }, noFiles).maxSessionSeconds).toBe(expected);
   });
 
   it('takes the provider slot when it is a valid one, the default otherwise', () => {

@@ -1,0 +1,39 @@
+import { SWEEP_BUDGET } from '../core/revalidation.js';
+import type { ExtensionState } from '../core/state.js';
+import { logInfo } from './log.js';
+import { EXPIRED_MESSAGE } from './revalidation-messages.js';
+import { endSessions } from './revalidation-check.js';
+import { staleOpenSessions, storedCheck } from './token-vault.js';
+
+type Unconfigured = Exclude<ExtensionState, { status: 'active' }>;
+
+/**
+ * With the configuration invalid or AUTHELIA_URL unset nobody can ask
+ * Authelia, which is "cannot tell" for every record: a session of an account
+ * whose tokens were kept goes on until AUTHELIA_MAX_SESSION after its last
+ * successful check, then ends. A typo in the configuration must not lift the
+ * bound.
+ */
+export function refuseStaleRefresh(app: CoreApp, state: Unconfigured, record: core.Record): void {
+  const check = storedCheck(app, record.id);
+  if (!check || Date.now() - check.checkedAt < state.maxSessionSeconds * 1000) return;
+  if (!check.sessionsEnded) endSessions(app, record);
+  throw new UnauthorizedError(EXPIRED_MESSAGE);
+}
+
+/** The sweep's part while unconfigured: end the sessions past the bound, once each. */
+export function endStaleSessions(app: CoreApp, state: Unconfigured): number {
+  let ended = 0;
+  for (const { recordId, collectionId } of staleOpenSessions(app, Date.now() - state.maxSessionSeconds * 1000, SWEEP_BUDGET.maxRecords)) {
+    let record: core.Record;
+    try {
+      record = app.findRecordById(collectionId, recordId);
+    } catch {
+      continue;
+    }
+    endSessions(app, record);
+    ended++;
+  }
+  if (ended > 0) logInfo(app, `sweep: ended the sessions of ${ended} records past AUTHELIA_MAX_SESSION; Authelia cannot be asked until the configuration is valid`);
+  return ended;
+}
