@@ -42,6 +42,8 @@ export interface PocketBaseServer {
   superuser(): Promise<PocketBase>;
   /** Stops the process; keeps the data dir for a restart. */
   stop(): Promise<void>;
+  /** Stops it and starts the same version on the same data dir and port with this environment (an operator's restart). */
+  restart(env: Readonly<Record<string, string>>): Promise<PocketBaseServer>;
   /** Stops the process and deletes the data dir. */
   destroy(): Promise<void>;
 }
@@ -110,6 +112,10 @@ export async function startPocketBase(options: PocketBaseOptions): Promise<Pocke
       return pb;
     },
     stop: () => stopProcess(child, exited),
+    restart: async (env) => {
+      await stopProcess(child, exited);
+      return startPocketBase({ ...options, dataDir, port, env });
+    },
     destroy: async () => {
       await stopProcess(child, exited);
       await rm(dataDir, { recursive: true, force: true });

@@ -2,7 +2,6 @@ import PocketBase, { ClientResponseError } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ROLE_ONLY, EDITORS_ONLY } from '../support/api-rules.js';
 import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { startPocketBase } from '../../testkit/pocketbase.js';
 import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
 
 
@@ -199,8 +198,7 @@ describe.each(VERSIONS)('changing AUTHELIA_ROLES on PocketBase %s', (version) =>
     try {
       await ssoLogin(pb.url, alice);
       expect((await storedUser(pb, alice.email))['roles']).toEqual(['admin', 'editor']);
-      await pb.stop();
-      pb = await startPocketBase({ version, dataDir: pb.dataDir, env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_ROLES: 'editor=writers;auditor=auditors' } });
+      pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_ROLES: 'editor=writers;auditor=auditors' });
       expect((await storedUser(pb, alice.email))['roles']).toEqual(['editor']);
       const users = await (await pb.superuser()).collections.getOne('users');
       expect(users['fields'].find((f: { name: string }) => f.name === 'roles')).toMatchObject({ type: 'select', values: ['editor', 'auditor'], maxSelect: 2 });
@@ -218,8 +216,7 @@ describe.each(VERSIONS)('switching roles off on PocketBase %s', (version) => {
     try {
       await ssoLogin(pb.url, alice);
       expect((await storedUser(pb, alice.email))['roles']).toEqual(['admin']);
-      await pb.stop();
-      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET } });
+      pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET });
       expect((await storedUser(pb, alice.email))['roles']).toEqual([]);
       const { auth } = await ssoLogin(pb.url, alice);
       expect(auth.record['roles']).toEqual([]);

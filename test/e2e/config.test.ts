@@ -58,8 +58,7 @@ describe.each(VERSIONS)('configuration on PocketBase %s', (version) => {
       await superuser.collections.update('users', { oauth2: { ...users['oauth2'], providers: [...users['oauth2'].providers, manual] } });
       const before = await superuser.collections.getOne('users');
 
-      await pb.stop();
-      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET } });
+      pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET });
       const after = await (await pb.superuser()).collections.getOne('users');
       expect(after['updated']).toBe(before['updated']);
       expect(after['oauth2'].providers.map((p: { name: string }) => p.name)).toEqual(['oidc', 'oidc3']);
@@ -97,8 +96,7 @@ describe.each(VERSIONS)('configuration on PocketBase %s', (version) => {
     let pb = stack.pb;
     try {
       expect(await providerNames(pb.url)).toEqual(['oidc']);
-      await pb.stop();
-      pb = await startPocketBase({ version, dataDir: pb.dataDir, env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_PKCE: 'maybe' } });
+      pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_PKCE: 'maybe' });
       expect(await providerNames(pb.url)).toEqual([]);
       const logs = await pb.logs(/invalid Authelia configuration/);
       expect(logs).toMatch(/AUTHELIA_PKCE: \\"maybe\\" is not a boolean/);
@@ -106,8 +104,7 @@ describe.each(VERSIONS)('configuration on PocketBase %s', (version) => {
       expect(logs).not.toContain(CLIENT_SECRET);
 
       // Unsetting AUTHELIA_URL switches the extension off, and off means no provider either.
-      await pb.stop();
-      pb = await startPocketBase({ version, dataDir: pb.dataDir, env: {} });
+      pb = await pb.restart({});
       expect(await providerNames(pb.url)).toEqual([]);
     } finally {
       await pb.destroy();

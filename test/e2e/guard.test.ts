@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import PocketBase, { ClientResponseError, type RecordModel } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { startPocketBase, type PocketBaseServer } from '../../testkit/pocketbase.js';
+import type { PocketBaseServer } from '../../testkit/pocketbase.js';
 import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
 
 const alice = { username: 'alice', password: 'alice-password', name: 'Alice', email: 'alice@example.test', groups: ['admins', 'writers'] };
@@ -90,8 +90,7 @@ describe.each(VERSIONS)('hooks tagged with the collections they guard, on Pocket
     const env = { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET };
     try {
       await ssoLogin(pb.url, alice);
-      await pb.stop();
-      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env });
+      pb = await pb.restart(env);
       const tags = JSON.parse(await readFile(join(pb.dataDir, 'pb_data', 'authelia_hook_tags.json'), 'utf8')) as { tags: string[] };
       const groupsId = (await (await pb.superuser()).collections.getOne('authelia_groups')).id;
       expect(tags.tags).toEqual(['_pb_users_auth_', 'authelia_groups', groupsId, 'users'].sort());
@@ -114,8 +113,7 @@ describe.each(VERSIONS)('hooks tagged with the collections they guard, on Pocket
     let pb = stack.pb;
     const env = { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_COLLECTION: 'staff' };
     const restart = async () => {
-      await pb.stop();
-      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env });
+      pb = await pb.restart(env);
     };
     try {
       await (await pb.superuser()).collections.create({ name: 'STAFF', type: 'auth', fields: [] });
@@ -139,8 +137,7 @@ describe.each(VERSIONS)('guarded through every configuration state, on PocketBas
     const stack = await startStack({ version, users: [alice], env: { AUTHELIA_ROLES: 'admin=admins' } });
     let pb = stack.pb;
     const restart = async (env: Record<string, string>) => {
-      await pb.stop();
-      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env });
+      pb = await pb.restart(env);
     };
     const valid = { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET };
     try {
@@ -170,8 +167,7 @@ describe.each(VERSIONS)('guarded through every configuration state, on PocketBas
       await ssoLogin(pb.url, alice);
       const superuser = await pb.superuser();
       await superuser.collections.create({ name: 'staff', type: 'auth', fields: [] });
-      await pb.stop();
-      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_COLLECTION: 'staff' } });
+      pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_COLLECTION: 'staff' });
       const stored = await storedUser(pb, alice.email);
       expect(stored['groups']).toEqual([]);
       expect(stored['memberOf']).toEqual([]);
@@ -276,8 +272,7 @@ describe.each(VERSIONS)('Authelia-only accounts, on PocketBase %s', (version) =>
       // Never-linked local accounts keep signing in with their password.
       await localAccount(pb);
 
-      await pb.stop();
-      pb = await startPocketBase({ version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port), env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_ONLY: 'false' } });
+      pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_ONLY: 'false' });
       const allowed = await new PocketBase(pb.url).collection('users').authWithPassword(alice.email, 'set-by-hand-1');
       expect(allowed.record.id).toBe(auth.record.id);
     } finally {

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IdpUser } from '../../testkit/idp.js';
 import { TIMED_VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { startPocketBase } from '../../testkit/pocketbase.js';
 import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack, type StackOptions } from '../support/stack.js';
 
 const SCENARIO_TIMEOUT = 150_000;
@@ -267,12 +266,8 @@ describe.concurrent.each(TIMED_VERSIONS)('revalidation after the login on Pocket
       const first = await ssoLogin(pb.url, ada);
       const idle = await ssoLogin(pb.url, ida);
       const checkedAt = Date.now();
-      await pb.stop();
       // Any typo: Authelia login is off and nobody can ask Authelia.
-      pb = await startPocketBase({
-        version, dataDir: pb.dataDir, port: Number(new URL(pb.url).port),
-        env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_PKCE: 'maybe', AUTHELIA_MAX_SESSION: '4s' },
-      });
+      pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_PKCE: 'maybe', AUTHELIA_MAX_SESSION: '4s' });
       const asPb = { ...stack, pb };
       expect((await refresh(asPb, first.auth.token)).status).toBe(200); // within the bound
       await until(checkedAt, 4_500);
@@ -358,14 +353,8 @@ describe.concurrent.each(TIMED_VERSIONS)('revalidation after the login on Pocket
     };
     await withStack(options, async (stack) => {
       const { auth } = await ssoLogin(stack.pb.url, pat);
-      await stack.pb.stop();
       // The same data and port (the IdP knows the redirect URI), another key for the stored tokens.
-      const restarted = await startPocketBase({
-        version,
-        dataDir: stack.pb.dataDir,
-        port: Number(new URL(stack.pb.url).port),
-        env: { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, ...options.env, AUTHELIA_TOKEN_KEY: 'k'.repeat(32) },
-      });
+      const restarted = await stack.pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, ...options.env, AUTHELIA_TOKEN_KEY: 'k'.repeat(32) });
       try {
         stack.idp.setUser({ ...pat, groups: ['ops'] });
         stack.idp.requests.length = 0;
