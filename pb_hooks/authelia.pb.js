@@ -36,6 +36,9 @@ if (sweepSchedule) {
 for (const path of targets.authMethodsPaths) {
   routerAdd("GET", path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
 }
+onCollectionUpdate((e) => {
+  require(`${__hooks}/authelia/rename-guard.js`).onCollectionUpdate(e);
+});
 onCollectionViewRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));
 onCollectionsListRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));
 onCollectionCreateRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));

@@ -9,8 +9,9 @@ import type { RegistrationTargets } from './targets.js';
  * boot remembers, in a small file beside the database, the ids and names of
  * the collections it guards; the next start tags its hooks with them (ids
  * survive renames). Without that file (the first start, or the file deleted)
- * the hooks load untagged: correct everywhere, at a small cost, until the next
- * restart.
+ * the hooks carry the spellings the configuration names; boot refuses a
+ * configured collection they miss (a restart then applies it), and a guarded
+ * collection whose id they lack may not be renamed until PocketBase restarts.
  */
 export const HOOK_TAGS_FILE = 'authelia_hook_tags.json';
 
@@ -29,10 +30,9 @@ export function formatHookTags(tags: readonly string[]): string {
   return `${JSON.stringify({ tags }, null, 2)}\n`;
 }
 
-/** The tags to register now; `undefined` means untagged (every collection). */
-export function hookTags(targets: Pick<RegistrationTargets, 'collectionAddresses'>, remembered: readonly string[] | undefined): string[] | undefined {
-  if (remembered === undefined) return undefined;
-  return [...new Set([...targets.collectionAddresses, ...remembered])];
+/** The tags to register now: the configured spellings and whatever the last boot remembered. */
+export function hookTags(targets: Pick<RegistrationTargets, 'collectionAddresses'>, remembered: readonly string[] | undefined): string[] {
+  return [...new Set([...targets.collectionAddresses, ...(remembered ?? [])])];
 }
 
 /** What the next start should tag: every collection in the registry, and the one the configuration names. */
@@ -44,6 +44,14 @@ export function tagsToRemember(registry: GuardRegistry, configured?: { readonly 
 }
 
 /** Whether hooks registered with these tags run for this collection. */
-export function coveredBy(tags: readonly string[] | undefined, collection: { readonly id: string; readonly name: string }): boolean {
-  return tags === undefined || tags.includes(collection.id) || tags.includes(collection.name);
+export function coveredBy(tags: readonly string[], collection: { readonly id: string; readonly name: string }): boolean {
+  return tags.includes(collection.id) || tags.includes(collection.name);
+}
+
+/**
+ * A guarded collection may be renamed only when the hooks know it by id:
+ * tagged by name alone they would stop running for it under its new name.
+ */
+export function renameAllowed(tags: readonly string[], collectionId: string): boolean {
+  return tags.includes(collectionId);
 }

@@ -47,6 +47,8 @@ export interface LoginProblem {
 }
 
 export const STATE_STORE_KEY = 'pocketbase-authelia.state';
+/** App-store key of the tags this process's record hooks carry (see hook-tags.ts). */
+export const HOOK_TAGS_STORE_KEY = 'pocketbase-authelia.hookTags';
 /** App-store key of the guards every boot publishes (see guards.ts). */
 export const GUARDS_STORE_KEY = 'pocketbase-authelia.guards';
 export const LOGIN_PROBLEM_STORE_KEY = 'pocketbase-authelia.lastLoginProblem';

@@ -9,9 +9,9 @@ onBootstrap((e) => {
   require(`${__hooks}/authelia/boot.js`).onBootstrap(e);
 });
 
-// Tagged with the ids and names of the collections the last boot guarded (see
-// src/core/hook-tags.ts), so other collections never run this code; untagged on
-// the first start. The handlers still find their collection by id.
+// Tagged with the configured collection's spellings and the ids and names of the
+// collections the last boot guarded (see src/core/hook-tags.ts), so other
+// collections never run this code. The handlers still find their collection by id.
 onRecordAuthWithOAuth2Request((e) => {
   require(`${__hooks}/authelia/login.js`).onOAuth2Login(e);
 }, ...targets.hookTags);
@@ -55,6 +55,10 @@ if (sweepSchedule) {
 for (const path of targets.authMethodsPaths) {
   routerAdd('GET', path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
 }
+
+onCollectionUpdate((e) => {
+  require(`${__hooks}/authelia/rename-guard.js`).onCollectionUpdate(e);
+});
 
 // PocketBase < 0.36.8 blanks cached OAuth2 secrets when it serializes a collection
 // (any dashboard view), which breaks every login until a restart: see secret-cache.ts.

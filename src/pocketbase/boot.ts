@@ -4,7 +4,7 @@ import { pruneDeleted, registerActive, retiredFields, sameRegistry, type GuardRe
 import { publishGuards as guardsFrom, type UnconfirmedCollection } from '../core/guards.js';
 import { loginSettings, managedFields } from '../core/login-decision.js';
 import { desiredProvider } from '../core/providers.js';
-import type { ActiveState } from '../core/state.js';
+import { HOOK_TAGS_STORE_KEY, type ActiveState } from '../core/state.js';
 import { coveredBy, tagsToRemember } from '../core/hook-tags.js';
 import { registrationTargets, type RegistrationTargets } from '../core/targets.js';
 import { findAuthCollection, updateProviders } from './collection.js';
@@ -38,6 +38,7 @@ export function configure(app: CoreApp): void {
   const raw = registrationTargets(env, readTextFile);
   // Read before this boot rewrites the file: the tags this process's hooks carry.
   const boot: Boot = { app, raw, tags: registeredTags(app, raw), registry: loadRegistry(app) };
+  app.store().set(HOOK_TAGS_STORE_KEY, JSON.stringify(boot.tags));
   const result = parseConfig(env, readTextFile);
   stopRevalidation(app);
 
@@ -76,8 +77,8 @@ export function configure(app: CoreApp): void {
 interface Boot {
   readonly app: CoreApp;
   readonly raw: RegistrationTargets;
-  /** The record hooks' tags; `undefined` = untagged. */
-  readonly tags: readonly string[] | undefined;
+  /** The record hooks' tags. */
+  readonly tags: readonly string[];
   readonly registry: GuardRegistry;
 }
 

@@ -3,18 +3,18 @@ import { registrationTargets, type RegistrationTargets } from '../core/targets.j
 import { readProcessEnv, readTextFile } from './env.js';
 
 export interface HookRegistration extends RegistrationTargets {
-  /** Tags for the record hooks; empty = untagged (all collections). */
+  /** Tags for the record hooks (never empty: an empty list would mean every collection). */
   readonly hookTags: readonly string[];
 }
 
 /** Read when the hooks load (top level, no database yet) and again by boot, which sees the same file. */
 export function currentTargets(app: CoreApp): HookRegistration {
   const targets = registrationTargets(readProcessEnv(), readTextFile);
-  return { ...targets, hookTags: registeredTags(app, targets) ?? [] };
+  return { ...targets, hookTags: registeredTags(app, targets) };
 }
 
-/** The tags this process's hooks were registered with; `undefined` = untagged. */
-export function registeredTags(app: CoreApp, targets: RegistrationTargets): string[] | undefined {
+/** The tags this process's hooks were registered with. */
+export function registeredTags(app: CoreApp, targets: RegistrationTargets): string[] {
   let text: string | undefined;
   try {
     text = readTextFile(tagsPath(app));

@@ -1,7 +1,7 @@
 // The guard holds in every state: whatever spelling AUTHELIA_COLLECTION uses, after a rename, across
 // invalid and unset configurations, after a hand edit, after a refusal, and against a password set
 // on an Authelia account. Each case is an attack that worked before the guard registry existed.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import PocketBase, { ClientResponseError, type RecordModel } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ describe.each(VERSIONS)('the collection, however it is addressed, on PocketBase 
     }
   });
 
-  it('keeps acting on the collection after a superuser renamed it', async () => {
+  it('keeps acting on the default collection after a superuser renamed it (its id is known from the start)', async () => {
     const stack = await startStack({ version, users: [alice] });
     try {
       await ssoLogin(stack.pb.url, alice);
@@ -102,6 +102,33 @@ describe.each(VERSIONS)('hooks tagged with the collections they guard, on Pocket
       const member = new PocketBase(pb.url);
       member.authStore.save(auth.token, auth.record);
       expect(await status(member.collection('members').update(auth.record.id, { groups: ['admins'] }))).toBe(400);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
+    }
+  });
+
+  it('a collection known only by name may not be renamed until a restart taught the hooks its id', async () => {
+    const stack = await startStack({ version, users: [alice] });
+    let pb = stack.pb;
+    const env = { AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_COLLECTION: 'staff' };
+    try {
+      await (await pb.superuser()).collections.create({ name: 'staff', type: 'auth', fields: [], createRule: '', viewRule: 'id = @request.auth.id', updateRule: 'id = @request.auth.id' });
+      // As on a first start with the hooks: nothing remembered yet.
+      await rm(join(pb.dataDir, 'pb_data', 'authelia_hook_tags.json'));
+      pb = await pb.restart(env);
+      const superuser = await pb.superuser();
+      const attempt = superuser.collections.update('staff', { name: 'team' });
+      await expect(attempt).rejects.toMatchObject({ status: 400 });
+      await expect(attempt).rejects.toThrow(/cannot be renamed until PocketBase has restarted once/);
+      expect((await superuser.collections.getOne('staff'))['name']).toBe('staff');
+
+      pb = await pb.restart(env);
+      await (await pb.superuser()).collections.update('staff', { name: 'team' });
+      const renamed = new PocketBase(pb.url);
+      const created = await renamed.collection('team').create({ email: 'x@example.test', password: 'x-password-1', passwordConfirm: 'x-password-1' });
+      await renamed.collection('team').authWithPassword('x@example.test', 'x-password-1');
+      expect(await status(renamed.collection('team').update(created.id, { groups: ['admins'] }))).toBe(400);
     } finally {
       await pb.destroy();
       await stack.idp.close();

@@ -1,15 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_REGISTRY, registerActive } from '../../src/core/guard-registry.js';
-import { coveredBy, formatHookTags, hookTags, parseHookTags, tagsToRemember } from '../../src/core/hook-tags.js';
+import { coveredBy, formatHookTags, hookTags, parseHookTags, renameAllowed, tagsToRemember } from '../../src/core/hook-tags.js';
 
 const registry = registerActive(EMPTY_REGISTRY, { collectionId: 'c_users', collectionName: 'users', provider: 'oidc', fields: [{ id: 'f1', name: 'groups' }] });
 
 describe('hook tags', () => {
-  it('registers untagged (every collection) when nothing is remembered: the first start is correct everywhere', () => {
-    expect(hookTags({ collectionAddresses: ['users'] }, parseHookTags(undefined))).toBeUndefined();
-    expect(hookTags({ collectionAddresses: ['users'] }, parseHookTags('not json'))).toBeUndefined();
-    expect(hookTags({ collectionAddresses: ['users'] }, parseHookTags('{"tags":[1]}'))).toBeUndefined();
-    expect(coveredBy(undefined, { id: 'anything', name: 'Whatever' })).toBe(true);
+  it('on a first start (nothing remembered) tags the configured spellings only: never untagged', () => {
+    for (const text of [undefined, 'not json', '{"tags":[1]}']) {
+      expect(hookTags({ collectionAddresses: ['users', '_pb_users_auth_'] }, parseHookTags(text))).toEqual(['users', '_pb_users_auth_']);
+    }
+    expect(coveredBy(['users'], { id: 'c_users', name: 'users' })).toBe(true);
+    expect(coveredBy(['users'], { id: 'c_users', name: 'Users' })).toBe(false);
+  });
+
+  it('allows renaming a guarded collection only once its id is among the tags', () => {
+    expect(renameAllowed(['users'], 'c_users')).toBe(false);
+    expect(renameAllowed(['users', 'c_users'], 'c_users')).toBe(true);
   });
 
   it('tags the configured spellings and every remembered id and name', () => {
