@@ -36,6 +36,12 @@ if (sweepSchedule) {
 for (const path of targets.authMethodsPaths) {
   routerAdd("GET", path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
 }
+onRecordDeleteRequest((e) => {
+  require(`${__hooks}/authelia/unlink.js`).onLinkDeleteRequest(e);
+}, "_externalAuths");
+onRecordAfterDeleteSuccess((e) => {
+  require(`${__hooks}/authelia/unlink.js`).onLinkDeleted(e);
+}, "_externalAuths");
 onCollectionUpdate((e) => {
   require(`${__hooks}/authelia/rename-guard.js`).onCollectionUpdate(e);
 });

@@ -20,7 +20,7 @@ export interface CollectionGuard {
   readonly providers: readonly string[];
 }
 
-/** A collection the configuration names but boot could not register (invalid configuration). */
+/** A collection the configuration names, guarded by field name too: unconfirmed (an invalid configuration) or re-created fields (a new id). */
 export interface UnconfirmedCollection {
   readonly collectionId: string;
   readonly fieldNames: readonly string[];

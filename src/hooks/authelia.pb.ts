@@ -56,6 +56,15 @@ for (const path of targets.authMethodsPaths) {
   routerAdd('GET', path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
 }
 
+// Authelia links: only a superuser removes one, and removing one takes access away (unlink.ts).
+onRecordDeleteRequest((e) => {
+  require(`${__hooks}/authelia/unlink.js`).onLinkDeleteRequest(e);
+}, '_externalAuths');
+
+onRecordAfterDeleteSuccess((e) => {
+  require(`${__hooks}/authelia/unlink.js`).onLinkDeleted(e);
+}, '_externalAuths');
+
 onCollectionUpdate((e) => {
   require(`${__hooks}/authelia/rename-guard.js`).onCollectionUpdate(e);
 });

@@ -69,7 +69,8 @@ export function configure(app: CoreApp): void {
     refuse(boot, outcome, result.config.strict);
     return;
   }
-  publishGuards(app, guardsFrom(outcome, result.config.autheliaOnly));
+  // Also by name: a managed field deleted and added again (another type) has a new id.
+  publishGuards(app, guardsFrom(outcome, result.config.autheliaOnly, activeByName(app, result.config)));
   finish(boot, outcome);
 }
 
@@ -183,6 +184,11 @@ function refuse(boot: Boot, issues: readonly ConfigIssue[], strict: boolean): vo
     throw new Error(`${message} (AUTHELIA_STRICT is on, so PocketBase does not start)`);
   }
   logError(app, `${message}; Authelia login is off until this is fixed`);
+}
+
+function activeByName(app: CoreApp, config: Config): UnconfirmedCollection | undefined {
+  const lookup = findAuthCollection(app, config.collection);
+  return 'collection' in lookup ? { collectionId: lookup.collection.id, fieldNames: managedFields(loginSettings(config)), provider: config.provider } : undefined;
 }
 
 function unconfirmedCollection(app: CoreApp, raw: RegistrationTargets): UnconfirmedCollection | undefined {

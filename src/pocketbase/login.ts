@@ -67,6 +67,11 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
 
 /** A new record: PocketBase creates it inside e.next() through an internal create request, which copies this event's store. */
 function createWithClaims(e: core.RecordAuthWithOAuth2RequestEvent, claims: Readonly<Record<string, unknown>>, subject: string, state: ActiveState): void {
+  const forged = forgedCreateData(JSON.parse(JSON.stringify(e.createData ?? {})) as Record<string, unknown>, claims);
+  if (forged.length > 0) {
+    refuse(e.app, subject, `login refused: createData tried to set ${forged.join(', ')}`);
+    throw new BadRequestError(`${forged.join(', ')} cannot be set in createData when Authelia creates the account.`);
+  }
   const decision = decideLogin(claims, state.login);
   report(e.app, subject, decision.warnings);
   if (!decision.allowed) {
@@ -77,6 +82,17 @@ function createWithClaims(e: core.RecordAuthWithOAuth2RequestEvent, claims: Read
   const tokens = e.oAuth2User ? withholdTokens(e.oAuth2User) : undefined;
   e.next();
   if (e.record && tokens) storeLoginTokens(e.app, e.record, tokens, state);
+}
+
+/**
+ * What a client may not choose for an account Authelia creates: a password
+ * (it would sign in without Authelia), the verified flag, or an email other
+ * than the one Authelia vouches for (it would pass for somebody else's).
+ */
+function forgedCreateData(createData: Readonly<Record<string, unknown>>, claims: Readonly<Record<string, unknown>>): string[] {
+  const forged = ['password', 'passwordConfirm', 'verified'].filter((field) => field in createData);
+  if ('email' in createData && createData['email'] !== claims['email']) forged.push('email');
+  return forged;
 }
 
 /**

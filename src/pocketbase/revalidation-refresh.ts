@@ -5,7 +5,8 @@ import { checkRecord, endSessions } from './revalidation-check.js';
 import { loadState } from './state-store.js';
 import { refuseStaleRefresh } from './bound-without-authelia.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';
-import { adoptLinkedRecords, linkedRow, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked } from './token-vault.js';
+import { adoptLinkedRecords, dropTokens, linkedRow, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from './token-vault.js';
+import { revokeAccess } from './access.js';
 
 
 /**
@@ -36,6 +37,13 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
   }
   const row = linkedRow(e.app, state, record.id);
   if (!row) {
+    if (storedCheck(e.app, record.id)) {
+      // Tokens were kept, so this record signed in with Authelia; its link is gone
+      // (removed outside PocketBase's API): nothing vouches for its groups any more.
+      revokeAccess(e.app, record, state, 'its Authelia link is gone');
+      dropTokens(e.app, record.id);
+      throw new UnauthorizedError(GONE_MESSAGE);
+    }
     rememberUnlinked(e.app, record.id); // a local account: Authelia knows nothing of it
     e.next();
     return;

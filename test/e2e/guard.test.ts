@@ -345,6 +345,61 @@ describe.each(VERSIONS)('what rules trust beyond the user record, on PocketBase 
   });
 });
 
+describe.each(VERSIONS)('the Authelia link and the sign-up itself, on PocketBase %s', (version) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ version, users: [alice], env: { AUTHELIA_SWEEP: 'off' } });
+  });
+  afterAll(() => stack?.close());
+
+  it('an Authelia account cannot choose a password, the verified flag or another email at sign-up', async () => {
+    const mallory = { username: 'mallory', password: 'mallory-password', name: 'Mallory', email: 'mallory@example.test', groups: ['admins'] };
+    stack.idp.setUser(mallory);
+    for (const createData of [{ password: 'mallory-local-1', passwordConfirm: 'mallory-local-1' }, { verified: true }, { email: 'boss@example.test' }]) {
+      const attempt = ssoLogin(stack.pb.url, mallory, { createData });
+      await expect(attempt, JSON.stringify(createData)).rejects.toMatchObject({ status: 400 });
+      await expect(attempt).rejects.toThrow(/cannot be set in createData/);
+    }
+    const superuser = await stack.pb.superuser();
+    expect((await superuser.collection('users').getList(1, 1, { filter: 'email = "mallory@example.test" || email = "boss@example.test"' })).totalItems).toBe(0);
+    // Its own email (what Authelia says) is fine.
+    const { auth } = await ssoLogin(stack.pb.url, mallory, { createData: { email: mallory.email } });
+    expect(auth.record['groups']).toEqual(['admins']);
+  });
+
+  it('a user cannot delete their own Authelia link; a superuser unlinking takes the groups away and ends the sessions', async () => {
+    const { auth } = await ssoLogin(stack.pb.url, alice);
+    const own = new PocketBase(stack.pb.url);
+    own.autoCancellation(false);
+    own.authStore.save(auth.token, auth.record);
+    const links = await own.collection('_externalAuths').getFullList();
+    expect(links).toHaveLength(1);
+    const attempt = own.collection('_externalAuths').delete(links[0]!.id);
+    await expect(attempt).rejects.toMatchObject({ status: 403 });
+    await expect(attempt).rejects.toThrow(/only be removed by an administrator/);
+
+    const superuser = await stack.pb.superuser();
+    await superuser.collection('_externalAuths').delete(links[0]!.id);
+    const stored = await storedUser(stack.pb, alice.email);
+    expect(stored['groups']).toEqual([]);
+    expect(stored['memberOf']).toEqual([]);
+    expect(await status(own.collection('users').authRefresh())).toBe(401);
+    // Signing in with Authelia again links the account again, with its groups.
+    const again = await ssoLogin(stack.pb.url, alice);
+    expect(again.auth.record['groups']).toEqual(['admins', 'writers']);
+  });
+
+  it('a managed field deleted and added again with another type (a new id) stays read-only for clients', async () => {
+    const superuser = await stack.pb.superuser();
+    const users = await superuser.collections.getOne('users');
+    await superuser.collections.update('users', { fields: (users['fields'] as Array<{ name: string }>).filter((field) => field.name !== 'groups') });
+    const without = await superuser.collections.getOne('users');
+    await superuser.collections.update('users', { fields: [...(without['fields'] as unknown[]), { name: 'groups', type: 'select', maxSelect: 2, values: ['admins', 'dev'] }] });
+    const client = await localAccount(stack.pb);
+    expect(await status(client.collection('users').update(client.authStore.record!.id, { groups: ['admins'] }))).toBe(400);
+  });
+});
+
 describe.each(VERSIONS)('sync after linking, on PocketBase %s', (version) => {
   // Makes PocketBase's own linking step fail: the external-auth record cannot be saved.
   const failLinking = { 'zz-fail-linking.pb.js': 'onRecordCreate((e) => { throw new BadRequestError("linking refused on purpose"); }, "_externalAuths");\n' };

@@ -1,0 +1,51 @@
+import { guardedNames } from '../core/guards.js';
+import { logInfo } from './log.js';
+import { loadGuards } from './registry-store.js';
+import { dropTokens } from './token-vault.js';
+
+/**
+ * Authelia links (`_externalAuths` entries of a provider slot Authelia logins
+ * used) hold everything together: the sign-in gate, the checks at auth-refresh
+ * and the sweep all start from them. PocketBase lets any user delete their own
+ * OAuth2 links; a user who drops theirs would keep their groups with no check
+ * ever again. So only a superuser may remove one, and removing one (the unlink
+ * procedure for a renamed Authelia account, a slip) takes away everything
+ * Authelia granted and ends the record's sessions.
+ */
+export function onLinkDeleteRequest(e: core.RecordRequestEvent): void {
+  if (!e.hasSuperuserAuth() && e.record && isAutheliaLink(e.app, e.record)) {
+    throw new ForbiddenError('A link to Authelia can only be removed by an administrator.');
+  }
+  e.next();
+}
+
+export function onLinkDeleted(e: core.RecordEvent): void {
+  e.next();
+  const link = e.record;
+  if (!link || !isAutheliaLink(e.app, link)) return;
+  let record: core.Record;
+  try {
+    record = e.app.findRecordById(link.getString('collectionRef'), link.getString('recordRef'));
+  } catch {
+    return; // the record itself was deleted (its links go with it)
+  }
+  const guard = loadGuards(e.app)?.collections[record.collection().id];
+  const fields = record.collection().fields;
+  for (const name of guard ? guardedNames(guard, (id) => fields.getById(id)?.getName()) : []) {
+    const type = fields.getByName(name)?.type();
+    if (type === 'json' || type === 'select' || type === 'relation') record.set(name, []);
+  }
+  record.refreshTokenKey();
+  e.app.save(record);
+  try {
+    dropTokens(e.app, record.id);
+  } catch {
+    // no token table: nothing kept
+  }
+  logInfo(e.app, 'an Authelia link was removed: cleared the record\'s Authelia groups and ended its sessions', 'record', record.id);
+}
+
+function isAutheliaLink(app: CoreApp, link: core.Record): boolean {
+  const providers = loadGuards(app)?.collections[link.getString('collectionRef')]?.providers;
+  return providers?.includes(link.getString('provider')) ?? false;
+}
