@@ -1,6 +1,7 @@
 import { EMPTY_REGISTRY, parseRegistry, type GuardRegistry } from '../core/guard-registry.js';
 import type { PublishedGuards } from '../core/guards.js';
 import { GUARDS_STORE_KEY } from '../core/state.js';
+import { storeReader } from './store-json.js';
 
 // A plain table, not a collection: no API, not even a superuser's, reads or
 // edits it, and an invalid or disabled boot (which never writes it) cannot
@@ -31,13 +32,5 @@ export function publishGuards(app: CoreApp, guards: PublishedGuards): void {
   app.store().set(GUARDS_STORE_KEY, JSON.stringify(guards));
 }
 
-// Each pooled runtime keeps the last guards it parsed (every record write reads them).
-let lastParsed: { readonly raw: string; readonly guards: PublishedGuards } | undefined;
-
 /** `undefined` before boot published them (a CLI command, not `serve`). */
-export function loadGuards(app: CoreApp): PublishedGuards | undefined {
-  const raw: unknown = app.store().get(GUARDS_STORE_KEY);
-  if (typeof raw !== 'string') return undefined;
-  if (lastParsed?.raw !== raw) lastParsed = { raw, guards: JSON.parse(raw) as PublishedGuards };
-  return lastParsed.guards;
-}
+export const loadGuards = storeReader<PublishedGuards>(GUARDS_STORE_KEY);

@@ -1,6 +1,9 @@
 import { renameAllowed } from '../core/hook-tags.js';
 import { HOOK_TAGS_STORE_KEY } from '../core/state.js';
 import { loadGuards } from './registry-store.js';
+import { storeReader } from './store-json.js';
+
+const loadHookTags = storeReader<string[]>(HOOK_TAGS_STORE_KEY);
 
 /**
  * Every save of a collection (dashboard, API, import, migration). Renaming a
@@ -21,8 +24,7 @@ export function onCollectionUpdate(e: core.CollectionEvent): void {
   } catch {
     before = undefined;
   }
-  const raw: unknown = e.app.store().get(HOOK_TAGS_STORE_KEY);
-  const tags = typeof raw === 'string' ? (JSON.parse(raw) as string[]) : [];
+  const tags = loadHookTags(e.app) ?? [];
   if (before !== undefined && before !== collection.name && !renameAllowed(tags, collection.id)) {
     throw new BadRequestError(
       `"${before}" holds fields managed by Authelia login and cannot be renamed until PocketBase has restarted once with the hooks installed (they know it by name until then). Restart PocketBase, then rename it.`,

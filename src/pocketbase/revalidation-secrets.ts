@@ -1,6 +1,7 @@
 import type { Config } from '../core/config.js';
 import { REVALIDATION_SECRETS_KEY } from '../core/state.js';
 import { tokenVaultKey } from '../core/token-key.js';
+import { storeReader } from './store-json.js';
 
 /** What a check needs that must never reach the database, a log line or an API response. */
 export interface RevalidationSecrets {
@@ -19,10 +20,7 @@ export function forgetRevalidationSecrets(app: CoreApp): void {
   app.store().remove(REVALIDATION_SECRETS_KEY);
 }
 
-export function loadRevalidationSecrets(app: CoreApp): RevalidationSecrets | undefined {
-  const raw: unknown = app.store().get(REVALIDATION_SECRETS_KEY);
-  return typeof raw === 'string' ? (JSON.parse(raw) as RevalidationSecrets) : undefined;
-}
+export const loadRevalidationSecrets = storeReader<RevalidationSecrets>(REVALIDATION_SECRETS_KEY);
 
 export function seal(secrets: RevalidationSecrets, token: string): string {
   return token === '' ? '' : $security.encrypt(token, secrets.vaultKey);
