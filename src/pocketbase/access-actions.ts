@@ -10,7 +10,7 @@ export type ApplyOutcome = { readonly kind: 'applied'; readonly changed: boolean
  */
 export interface AccessActions {
   applyClaims(app: CoreApp, record: core.Record, claims: Record<string, unknown>, state: ActiveState): ApplyOutcome;
-  revokeAccess(app: CoreApp, record: core.Record, state: ActiveState, why: string): void;
+  revokeAccess(app: CoreApp, record: core.Record, why: string): void;
 }
 
 /** The login path's own rules (src/pocketbase/access.ts), applied and saved at once: a check has no linking step to wait for. */

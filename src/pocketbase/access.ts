@@ -1,8 +1,10 @@
+import { guardedNames } from '../core/guards.js';
 import { decideLogin } from '../core/login-decision.js';
 import type { ActiveState } from '../core/state.js';
 import { logInfo } from './log.js';
-import { applyManagedValues, clearedValues, withMembership } from './managed-values.js';
+import { applyManagedValues, withMembership } from './managed-values.js';
 import { syncProfile } from './profile.js';
+import { loadGuards } from './registry-store.js';
 
 export type StagedClaims =
   | { readonly kind: 'applied'; readonly changed: boolean; readonly warnings: readonly string[] }
@@ -24,11 +26,18 @@ export function stageClaims(app: CoreApp, record: core.Record, claims: Readonly<
 
 /**
  * Takes away everything Authelia granted and ends every session of the record:
- * a new `tokenKey` makes each token issued before it invalid, for refreshes and
- * for API rules alike.
+ * its guarded fields (as boot published them, so this works whatever the
+ * configuration says now) are emptied, and a new `tokenKey` makes each token
+ * issued before it invalid, for refreshes and for API rules alike.
  */
-export function revokeAccess(app: CoreApp, record: core.Record, state: ActiveState, why: string): void {
-  applyManagedValues(record, clearedValues(state.login));
+export function revokeAccess(app: CoreApp, record: core.Record, why: string): void {
+  const collection = record.collection();
+  const guard = loadGuards(app)?.collections[collection.id];
+  for (const name of guard ? guardedNames(guard, (id) => collection.fields.getById(id)?.getName()) : []) {
+    // Lists only: a name guarded from an invalid configuration may be some other field.
+    const type = collection.fields.getByName(name)?.type();
+    if (type === 'json' || type === 'select' || type === 'relation') record.set(name, []);
+  }
   record.refreshTokenKey();
   app.save(record);
   logInfo(app, `ended every session of a record and cleared its Authelia groups: ${why}`, 'record', record.id);

@@ -32,7 +32,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   const link = record ? linkOf(e.app, record, e.providerName, subject) : 'none';
 
   if (record && link === 'another') {
-    revokeAccess(e.app, record, state, 'a different Authelia account (sub) signed in with its email');
+    revokeAccess(e.app, record, 'a different Authelia account (sub) signed in with its email');
     refuse(e.app, subject, 'login refused: the record with this email is linked to another Authelia account (a different sub)');
     throw new ForbiddenError('This email address already belongs to another Authelia account here. Ask an administrator to unlink the old account.');
   }
@@ -45,7 +45,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   report(e.app, subject, staged.warnings);
   if (staged.kind === 'refused') {
     // A record found only by email is somebody's local account: refuse, touch nothing.
-    if (link === 'this') revokeAccess(e.app, record, state, 'the user is in none of AUTHELIA_ALLOWED_GROUPS');
+    if (link === 'this') revokeAccess(e.app, record, 'the user is in none of AUTHELIA_ALLOWED_GROUPS');
     refuse(e.app, subject, GATE_REFUSAL, 'groups', staged.groups.join(','));
     throw new ForbiddenError(staged.reason);
   }

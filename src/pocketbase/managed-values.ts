@@ -1,4 +1,4 @@
-import { managedFields, sameNames, type LoginSettings, type ManagedValues } from '../core/login-decision.js';
+import { sameNames, type LoginSettings, type ManagedValues } from '../core/login-decision.js';
 import { groupRecordIds } from './membership.js';
 
 /**
@@ -10,10 +10,6 @@ export function withMembership(app: CoreApp, values: ManagedValues, login: Login
   return { ...values, [login.membershipField]: groupRecordIds(app, login.groupsCollection, values[login.groupsField] ?? []) };
 }
 
-/** Empty lists for every managed field: what a record keeps once Authelia grants it nothing. */
-export function clearedValues(login: LoginSettings): ManagedValues {
-  return Object.fromEntries(managedFields(login).map((field) => [field, []]));
-}
 
 /** Writes the values onto the record; returns whether anything differed from what is stored. */
 export function applyManagedValues(record: core.Record, values: ManagedValues): boolean {

@@ -83,13 +83,13 @@ function settle(app: CoreApp, state: ActiveState, record: core.Record, outcome: 
       markCurrent(app, record.id, now);
       return { kind: 'current', changed: applied.changed };
     }
-    return takeAway(app, state, record, applied.reason, actions);
+    return takeAway(app, record, applied.reason, actions);
   }
-  return takeAway(app, state, record, outcome.reason, actions);
+  return takeAway(app, record, outcome.reason, actions);
 }
 
-function takeAway(app: CoreApp, state: ActiveState, record: core.Record, reason: string, actions: AccessActions): CheckResult {
-  actions.revokeAccess(app, record, state, `after a check with Authelia: ${reason}`);
+function takeAway(app: CoreApp, record: core.Record, reason: string, actions: AccessActions): CheckResult {
+  actions.revokeAccess(app, record, `after a check with Authelia: ${reason}`);
   markEnded(app, record.id, 'gone');
   return { kind: 'gone', reason };
 }

@@ -8,7 +8,6 @@ import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';
 import { adoptLinkedRecords, dropTokens, linkedRow, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from './token-vault.js';
 import { revokeAccess } from './access.js';
 
-
 /**
  * `auth-refresh` of the collection. PocketBase would renew the token for ever;
  * for an Authelia-linked record whose last successful check is older than
@@ -40,7 +39,7 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
     if (storedCheck(e.app, record.id)) {
       // Tokens were kept, so this record signed in with Authelia; its link is gone
       // (removed outside PocketBase's API): nothing vouches for its groups any more.
-      revokeAccess(e.app, record, state, 'its Authelia link is gone');
+      revokeAccess(e.app, record, 'its Authelia link is gone');
       dropTokens(e.app, record.id);
       throw new UnauthorizedError(GONE_MESSAGE);
     }

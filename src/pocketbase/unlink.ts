@@ -1,5 +1,4 @@
-import { guardedNames } from '../core/guards.js';
-import { logInfo } from './log.js';
+import { revokeAccess } from './access.js';
 import { loadGuards } from './registry-store.js';
 import { dropTokens } from './token-vault.js';
 
@@ -29,20 +28,12 @@ export function onLinkDeleted(e: core.RecordEvent): void {
   } catch {
     return; // the record itself was deleted (its links go with it)
   }
-  const guard = loadGuards(e.app)?.collections[record.collection().id];
-  const fields = record.collection().fields;
-  for (const name of guard ? guardedNames(guard, (id) => fields.getById(id)?.getName()) : []) {
-    const type = fields.getByName(name)?.type();
-    if (type === 'json' || type === 'select' || type === 'relation') record.set(name, []);
-  }
-  record.refreshTokenKey();
-  e.app.save(record);
+  revokeAccess(e.app, record, 'its Authelia link was removed');
   try {
     dropTokens(e.app, record.id);
   } catch {
     // no token table: nothing kept
   }
-  logInfo(e.app, 'an Authelia link was removed: cleared the record\'s Authelia groups and ended its sessions', 'record', record.id);
 }
 
 function isAutheliaLink(app: CoreApp, link: core.Record): boolean {
