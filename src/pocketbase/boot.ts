@@ -7,7 +7,7 @@ import { desiredProvider } from '../core/providers.js';
 import { HOOK_TAGS_STORE_KEY, type ActiveState } from '../core/state.js';
 import { coveredBy, tagsToRemember } from '../core/hook-tags.js';
 import { registrationTargets, type RegistrationTargets } from '../core/targets.js';
-import { findAuthCollection, updateProviders } from './collection.js';
+import { findAuthCollection, updateProviders, type CollectionLookup } from './collection.js';
 import { discoverEndpoints } from './discovery.js';
 import { readProcessEnv, readTextFile } from './env.js';
 import { collectionLookup, loadRegistry, retire } from './guard-upkeep.js';
@@ -37,7 +37,7 @@ export function configure(app: CoreApp): void {
   const env = readProcessEnv();
   const raw = registrationTargets(env, readTextFile);
   // Read before this boot rewrites the file: the tags this process's hooks carry.
-  const boot: Boot = { app, raw, tags: registeredTags(app, raw), registry: loadRegistry(app) };
+  const boot: Boot = { app, raw, configured: findAuthCollection(app, raw.collection), tags: registeredTags(app, raw), registry: loadRegistry(app) };
   app.store().set(HOOK_TAGS_STORE_KEY, JSON.stringify(boot.tags));
   const result = parseConfig(env, readTextFile);
   stopRevalidation(app);
@@ -55,7 +55,6 @@ export function configure(app: CoreApp): void {
     return;
   }
   for (const warning of result.warnings) logWarn(app, warning);
-  warnAboutUnansweredAddress(app, raw, result.config);
 
   let outcome: ConfigIssue[] | GuardRegistry;
   try {
@@ -70,7 +69,7 @@ export function configure(app: CoreApp): void {
     return;
   }
   // Also by name: a managed field deleted and added again (another type) has a new id.
-  publishGuards(app, guardsFrom(outcome, result.config.autheliaOnly, activeByName(app, result.config)));
+  publishGuards(app, guardsFrom(outcome, result.config.autheliaOnly, byName(boot, managedFields(loginSettings(result.config)), result.config.provider)));
   finish(boot, outcome);
 }
 
@@ -78,6 +77,8 @@ export function configure(app: CoreApp): void {
 interface Boot {
   readonly app: CoreApp;
   readonly raw: RegistrationTargets;
+  /** AUTHELIA_COLLECTION looked up once (the valid configuration names the same value). */
+  readonly configured: CollectionLookup;
   /** The record hooks' tags. */
   readonly tags: readonly string[];
   readonly registry: GuardRegistry;
@@ -89,8 +90,7 @@ interface Boot {
  * older than the registry, e.g. restored from another backup).
  */
 function finish(boot: Boot, registry: GuardRegistry): void {
-  const configured = findAuthCollection(boot.app, boot.raw.collection);
-  rememberTags(boot.app, tagsToRemember(registry, 'collection' in configured ? configured.collection : undefined));
+  rememberTags(boot.app, tagsToRemember(registry, 'collection' in boot.configured ? boot.configured.collection : undefined));
   const missed = Object.entries(registry.collections).filter(([id, entry]) => !coveredBy(boot.tags, { id, name: entry.name }));
   if (missed.length > 0) {
     logError(boot.app, `the fields managed on ${missed.map(([, entry]) => `"${entry.name}"`).join(', ')} are not guarded until PocketBase restarts (its hooks loaded before they were known); restart PocketBase`);
@@ -100,9 +100,8 @@ function finish(boot: Boot, registry: GuardRegistry): void {
 /** Registers the provider and fields; returns the updated registry, or the problems that stopped it. */
 function apply(boot: Boot, config: Config): ConfigIssue[] | GuardRegistry {
   const { app, registry } = boot;
-  const lookup = findAuthCollection(app, config.collection);
-  if ('issue' in lookup) return [lookup.issue];
-  const collection = lookup.collection;
+  if ('issue' in boot.configured) return [boot.configured.issue];
+  const collection = boot.configured.collection;
   if (!coveredBy(boot.tags, collection)) {
     return [{
       variable: 'AUTHELIA_COLLECTION',
@@ -112,11 +111,12 @@ function apply(boot: Boot, config: Config): ConfigIssue[] | GuardRegistry {
 
   const schemaIssues = checkSchema(app, collection, config);
   if (schemaIssues.length > 0) return schemaIssues;
+  warnAboutUnansweredAddress(app, boot.raw, config, collection);
 
   const { endpoints, outcome } = discoverEndpoints(app, config);
   const providers = updateProviders(collection, desiredProvider(config, endpoints), config.issuer);
   if ('issue' in providers) return [providers.issue];
-  const fieldsChanged = applySchema(app, collection, config);
+  const { changed: fieldsChanged, groups: groupsCollection } = applySchema(app, collection, config);
   const login = loginSettings(config);
 
   // Field ids exist from the moment applySchema adds a field.
@@ -128,7 +128,6 @@ function apply(boot: Boot, config: Config): ConfigIssue[] | GuardRegistry {
   };
   // Group records are what `memberOf.name` rules test: their names are guarded
   // too, in case someone opens that collection's API rules.
-  const groupsCollection = app.findCollectionByNameOrId(config.groupsCollection);
   const groupNames = {
     collectionId: groupsCollection.id,
     collectionName: groupsCollection.name,
@@ -175,7 +174,7 @@ function apply(boot: Boot, config: Config): ConfigIssue[] | GuardRegistry {
  */
 function refuse(boot: Boot, issues: readonly ConfigIssue[], strict: boolean): void {
   const { app, raw } = boot;
-  publishGuards(app, guardsFrom(boot.registry, raw.authOnly, unconfirmedCollection(app, raw)));
+  publishGuards(app, guardsFrom(boot.registry, raw.authOnly, byName(boot, raw.managedFields, raw.provider)));
   removeManagedProviders(app);
   saveState(app, { status: 'invalid', issues, maxSessionSeconds: raw.maxSessionSeconds });
   finish(boot, boot.registry);
@@ -186,14 +185,9 @@ function refuse(boot: Boot, issues: readonly ConfigIssue[], strict: boolean): vo
   logError(app, `${message}; Authelia login is off until this is fixed`);
 }
 
-function activeByName(app: CoreApp, config: Config): UnconfirmedCollection | undefined {
-  const lookup = findAuthCollection(app, config.collection);
-  return 'collection' in lookup ? { collectionId: lookup.collection.id, fieldNames: managedFields(loginSettings(config)), provider: config.provider } : undefined;
-}
-
-function unconfirmedCollection(app: CoreApp, raw: RegistrationTargets): UnconfirmedCollection | undefined {
-  const lookup = findAuthCollection(app, raw.collection);
-  return 'collection' in lookup ? { collectionId: lookup.collection.id, fieldNames: raw.managedFields, provider: raw.provider } : undefined;
+/** The configured collection's fields, guarded by name as well as by id. */
+function byName(boot: Boot, fieldNames: readonly string[], provider: string): UnconfirmedCollection | undefined {
+  return 'collection' in boot.configured ? { collectionId: boot.configured.collection.id, fieldNames, provider } : undefined;
 }
 
 /**
@@ -202,12 +196,10 @@ function unconfirmedCollection(app: CoreApp, raw: RegistrationTargets): Unconfir
  * opens; a client using the collection's real name otherwise gets PocketBase's
  * answer without `groups`.
  */
-function warnAboutUnansweredAddress(app: CoreApp, raw: RegistrationTargets, config: Config): void {
-  const lookup = findAuthCollection(app, config.collection);
-  if (!('collection' in lookup)) return;
-  const path = `/api/collections/${lookup.collection.name}/auth-methods`;
+function warnAboutUnansweredAddress(app: CoreApp, raw: RegistrationTargets, config: Config, collection: core.Collection): void {
+  const path = `/api/collections/${collection.name}/auth-methods`;
   if (!raw.authMethodsPaths.includes(path)) {
-    logWarn(app, `AUTHELIA_COLLECTION is "${config.collection}", so ${path} is answered by PocketBase without the groups scope; set AUTHELIA_COLLECTION=${lookup.collection.name}`);
+    logWarn(app, `AUTHELIA_COLLECTION is "${config.collection}", so ${path} is answered by PocketBase without the groups scope; set AUTHELIA_COLLECTION=${collection.name}`);
   }
 }
 

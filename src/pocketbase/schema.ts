@@ -41,8 +41,8 @@ export function checkSchema(app: CoreApp, users: core.Collection, config: Config
   return issues;
 }
 
-/** Creates what is missing and brings the roles list up to date; returns whether `users` changed. Call after checkSchema. */
-export function applySchema(app: CoreApp, users: core.Collection, config: Config): boolean {
+/** Creates what is missing and brings the roles list up to date; returns whether `users` changed, and the groups collection. Call after checkSchema. */
+export function applySchema(app: CoreApp, users: core.Collection, config: Config): { readonly changed: boolean; readonly groups: core.Collection } {
   const groups = findCollection(app, config.groupsCollection) ?? createGroupsCollection(app, config.groupsCollection);
   let changed = false;
   if (!users.fields.getByName(config.groupsField)) {
@@ -54,7 +54,7 @@ export function applySchema(app: CoreApp, users: core.Collection, config: Config
     changed = true;
   }
   if (config.roles.length > 0) changed = applyRolesField(app, users, config) || changed;
-  return changed;
+  return { changed, groups };
 }
 
 function applyRolesField(app: CoreApp, users: core.Collection, config: Config): boolean {
