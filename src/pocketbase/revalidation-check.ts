@@ -1,5 +1,6 @@
 import { accessTokenUsable, classifyRefresh, classifyUserinfo, type CheckOutcome } from '../core/revalidation.js';
 import type { ActiveState } from '../core/state.js';
+import { endRecordSessions } from './access.js';
 import type { AccessActions } from './access-actions.js';
 import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from './authelia-client.js';
 import { loadRevalidationSecrets, seal, unseal, type RevalidationSecrets } from './revalidation-secrets.js';
@@ -100,7 +101,6 @@ function takeAway(app: CoreApp, record: core.Record, reason: string, actions: Ac
  * user lost anything.
  */
 export function endSessions(app: CoreApp, record: core.Record): void {
-  record.refreshTokenKey();
-  app.save(record);
+  endRecordSessions(app, record);
   markEnded(app, record.id, 'expired');
 }
