@@ -14,6 +14,7 @@ import { collectionLookup, loadRegistry, retire } from './guard-upkeep.js';
 import { logError, logInfo, logWarn } from './log.js';
 import { publishGuards, writeRegistry } from './registry-store.js';
 import { applySchema, checkSchema } from './schema.js';
+import { keepRuleClauses } from './rule-clauses.js';
 import { saveState } from './state-store.js';
 import { registeredTags, rememberTags } from './targets.js';
 import { prepareRevalidation, stopRevalidation } from './revalidation-boot.js';
@@ -85,11 +86,13 @@ interface Boot {
 }
 
 /**
- * Remembers which collections the next start must tag its hooks with, and says
+ * Keeps the guard clauses in the API rules (they outlive the hooks), remembers
+ * which collections the next start must tag its hooks with, and says
  * so when this process's hooks miss a guarded collection (its tag file was
  * older than the registry, e.g. restored from another backup).
  */
 function finish(boot: Boot, registry: GuardRegistry): void {
+  keepRuleClauses(boot.app, registry);
   rememberTags(boot.app, tagsToRemember(registry, 'collection' in boot.configured ? boot.configured.collection : undefined));
   const missed = Object.entries(registry.collections).filter(([id, entry]) => !coveredBy(boot.tags, { id, name: entry.name }));
   if (missed.length > 0) {

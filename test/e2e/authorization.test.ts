@@ -4,6 +4,9 @@ import { ADMIN_ROLE_ONLY, EDITORS_ONLY } from '../support/api-rules.js';
 import { VERSIONS } from '../../testkit/pocketbase-versions.js';
 import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
 
+/** A client write to a managed field: the hooks answer 400; an update first meets the rule's guard clauses, which PocketBase answers 404. */
+const REFUSED = [400, 404];
+
 
 const alice = { username: 'alice', password: 'alice-password', name: 'Alice', email: 'alice@example.test', groups: ['admins', 'writers'] };
 const erin = { username: 'erin', password: 'erin-password', name: 'Erin', email: 'erin@example.test', groups: ['editors'] };
@@ -100,7 +103,7 @@ describe.each(VERSIONS)('groups and roles that authorize, on PocketBase %s', (ve
     it('record update of their own record: groups, memberOf, roles and roles+ are refused', async () => {
       const admins = await (await stack.pb.superuser()).collection('authelia_groups').getFirstListItem('name = "admins"');
       for (const body of [{ groups: ['admins'] }, { memberOf: [admins.id] }, { 'memberOf+': admins.id }, { roles: ['admin'] }, { 'roles+': 'admin' }, { '+roles': 'admin' }]) {
-        expect(await refusal(asMallory.collection('users').update(own(), body)), JSON.stringify(body)).toBe(400);
+        expect(await refusal(asMallory.collection('users').update(own(), body)), JSON.stringify(body)).toBeOneOf(REFUSED);
       }
       await unchanged();
     });
@@ -108,10 +111,10 @@ describe.each(VERSIONS)('groups and roles that authorize, on PocketBase %s', (ve
     it('multipart update and @jsonPayload are refused too', async () => {
       const form = new FormData();
       form.append('roles', 'admin');
-      expect(await refusal(asMallory.collection('users').update(own(), form))).toBe(400);
+      expect(await refusal(asMallory.collection('users').update(own(), form))).toBeOneOf(REFUSED);
       const payload = new FormData();
       payload.append('@jsonPayload', JSON.stringify({ groups: ['admins'] }));
-      expect(await refusal(asMallory.collection('users').update(own(), payload))).toBe(400);
+      expect(await refusal(asMallory.collection('users').update(own(), payload))).toBeOneOf(REFUSED);
       await unchanged();
     });
 
@@ -222,7 +225,7 @@ describe.each(VERSIONS)('switching roles off on PocketBase %s', (version) => {
       expect(auth.record['roles']).toEqual([]);
       const asAliceNow = new PocketBase(pb.url);
       asAliceNow.authStore.save(auth.token, auth.record);
-      expect(await refusal(asAliceNow.collection('users').update(auth.record.id, { roles: ['admin'] }))).toBe(400);
+      expect(await refusal(asAliceNow.collection('users').update(auth.record.id, { roles: ['admin'] }))).toBeOneOf(REFUSED);
       expect(await pb.logs(/no longer managed/)).toMatch(/cleared roles of \\"users\\" in 1 records: no longer managed by this configuration/);
     } finally {
       await pb.destroy();

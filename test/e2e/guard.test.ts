@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import PocketBase, { ClientResponseError, type RecordModel } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import type { PocketBaseServer } from '../../testkit/pocketbase.js';
+import { startPocketBase, type PocketBaseServer } from '../../testkit/pocketbase.js';
 import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+
+/** A client write to a managed field: the hooks answer 400; an update first meets the rule's guard clauses, which PocketBase answers 404. */
+const REFUSED = [400, 404];
 
 const alice = { username: 'alice', password: 'alice-password', name: 'Alice', email: 'alice@example.test', groups: ['admins', 'writers'] };
 const LOCAL = { email: 'local@example.test', password: 'local-password-1' };
@@ -56,7 +59,7 @@ async function expectWritesRefused(pb: PocketBaseServer, fields: readonly string
     const value = field === 'memberOf' ? [admins.id] : field === 'roles' ? ['admin'] : ['admins'];
     bodies.push({ [field]: value }, { [`${field}+`]: value[0] });
   }
-  for (const body of bodies) expect(await status(client.collection('users').update(id, body)), JSON.stringify(body)).toBe(400);
+  for (const body of bodies) expect(await status(client.collection('users').update(id, body)), JSON.stringify(body)).toBeOneOf(REFUSED);
   const stored = await (await pb.superuser()).collection('users').getOne(id);
   for (const field of fields) expect(stored[field] ?? [], field).toEqual([]);
 }
@@ -86,7 +89,7 @@ describe.each(VERSIONS)('the collection, however it is addressed, on PocketBase 
       expect(auth.record['groups']).toEqual(['writers']);
       const member = new PocketBase(stack.pb.url);
       member.authStore.save(auth.token, auth.record);
-      expect(await status(member.collection('members').update(auth.record.id, { groups: ['admins'] }))).toBe(400);
+      expect(await status(member.collection('members').update(auth.record.id, { groups: ['admins'] }))).toBeOneOf(REFUSED);
       expect(await status(member.collection('members').update(auth.record.id, { name: 'still editable' }))).toBe(200);
     } finally {
       await stack.close();
@@ -112,7 +115,7 @@ describe.each(VERSIONS)('hooks tagged with the collections they guard, on Pocket
       expect(auth.record['groups']).toEqual(['writers']);
       const member = new PocketBase(pb.url);
       member.authStore.save(auth.token, auth.record);
-      expect(await status(member.collection('members').update(auth.record.id, { groups: ['admins'] }))).toBe(400);
+      expect(await status(member.collection('members').update(auth.record.id, { groups: ['admins'] }))).toBeOneOf(REFUSED);
     } finally {
       await pb.destroy();
       await stack.idp.close();
@@ -139,7 +142,7 @@ describe.each(VERSIONS)('hooks tagged with the collections they guard, on Pocket
       const renamed = new PocketBase(pb.url);
       const created = await renamed.collection('team').create({ email: 'x@example.test', password: 'x-password-1', passwordConfirm: 'x-password-1' });
       await renamed.collection('team').authWithPassword('x@example.test', 'x-password-1');
-      expect(await status(renamed.collection('team').update(created.id, { groups: ['admins'] }))).toBe(400);
+      expect(await status(renamed.collection('team').update(created.id, { groups: ['admins'] }))).toBeOneOf(REFUSED);
     } finally {
       await pb.destroy();
       await stack.idp.close();
@@ -409,7 +412,7 @@ describe.each(VERSIONS)('the Authelia link and the sign-up itself, on PocketBase
     const without = await superuser.collections.getOne('users');
     await superuser.collections.update('users', { fields: [...(without['fields'] as unknown[]), { name: 'groups', type: 'select', maxSelect: 2, values: ['admins', 'dev'] }] });
     const client = await localAccount(stack.pb);
-    expect(await status(client.collection('users').update(client.authStore.record!.id, { groups: ['admins'] }))).toBe(400);
+    expect(await status(client.collection('users').update(client.authStore.record!.id, { groups: ['admins'] }))).toBeOneOf(REFUSED);
   });
 });
 
@@ -431,6 +434,47 @@ describe.each(VERSIONS)('sync after linking, on PocketBase %s', (version) => {
       expect(after['updated']).toBe(local['updated']);
     } finally {
       await stack.close();
+    }
+  });
+});
+
+describe.each(VERSIONS)('the guard without the hooks, on PocketBase %s', (version) => {
+  it('the collection rules keep the managed fields read-only for clients after pb_hooks is removed; the admin rule text is kept and null rules stay null', async () => {
+    const stack = await startStack({ version, users: [alice], env: { AUTHELIA_ROLES: 'editor=writers' } });
+    let pb: PocketBaseServer = stack.pb;
+    try {
+      await ssoLogin(pb.url, alice); // an Authelia sign-up passes the create rule's clauses
+      const clauses = '@request.body.groups:isset = false && @request.body.memberOf:isset = false && @request.body.roles:isset = false';
+      let superuser = await pb.superuser();
+      // An admin writes their own rule (dropping the clauses, as a hand edit might); the next boot puts them back in front.
+      await superuser.collections.update('users', { updateRule: 'id = @request.auth.id && name != "locked"' });
+      pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_ROLES: 'editor=writers' });
+      superuser = await pb.superuser();
+      const users = await superuser.collections.getOne('users');
+      expect(users['createRule']).toBe(clauses);
+      expect(users['updateRule']).toBe(`${clauses} && (id = @request.auth.id && name != "locked")`);
+      const groups = await superuser.collections.getOne('authelia_groups');
+      expect([groups['createRule'], groups['updateRule']]).toEqual([null, null]);
+      // A restart with the same settings changes nothing.
+      const before = users['updated'];
+      pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, AUTHELIA_ROLES: 'editor=writers' });
+      expect((await (await pb.superuser()).collections.getOne('users'))['updated']).toBe(before);
+
+      // The hooks folder goes missing (a volume not mounted): PocketBase alone must still refuse.
+      await pb.stop();
+      pb = await startPocketBase({ version, dataDir: pb.dataDir, hooksDir: null });
+      const client = await localAccount(pb);
+      const id = client.authStore.record!.id;
+      for (const body of [{ groups: ['admins'] }, { memberOf: [] }, { '+memberOf': 'x' }, { roles: ['editor'] }, { 'roles+': 'editor' }]) {
+        expect(await status(client.collection('users').update(id, body)), JSON.stringify(body)).toBe(404);
+      }
+      expect(await status(new PocketBase(pb.url).collection('users').create({ email: 'new@example.test', password: 'new-password-1', passwordConfirm: 'new-password-1', groups: ['admins'] }))).toBe(400);
+      expect(await status(client.collection('users').update(id, { name: 'x' }))).toBe(200);
+      const stored = await (await pb.superuser()).collection('users').getOne(id);
+      expect([stored['groups'], stored['name']]).toEqual([null, 'x']);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
     }
   });
 });
