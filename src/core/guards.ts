@@ -43,6 +43,20 @@ export function publishGuards(registry: GuardRegistry, authOnly: boolean, unconf
   return { authOnly, collections };
 }
 
+/**
+ * Without a valid configuration nothing confirms field ids, so every
+ * registered field is guarded by its last known name too: a managed field a
+ * superuser deleted and added again (a new id) stays read-only for clients.
+ */
+export function guardLastKnownNames(guards: PublishedGuards, registry: GuardRegistry): PublishedGuards {
+  const collections: Record<string, CollectionGuard> = { ...guards.collections };
+  for (const [id, entry] of Object.entries(registry.collections)) {
+    const guard = collections[id];
+    if (guard) collections[id] = { ...guard, fieldNames: [...new Set([...guard.fieldNames, ...Object.values(entry.fields)])] };
+  }
+  return { ...guards, collections };
+}
+
 /** The guarded field names of a collection as it is now (`nameOf` maps a field id to its current name). */
 export function guardedNames(guard: CollectionGuard, nameOf: (fieldId: string) => string | undefined): string[] {
   const names = new Set(guard.fieldNames);

@@ -1,6 +1,8 @@
 import type { ActiveState } from '../core/state.js';
-import { managedFields } from '../core/login-decision.js';
+import { decideLogin, managedFields } from '../core/login-decision.js';
 import { revokeAccess, saveClaims, stageClaims } from './access.js';
+
+const GATE_REFUSAL = 'the allowed-groups gate (AUTHELIA_ALLOWED_GROUPS) refuses the user now';
 
 export type ApplyOutcome = { readonly kind: 'applied'; readonly changed: boolean } | { readonly kind: 'refused'; readonly reason: string };
 
@@ -17,8 +19,14 @@ export interface AccessActions {
 /** The login path's own rules (src/pocketbase/access.ts), applied and saved at once: a check has no linking step to wait for. */
 export const ACCESS_ACTIONS: AccessActions = {
   applyClaims(app, record, claims, state) {
+    // A record of a collection managed before AUTHELIA_COLLECTION moved: its fields are
+    // retired (cleared, still guarded), so a current user keeps them empty; the gate still applies.
+    if (record.collection().id !== state.collectionId) {
+      const decision = decideLogin(claims, state.login);
+      return decision.allowed ? { kind: 'applied', changed: false } : { kind: 'refused', reason: GATE_REFUSAL };
+    }
     const staged = stageClaims(app, record, claims, state);
-    if (staged.kind === 'refused') return { kind: 'refused', reason: 'the allowed-groups gate (AUTHELIA_ALLOWED_GROUPS) refuses the user now' };
+    if (staged.kind === 'refused') return { kind: 'refused', reason: GATE_REFUSAL };
     if (staged.changed) saveClaims(app, record, managedFields(state.login));
     return { kind: 'applied', changed: staged.changed };
   },

@@ -1,7 +1,7 @@
 import { parseConfig, type Config } from '../core/config.js';
 import { formatIssues, type ConfigIssue } from '../core/errors.js';
 import { pruneDeleted, registerActive, retiredFields, sameRegistry, type GuardRegistry } from '../core/guard-registry.js';
-import { publishGuards as guardsFrom, type UnconfirmedCollection } from '../core/guards.js';
+import { guardLastKnownNames, publishGuards as guardsFrom, type UnconfirmedCollection } from '../core/guards.js';
 import { loginSettings, managedFields } from '../core/login-decision.js';
 import { desiredProvider } from '../core/providers.js';
 import { HOOK_TAGS_STORE_KEY, type ActiveState } from '../core/state.js';
@@ -44,7 +44,7 @@ export function configure(app: CoreApp): void {
   stopRevalidation(app);
 
   if (result.status === 'disabled') {
-    publishGuards(app, guardsFrom(boot.registry, raw.authOnly));
+    publishGuards(app, guardLastKnownNames(guardsFrom(boot.registry, raw.authOnly), boot.registry));
     removeManagedProviders(app);
     saveState(app, { status: 'disabled', maxSessionSeconds: raw.maxSessionSeconds });
     finish(boot, boot.registry);
@@ -177,7 +177,7 @@ function apply(boot: Boot, config: Config): ConfigIssue[] | GuardRegistry {
  */
 function refuse(boot: Boot, issues: readonly ConfigIssue[], strict: boolean): void {
   const { app, raw } = boot;
-  publishGuards(app, guardsFrom(boot.registry, raw.authOnly, byName(boot, raw.managedFields, raw.provider)));
+  publishGuards(app, guardLastKnownNames(guardsFrom(boot.registry, raw.authOnly, byName(boot, raw.managedFields, raw.provider)), boot.registry));
   removeManagedProviders(app);
   saveState(app, { status: 'invalid', issues, maxSessionSeconds: raw.maxSessionSeconds });
   finish(boot, boot.registry);

@@ -3,7 +3,7 @@ import type { ExtensionState } from '../core/state.js';
 import { logInfo } from './log.js';
 import { EXPIRED_MESSAGE } from './revalidation-messages.js';
 import { endSessions } from './revalidation-check.js';
-import { staleOpenSessions, storedCheck } from './token-vault.js';
+import { adoptLinkedRecordsUnconfigured, staleOpenSessions, storedCheck } from './token-vault.js';
 
 type Unconfigured = Exclude<ExtensionState, { status: 'active' }>;
 
@@ -16,7 +16,12 @@ type Unconfigured = Exclude<ExtensionState, { status: 'active' }>;
  */
 export function refuseStaleRefresh(app: CoreApp, state: Unconfigured, record: core.Record): void {
   const check = storedCheck(app, record.id);
-  if (!check || Date.now() - check.checkedAt < state.maxSessionSeconds * 1000) return;
+  if (!check) {
+    // Linked before tokens were kept (or by an older version): the bound starts now.
+    adoptLinkedRecordsUnconfigured(app, Date.now(), record.id);
+    return;
+  }
+  if (Date.now() - check.checkedAt < state.maxSessionSeconds * 1000) return;
   if (!check.sessionsEnded) endSessions(app, record);
   throw new UnauthorizedError(EXPIRED_MESSAGE);
 }
@@ -24,6 +29,7 @@ export function refuseStaleRefresh(app: CoreApp, state: Unconfigured, record: co
 /** The sweep's part while unconfigured: end the sessions past the bound, once each. */
 export function endStaleSessions(app: CoreApp, state: Unconfigured): number {
   let ended = 0;
+  adoptLinkedRecordsUnconfigured(app, Date.now());
   for (const { recordId, collectionId } of staleOpenSessions(app, Date.now() - state.maxSessionSeconds * 1000, SWEEP_BUDGET.maxRecords)) {
     let record: core.Record;
     try {

@@ -7,6 +7,8 @@ import { refuseStaleRefresh } from './bound-without-authelia.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';
 import { adoptLinkedRecords, dropTokens, linkedRow, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from './token-vault.js';
 import { revokeAccess } from './access.js';
+import { loadGuards } from './registry-store.js';
+import type { ActiveState } from '../core/state.js';
 
 /**
  * `auth-refresh` of the collection. PocketBase would renew the token for ever;
@@ -23,7 +25,7 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
     e.next();
     return;
   }
-  if (state?.status !== 'active' || state.revalidation.revalidateAfterSeconds === 0 || !record || e.collection?.id !== state.collectionId) {
+  if (state?.status !== 'active' || state.revalidation.revalidateAfterSeconds === 0 || !record || !managedCollection(e.app, state, e.collection?.id)) {
     e.next();
     return;
   }
@@ -76,4 +78,10 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
       'pastMaxSession', pastMaxSession({ checkedAt }, now, state.revalidation));
   }
   e.next();
+}
+
+/** The configured collection, or one whose records the extension linked before AUTHELIA_COLLECTION moved: those stay under checks too. */
+function managedCollection(app: CoreApp, state: ActiveState, collectionId: string | undefined): boolean {
+  if (collectionId === undefined) return false;
+  return collectionId === state.collectionId || (loadGuards(app)?.collections[collectionId]?.providers.length ?? 0) > 0;
 }

@@ -17,10 +17,13 @@ export function keepRuleClauses(app: CoreApp, registry: GuardRegistry): void {
     } catch {
       continue; // deleted: pruned from the registry
     }
-    const fields = Object.keys(entry.fields).flatMap((id) => {
+    const byId = Object.keys(entry.fields).flatMap((id) => {
       const field = collection.fields.getById(id);
       return field ? [field.getName()] : [];
     });
+    // A field deleted and added again under its old name (a new id) keeps its clause, as it stays guarded.
+    const byName = Object.values(entry.fields).filter((name) => collection.fields.getByName(name));
+    const fields = [...new Set([...byId, ...byName])];
     const known = [...fields, ...Object.values(entry.fields)];
     const [createBefore, updateBefore] = [ruleText(collection.createRule), ruleText(collection.updateRule)];
     const createRule = withGuardClauses(createBefore, fields, known);

@@ -61,7 +61,7 @@ function sweepOne(app: CoreApp, state: ActiveState, row: VaultRow, counts: Sweep
   if (action === 'skip') return;
   let record: core.Record;
   try {
-    record = app.findRecordById(state.collectionId, row.recordId);
+    record = app.findRecordById(row.collectionId, row.recordId); // also a collection managed before AUTHELIA_COLLECTION moved
   } catch {
     return; // deleted since the query
   }

@@ -1,5 +1,6 @@
 import { CHECKED_AT_KEY_PREFIX, type ActiveState } from '../core/state.js';
 import type { VaultEntry } from '../core/revalidation.js';
+import { loadGuards } from './registry-store.js';
 
 /**
  * Where the Authelia tokens of each record's last login live: a plain SQLite
@@ -18,6 +19,8 @@ export interface VaultRow extends VaultEntry {
   readonly recordId: string;
   /** The Authelia subject the record is linked to (from `_externalAuths`). */
   readonly subject: string;
+  /** The record's collection: the configured one, or one the extension managed before AUTHELIA_COLLECTION moved. */
+  readonly collectionId: string;
   readonly accessToken: string;
   readonly refreshToken: string;
   readonly attemptedAt: number;
@@ -47,17 +50,46 @@ export function ensureVault(app: CoreApp): void {
 }
 
 const ROW_COLUMNS =
-  'ea.[[providerId]] AS subject, ea.[[recordRef]] AS recordId, t.[[recordId]] IS NOT NULL AS stored, ' +
+  'ea.[[providerId]] AS subject, ea.[[recordRef]] AS recordId, ea.[[collectionRef]] AS collectionId, t.[[recordId]] IS NOT NULL AS stored, ' +
   "COALESCE(t.[[accessToken]], '') AS accessToken, COALESCE(t.[[refreshToken]], '') AS refreshToken, " +
   'COALESCE(t.[[accessExpiresAt]], 0) AS accessExpiresAt, COALESCE(t.[[checkedAt]], 0) AS checkedAt, ' +
   "COALESCE(t.[[attemptedAt]], 0) AS attemptedAt, COALESCE(t.[[sessionsEnded]], 0) AS sessionsEnded, COALESCE(t.[[lastOutcome]], '') AS lastOutcome";
-const LINKED_ROWS =
-  `FROM {{_externalAuths}} ea LEFT JOIN {{${VAULT_TABLE}}} t ON t.[[recordId]] = ea.[[recordRef]] ` +
-  'WHERE ea.[[collectionRef]] = {:collection} AND ea.[[provider]] = {:provider}';
+
+/**
+ * Authelia links through every collection and provider slot the extension has
+ * managed (the guard registry), not only the configured ones: switching
+ * AUTHELIA_PROVIDER or AUTHELIA_COLLECTION must not free the records linked
+ * before from their checks and their bound. One row per record (a record may
+ * be linked through two slots); the configured slot's subject first.
+ * `recordFilter` narrows the links to one record inside the grouping, so the
+ * index on `recordRef` serves a single-record lookup.
+ */
+function linkedRows(recordFilter = ''): string {
+  return (
+    'FROM (SELECT [[recordRef]], MIN([[collectionRef]]) AS collectionRef, ' +
+    'COALESCE(MAX(CASE WHEN [[collectionRef]] = {:collection} AND [[provider]] = {:provider} THEN [[providerId]] END), MIN([[providerId]])) AS providerId ' +
+    "FROM {{_externalAuths}} WHERE ([[collectionRef]] || ':' || [[provider]]) IN (SELECT value FROM json_each({:links}))" +
+    `${recordFilter} GROUP BY [[recordRef]]) ea LEFT JOIN {{${VAULT_TABLE}}} t ON t.[[recordId]] = ea.[[recordRef]]`
+  );
+}
+const LINKED_ROWS = linkedRows();
+
+/** The (collection, slot) pairs whose links are Authelia's, as `collectionId:provider`, plus the configured one. */
+export function autheliaLinks(app: CoreApp, configured?: { readonly collectionId: string; readonly provider: string }): string {
+  const pairs = new Set(configured ? [`${configured.collectionId}:${configured.provider}`] : []);
+  for (const [collectionId, guard] of Object.entries(loadGuards(app)?.collections ?? {})) {
+    for (const provider of guard.providers) pairs.add(`${collectionId}:${provider}`);
+  }
+  return JSON.stringify([...pairs]);
+}
+
+function linkParams(app: CoreApp, state: ActiveState): Record<string, unknown> {
+  return { collection: state.collectionId, provider: state.provider, links: autheliaLinks(app, state) };
+}
 
 function rowModel(): DynamicModel {
   return new DynamicModel({
-    subject: '', recordId: '', stored: false, accessToken: '', refreshToken: '',
+    subject: '', recordId: '', collectionId: '', stored: false, accessToken: '', refreshToken: '',
     accessExpiresAt: 0, checkedAt: 0, attemptedAt: 0, sessionsEnded: false, lastOutcome: '',
   });
 }
@@ -66,6 +98,7 @@ function toRow(model: DynamicModel): LinkedRow {
   return {
     recordId: String(model['recordId']),
     subject: String(model['subject']),
+    collectionId: String(model['collectionId']),
     stored: Boolean(model['stored']),
     accessToken: String(model['accessToken']),
     refreshToken: String(model['refreshToken']),
@@ -88,8 +121,8 @@ export function linkedRow(app: CoreApp, state: ActiveState, recordId: string): L
   const models = arrayOf(rowModel());
   app
     .db()
-    .newQuery(`SELECT ${ROW_COLUMNS} ${LINKED_ROWS} AND ea.[[recordRef]] = {:record} LIMIT 1`)
-    .bind({ collection: state.collectionId, provider: state.provider, record: recordId })
+    .newQuery(`SELECT ${ROW_COLUMNS} ${linkedRows(' AND [[recordRef]] = {:record}')} LIMIT 1`)
+    .bind({ ...linkParams(app, state), record: recordId })
     .all(models);
   const model = models[0];
   return model ? toRow(model) : undefined;
@@ -101,14 +134,29 @@ export function linkedRow(app: CoreApp, state: ActiveState, recordId: string): L
  * bound must start somewhere.
  */
 export function adoptLinkedRecords(app: CoreApp, state: ActiveState, now: number, recordId?: string): void {
+  adopt(app, linkParams(app, state), now, recordId);
+}
+
+/**
+ * The same while the configuration is invalid or AUTHELIA_URL unset: the
+ * links the extension managed (the guard registry) still say who signed in
+ * with Authelia, and a typo must not lift the bound of records it never saw.
+ */
+export function adoptLinkedRecordsUnconfigured(app: CoreApp, now: number, recordId?: string): void {
+  const links = autheliaLinks(app);
+  if (links === '[]') return; // nothing ever managed
+  ensureVault(app);
+  adopt(app, { collection: '', provider: '', links }, now, recordId);
+}
+
+function adopt(app: CoreApp, params: Record<string, unknown>, now: number, recordId: string | undefined): void {
   app
     .nonconcurrentDB()
     .newQuery(
       `INSERT OR IGNORE INTO {{${VAULT_TABLE}}} ([[recordId]], [[checkedAt]], [[lastOutcome]]) ` +
-        `SELECT ea.[[recordRef]], {:now}, 'unchecked' FROM {{_externalAuths}} ea ` +
-        `WHERE ea.[[collectionRef]] = {:collection} AND ea.[[provider]] = {:provider}${recordId === undefined ? '' : ' AND ea.[[recordRef]] = {:record}'}`,
+        `SELECT ea.[[recordRef]], {:now}, 'unchecked' ${linkedRows(recordId === undefined ? '' : ' AND [[recordRef]] = {:record}')} WHERE t.[[recordId]] IS NULL`,
     )
-    .bind({ now, collection: state.collectionId, provider: state.provider, record: recordId ?? '' })
+    .bind({ ...params, now, record: recordId ?? '' })
     .execute();
 }
 
@@ -118,14 +166,13 @@ export function sweepCandidates(app: CoreApp, state: ActiveState, runStart: numb
   app
     .db()
     .newQuery(
-      `SELECT ${ROW_COLUMNS} ${LINKED_ROWS} AND t.[[attemptedAt]] < {:runStart} AND (` +
+      `SELECT ${ROW_COLUMNS} ${LINKED_ROWS} WHERE t.[[attemptedAt]] < {:runStart} AND (` +
         "t.[[refreshToken]] != '' OR (t.[[accessToken]] != '' AND t.[[accessExpiresAt]] > {:accessAfter}) " +
         'OR (t.[[sessionsEnded]] = 0 AND t.[[checkedAt]] <= {:checkedBefore})' +
         ') ORDER BY t.[[attemptedAt]] ASC, t.[[checkedAt]] ASC LIMIT {:limit}',
     )
     .bind({
-      collection: state.collectionId,
-      provider: state.provider,
+      ...linkParams(app, state),
       runStart,
       accessAfter: runStart + accessMarginMs,
       checkedBefore: runStart - maxSessionMs,
@@ -135,14 +182,20 @@ export function sweepCandidates(app: CoreApp, state: ActiveState, runStart: numb
   return models.map(toRow);
 }
 
-/** Rows of records that are no longer linked (deleted, unlinked, another collection): their tokens must not outlive the link. */
+/**
+ * Rows of records no longer linked to Authelia through any collection or slot
+ * the extension has managed (deleted, or unlinked by a superuser): their
+ * tokens must not outlive the link. A record still linked keeps its row, and
+ * with it its bound, whatever AUTHELIA_PROVIDER and AUTHELIA_COLLECTION say now.
+ */
 export function dropUnlinked(app: CoreApp, state: ActiveState): void {
   app
     .nonconcurrentDB()
     .newQuery(
-      `DELETE FROM {{${VAULT_TABLE}}} WHERE [[recordId]] NOT IN (SELECT [[recordRef]] FROM {{_externalAuths}} WHERE [[collectionRef]] = {:collection} AND [[provider]] = {:provider})`,
+      `DELETE FROM {{${VAULT_TABLE}}} WHERE [[recordId]] NOT IN (SELECT [[recordRef]] FROM {{_externalAuths}} ` +
+        "WHERE ([[collectionRef]] || ':' || [[provider]]) IN (SELECT value FROM json_each({:links})))",
     )
-    .bind({ collection: state.collectionId, provider: state.provider })
+    .bind({ links: autheliaLinks(app, state) })
     .execute();
 }
 
@@ -256,7 +309,7 @@ export function outcomeCounts(app: CoreApp, state: ActiveState): { byOutcome: Re
     .newQuery(
       `SELECT COALESCE(t.[[lastOutcome]], 'unchecked') AS outcome, COUNT(*) AS total, SUM(CASE WHEN t.[[refreshToken]] != '' THEN 1 ELSE 0 END) AS refresh ${LINKED_ROWS} GROUP BY 1`,
     )
-    .bind({ collection: state.collectionId, provider: state.provider })
+    .bind(linkParams(app, state))
     .all(models);
   const byOutcome: Record<string, number> = { current: 0, undecided: 0, gone: 0, expired: 0, unchecked: 0 };
   let withRefreshToken = 0;
@@ -275,7 +328,7 @@ export function listRows(app: CoreApp, state: ActiveState, limit: number, offset
   app
     .db()
     .newQuery(`SELECT ${ROW_COLUMNS} ${LINKED_ROWS} ORDER BY COALESCE(t.[[checkedAt]], 0) ASC, ea.[[recordRef]] ASC LIMIT {:limit} OFFSET {:offset}`)
-    .bind({ collection: state.collectionId, provider: state.provider, limit, offset })
+    .bind({ ...linkParams(app, state), limit, offset })
     .all(models);
   return models.map(toRow);
 }

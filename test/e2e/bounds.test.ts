@@ -1,0 +1,131 @@
+// The bound outlives configuration changes: switching AUTHELIA_PROVIDER keeps the records linked
+// through the old slot under checks, and an invalid or unset configuration neither frees records
+// linked before tokens were kept nor lets a re-created managed field be written.
+import PocketBase, { ClientResponseError } from 'pocketbase';
+import { describe, expect, it } from 'vitest';
+import type { IdpUser } from '../../testkit/idp.js';
+import { VERSIONS } from '../../testkit/pocketbase-versions.js';
+import type { PocketBaseServer } from '../../testkit/pocketbase.js';
+import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+
+const TIMEOUT = 90_000;
+const GONE = /no longer grants access here\. Sign in with Authelia again/;
+const EXPIRED = /could not confirm your session for too long\. Sign in with Authelia again/;
+
+function person(name: string, groups: string[]): IdpUser & { groups: string[] } {
+  return { username: name, password: `${name}-password`, name, email: `${name}@example.test`, groups };
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+async function refresh(pb: PocketBaseServer, token: string): Promise<{ status: number; token: string; message: string }> {
+  const response = await fetch(`${pb.url}/api/collections/users/auth-refresh`, { method: 'POST', headers: { authorization: token } });
+  const body = (await response.json()) as { token?: string; message?: string };
+  return { status: response.status, token: body.token ?? '', message: body.message ?? '' };
+}
+
+/** Runs the sweep now, as a superuser can from the dashboard (Settings → Crons), and waits for its report. */
+async function sweepNow(pb: PocketBaseServer): Promise<Record<string, unknown>> {
+  const superuser = await pb.superuser();
+  const asked = Date.now();
+  await superuser.send('/api/crons/authelia-sweep', { method: 'POST' });
+  for (;;) {
+    const sweep = (await superuser.send('/api/authelia/status', {})).revalidation.lastSweep as Record<string, unknown> | null;
+    if (sweep && Date.parse(String(sweep['at'])) >= asked - 1_000) return sweep;
+    await sleep(200);
+  }
+}
+
+/** A password account that signs in before any Authelia link exists, then gets linked by a superuser (as records linked by an older version). */
+async function linkedBeforeTokensWereKept(pb: PocketBaseServer): Promise<{ token: string; id: string }> {
+  const client = new PocketBase(pb.url);
+  const credentials = { email: 'old@example.test', password: 'old-password-1' };
+  const created = await client.collection('users').create({ ...credentials, passwordConfirm: credentials.password });
+  const auth = await client.collection('users').authWithPassword(credentials.email, credentials.password);
+  const superuser = await pb.superuser();
+  await superuser.collection('_externalAuths').create({ collectionRef: created['collectionId'], recordRef: created.id, provider: 'oidc', providerId: 'old-subject' });
+  return { token: auth.token, id: created.id };
+}
+
+describe.concurrent.each(VERSIONS)('bounds across configuration changes on PocketBase %s', (version) => {
+  it('after AUTHELIA_PROVIDER moves to another slot, records linked through the old one stay under checks: the sweep ends a removed user, a current one goes on', { timeout: TIMEOUT }, async () => {
+    const uma = person('uma', ['admins']);
+    const vic = person('vic', ['admins']);
+    const env = { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: '0 0 1 1 *' };
+    const stack = await startStack({ version, users: [uma, vic], env });
+    let pb = stack.pb;
+    try {
+      const umaLogin = (await ssoLogin(pb.url, uma)).auth;
+      const vicLogin = (await ssoLogin(pb.url, vic)).auth;
+      pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, ...env, AUTHELIA_PROVIDER: 'oidc2' });
+      stack.idp.removeUser('vic');
+
+      expect(await sweepNow(pb)).toMatchObject({ checked: 2, ended: 1 });
+      expect((await storedUser(pb, vic.email))['groups']).toEqual([]);
+      const refused = await refresh(pb, vicLogin.token);
+      expect(refused.status).toBe(401);
+
+      // The current user is still checked at auth-refresh (Authelia asked, not PocketBase alone).
+      await sleep(1_500);
+      stack.idp.requests.length = 0;
+      stack.idp.setUser({ ...uma, groups: ['dev'] });
+      expect((await refresh(pb, umaLogin.token)).status).toBe(200);
+      expect(stack.idp.requests.map((request) => request.path)).toContain('/api/oidc/userinfo');
+      stack.idp.removeUser('uma');
+      await sleep(1_500);
+      const gone = await refresh(pb, umaLogin.token);
+      expect(gone.status).toBe(401);
+      expect(gone.message).toMatch(GONE);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
+    }
+  });
+
+  it('with AUTHELIA_URL unset, a record linked before tokens were kept gets the AUTHELIA_MAX_SESSION bound from its first refresh', { timeout: TIMEOUT }, async () => {
+    const stack = await startStack({ version, users: [], env: { AUTHELIA_SWEEP: 'off' } });
+    let pb = stack.pb;
+    try {
+      const old = await linkedBeforeTokensWereKept(pb);
+      pb = await pb.restart({ AUTHELIA_MAX_SESSION: '2s' });
+      const first = await refresh(pb, old.token);
+      expect(first.status).toBe(200);
+      await sleep(2_500);
+      const late = await refresh(pb, first.token);
+      expect(late.status).toBe(401);
+      expect(late.message).toMatch(EXPIRED);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
+    }
+  });
+
+  it('with AUTHELIA_URL unset, a managed field deleted and added again stays read-only for clients', { timeout: TIMEOUT }, async () => {
+    const stack = await startStack({ version, users: [person('xen', ['admins'])] });
+    let pb = stack.pb;
+    try {
+      await ssoLogin(pb.url, person('xen', ['admins']));
+      pb = await pb.restart({});
+      const superuser = await pb.superuser();
+      const users = await superuser.collections.getOne('users');
+      const others = users.fields.filter((field: { name: string }) => field.name !== 'groups');
+      // The field goes, comes back with a new id (another type: PocketBase derives a field's id from
+      // its type and name), and the admin rewrites the update rule by hand:
+      // only the hooks stand between a client and the field until the next boot.
+      await superuser.collections.update('users', { fields: others, updateRule: 'id = @request.auth.id' });
+      await superuser.collections.update('users', { fields: [...others, { name: 'groups', type: 'select', values: ['admins', 'dev'], maxSelect: 2 }] });
+
+      const client = new PocketBase(pb.url);
+      const credentials = { email: 'local@example.test', password: 'local-password-1' };
+      await client.collection('users').create({ ...credentials, passwordConfirm: credentials.password });
+      const auth = await client.collection('users').authWithPassword(credentials.email, credentials.password);
+      const attempt = client.collection('users').update(auth.record.id, { groups: ['admins'] });
+      await expect(attempt).rejects.toBeInstanceOf(ClientResponseError);
+      await expect(attempt).rejects.toMatchObject({ status: 400 });
+      expect((await superuser.collection('users').getOne(auth.record.id))['groups']).toEqual([]);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
+    }
+  });
+});
