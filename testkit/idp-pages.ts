@@ -61,7 +61,7 @@ ${error}
 </form>`);
 }
 
-export function consentPage(opts: { action: string; clientId: string; username: string; scopes: string[] }): string {
+export function consentPage(opts: { action: string; clientId: string; username: string; scopes: string[]; remember?: boolean }): string {
   const items = opts.scopes
     .map((s) => `<li><strong>${escapeHtml(s)}</strong>: ${escapeHtml(SCOPE_DESCRIPTIONS[s] ?? s)}</li>`)
     .join('\n  ');
@@ -71,6 +71,7 @@ export function consentPage(opts: { action: string; clientId: string; username: 
   ${items}
 </ul>
 <form method="post" action="${escapeHtml(opts.action)}">
+  ${opts.remember ? '<label class="check"><input type="checkbox" name="remember" value="on"> Remember my consent</label>' : ''}
   <button class="primary" type="submit" name="decision" value="accept">Accept</button>
   <button type="submit" name="decision" value="deny">Deny</button>
 </form>`);
