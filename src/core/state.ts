@@ -62,3 +62,5 @@ export const REVALIDATION_SECRETS_KEY = 'pocketbase-authelia.revalidationSecrets
 export const LAST_SWEEP_KEY = 'pocketbase-authelia.lastSweep';
 /** App-store key prefix: a record's last successful check (ms), or -1 for a record not linked to Authelia; saves auth-refresh a query. */
 export const CHECKED_AT_KEY_PREFIX = 'pocketbase-authelia.checkedAt.';
+/** An outage of Authelia or of its user backend, while one lasts (see src/pocketbase/outage.ts). */
+export const OUTAGE_KEY = 'pocketbase-authelia.outage';

@@ -7,6 +7,7 @@ import { refuseStaleRefresh } from './bound-without-authelia.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';
 import { adoptLinkedRecords, dropTokens, linkedRow, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from './token-vault.js';
 import { revokeAccess } from './access.js';
+import { currentOutage } from './outage.js';
 
 /**
  * `auth-refresh` of the collection. PocketBase would renew the token for ever;
@@ -59,7 +60,7 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
     return;
   }
 
-  const result = checkRecord(e.app, state, record, ACCESS_ACTIONS, now);
+  const result = checkRecord(e.app, state, record, ACCESS_ACTIONS, now, 'ask-peers');
   // Another check of this record is running: judge by what is stored once it is done or not.
   const checkedAt = result.kind === 'busy' ? (linkedRow(e.app, state, record.id)?.checkedAt ?? row.checkedAt) : row.checkedAt;
   const verdict = refreshVerdict(result.kind, { checkedAt }, now, state.revalidation);
@@ -68,11 +69,12 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
   }
   if (verdict === 'refuse-expired') {
     if (!row.sessionsEnded) endSessions(e.app, record);
-    logInfo(e.app, 'auth-refresh refused: no successful check with Authelia within AUTHELIA_MAX_SESSION', 'record', record.id, 'reason', result.kind === 'undecided' ? result.reason : result.kind);
+    logInfo(e.app, 'auth-refresh refused: no successful check with Authelia within AUTHELIA_MAX_SESSION', 'record', record.id, 'reason', 'reason' in result ? result.reason : result.kind);
     throw new UnauthorizedError(EXPIRED_MESSAGE);
   }
-  if (result.kind === 'undecided') {
-    logWarn(e.app, 'auth-refresh allowed without a check: Authelia could not be asked; allowed until AUTHELIA_MAX_SESSION', 'record', record.id, 'reason', result.reason,
+  // During an outage the one warning that noted it speaks for every record.
+  if ((result.kind === 'undecided' || result.kind === 'waiting' || result.kind === 'unreachable') && !currentOutage(e.app)) {
+    logWarn(e.app, 'auth-refresh allowed without a check: Authelia could not tell; allowed until AUTHELIA_MAX_SESSION', 'record', record.id, 'reason', result.reason,
       'pastMaxSession', pastMaxSession({ checkedAt }, now, state.revalidation));
   }
   e.next();

@@ -11,7 +11,7 @@ import type { VaultEntry } from '../core/revalidation.js';
 export const VAULT_TABLE = '_authelia_tokens';
 
 /** What a check or the status page learned last, per record. */
-export type LastOutcome = 'current' | 'undecided' | 'gone' | 'expired' | 'unchecked';
+export type LastOutcome = 'current' | 'undecided' | 'waiting' | 'gone' | 'expired' | 'unchecked';
 
 /** One row, tokens still encrypted. */
 export interface VaultRow extends VaultEntry {
@@ -112,7 +112,12 @@ export function adoptLinkedRecords(app: CoreApp, state: ActiveState, now: number
     .execute();
 }
 
-/** Rows a sweep has work for, least recently attempted first: a usable token, or past the bound with sessions still open. */
+/**
+ * Rows a sweep has work for: a usable token, or past the bound with sessions
+ * still open. Records waiting for Authelia's user backend come first, so a
+ * removal made during an outage lands at the first run after it; then least
+ * recently attempted first.
+ */
 export function sweepCandidates(app: CoreApp, state: ActiveState, runStart: number, maxSessionMs: number, accessMarginMs: number, limit: number): LinkedRow[] {
   const models = arrayOf(rowModel());
   app
@@ -121,7 +126,7 @@ export function sweepCandidates(app: CoreApp, state: ActiveState, runStart: numb
       `SELECT ${ROW_COLUMNS} ${LINKED_ROWS} AND t.[[attemptedAt]] < {:runStart} AND (` +
         "t.[[refreshToken]] != '' OR (t.[[accessToken]] != '' AND t.[[accessExpiresAt]] > {:accessAfter}) " +
         'OR (t.[[sessionsEnded]] = 0 AND t.[[checkedAt]] <= {:checkedBefore})' +
-        ') ORDER BY t.[[attemptedAt]] ASC, t.[[checkedAt]] ASC LIMIT {:limit}',
+        ") ORDER BY (t.[[lastOutcome]] = 'waiting') DESC, t.[[attemptedAt]] ASC, t.[[checkedAt]] ASC LIMIT {:limit}",
     )
     .bind({
       collection: state.collectionId,
@@ -214,6 +219,16 @@ export function markUndecided(app: CoreApp, recordId: string): void {
   update(app, recordId, "[[lastOutcome]] = 'undecided'", {});
 }
 
+/** Answered without a lookup while nobody was answered normally: checked first once Authelia's user backend answers again. */
+export function markWaiting(app: CoreApp, recordId: string): void {
+  update(app, recordId, "[[lastOutcome]] = 'waiting'", {});
+}
+
+/** Recorded before the sweep acts on a record, so one that fails is not retried first at every run. */
+export function markAttempted(app: CoreApp, recordId: string, now: number): void {
+  update(app, recordId, '[[attemptedAt]] = {:now}', { now });
+}
+
 /** Sessions ended: the user is gone (tokens dropped too) or the bound has passed. */
 export function markEnded(app: CoreApp, recordId: string, outcome: 'gone' | 'expired'): void {
   const tokens = outcome === 'gone' ? ", [[accessToken]] = '', [[refreshToken]] = '', [[accessExpiresAt]] = 0" : '';
@@ -258,7 +273,7 @@ export function outcomeCounts(app: CoreApp, state: ActiveState): { byOutcome: Re
     )
     .bind({ collection: state.collectionId, provider: state.provider })
     .all(models);
-  const byOutcome: Record<string, number> = { current: 0, undecided: 0, gone: 0, expired: 0, unchecked: 0 };
+  const byOutcome: Record<string, number> = { current: 0, undecided: 0, waiting: 0, gone: 0, expired: 0, unchecked: 0 };
   let withRefreshToken = 0;
   let linked = 0;
   for (const model of models) {
@@ -312,4 +327,34 @@ export function staleOpenSessions(app: CoreApp, before: number, limit: number): 
     return [];
   }
   return (models as unknown as Array<{ recordId: string; collectionId: string }>).map((model) => ({ recordId: model.recordId, collectionId: model.collectionId }));
+}
+
+/**
+ * Other linked records holding a live access token, to ask whether Authelia's
+ * user backend works: the recently confirmed first (most likely to be live
+ * users), never a record in `exclude`. Only access tokens: refreshing another
+ * record's token would race its own check and make Authelia revoke its grant.
+ */
+export function peersWithLiveAccessToken(app: CoreApp, state: ActiveState, exclude: ReadonlySet<string>, liveAfter: number, limit: number): LinkedRow[] {
+  const models = arrayOf(rowModel());
+  app
+    .db()
+    .newQuery(
+      `SELECT ${ROW_COLUMNS} ${LINKED_ROWS} AND t.[[accessToken]] != '' AND t.[[accessExpiresAt]] > {:liveAfter} ` +
+        "ORDER BY (t.[[lastOutcome]] = 'current') DESC, t.[[checkedAt]] DESC LIMIT {:limit}",
+    )
+    .bind({ collection: state.collectionId, provider: state.provider, liveAfter, limit: limit + exclude.size })
+    .all(models);
+  return models.map(toRow).filter((row) => !exclude.has(row.recordId)).slice(0, limit);
+}
+
+/** Whether any linked record outside `exclude` holds a token a check could use (a refresh token counts). */
+export function otherCheckableRecords(app: CoreApp, state: ActiveState, exclude: ReadonlySet<string>): boolean {
+  const models = arrayOf(new DynamicModel({ recordId: '' }));
+  app
+    .db()
+    .newQuery(`SELECT ea.[[recordRef]] AS recordId ${LINKED_ROWS} AND (t.[[refreshToken]] != '' OR t.[[accessToken]] != '') LIMIT {:limit}`)
+    .bind({ collection: state.collectionId, provider: state.provider, limit: exclude.size + 1 })
+    .all(models);
+  return (models as unknown as Array<{ recordId: string }>).some((model) => !exclude.has(model.recordId));
 }
