@@ -499,6 +499,20 @@ describe('demo users admin page', () => {
     expect((await userinfo(idp, tokens.access_token)).json).toMatchObject({ preferred_username: 'alice', groups: ['admins', 'dev'] });
   });
 
+  it('takes the user backend down and back: every check gets the fallback answer, nobody signs in; a form without the token changes nothing', async () => {
+    const tokens = await login(idp, 'bob', 'bob-pw');
+    expect(await page()).toContain('User backend: up');
+    expect((await post({ backend: 'down' })).status).toBe(403);
+    expect((await userinfo(idp, tokens.access_token)).json.preferred_username).toBe('bob');
+    const down = await post({ csrf: csrfOf(await page()), backend: 'down' });
+    expect(down.status).toBe(303);
+    expect(await page()).toMatch(/User backend: <span class="error">down/);
+    expect(await fallback(idp, tokens.access_token)).toBeTruthy();
+    await expect(login(idp, 'bob', 'bob-pw')).rejects.toThrow(/Incorrect username or password/);
+    expect((await post({ csrf: csrfOf(await page()), backend: 'up' })).status).toBe(303);
+    expect((await userinfo(idp, tokens.access_token)).json.preferred_username).toBe('bob');
+  });
+
   it('refuses a form without the right token (CSRF) and unknown users', async () => {
     expect((await post({ username: 'bob', groups: 'admins' })).status).toBe(403);
     expect((await post({ csrf: 'guess', username: 'bob', groups: 'admins' })).status).toBe(403);
