@@ -176,6 +176,21 @@ export function dueAtRefresh(entry: Pick<VaultEntry, 'checkedAt'>, now: number, 
   return now - entry.checkedAt >= after;
 }
 
+/** However often a client refreshes, a record whose last check could not tell is asked again at most this often. */
+export const MAX_RETRY_INTERVAL_MS = 30_000;
+
+/**
+ * Whether a due auth-refresh may ask Authelia now. A check that could not tell
+ * leaves the record due, so without this a client calling auth-refresh in a
+ * loop would make every call ask Authelia (and, for a suspicious answer, other
+ * records too): after an attempt, the next waits AUTHELIA_REVALIDATE_AFTER,
+ * at most 30 seconds. Meanwhile the session bound decides.
+ */
+export function mayAskAgain(entry: Pick<VaultEntry, 'checkedAt'> & { readonly attemptedAt: number }, now: number, settings: RevalidationSettings): boolean {
+  if (entry.attemptedAt <= entry.checkedAt) return true;
+  return now - entry.attemptedAt >= Math.min(settings.revalidateAfterSeconds * 1000, MAX_RETRY_INTERVAL_MS);
+}
+
 /** How an auth-refresh ends after a check. */
 export type RefreshVerdict = 'answer' | 'refuse-gone' | 'refuse-expired';
 

@@ -1,7 +1,7 @@
-import { dueAtRefresh, pastMaxSession, refreshVerdict } from '../core/revalidation.js';
+import { dueAtRefresh, mayAskAgain, pastMaxSession, refreshVerdict } from '../core/revalidation.js';
 import { ACCESS_ACTIONS } from './access-actions.js';
 import { logInfo, logWarn } from './log.js';
-import { checkRecord, endSessions } from './revalidation-check.js';
+import { checkRecord, endSessions, type CheckResult } from './revalidation-check.js';
 import { loadState } from './state-store.js';
 import { refuseStaleRefresh } from './bound-without-authelia.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';
@@ -60,7 +60,9 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
     return;
   }
 
-  const result = checkRecord(e.app, state, record, ACCESS_ACTIONS, now, 'ask-peers');
+  const result: CheckResult = mayAskAgain(row, now, state.revalidation)
+    ? checkRecord(e.app, state, record, ACCESS_ACTIONS, now, 'ask-peers')
+    : { kind: 'undecided', reason: 'asked Authelia moments ago without an answer; asked again after AUTHELIA_REVALIDATE_AFTER (at most 30 s)' };
   // Another check of this record is running: judge by what is stored once it is done or not.
   const checkedAt = result.kind === 'busy' ? (linkedRow(e.app, state, record.id)?.checkedAt ?? row.checkedAt) : row.checkedAt;
   const verdict = refreshVerdict(result.kind, { checkedAt }, now, state.revalidation);

@@ -103,6 +103,26 @@ describe.concurrent.each(TIMED_VERSIONS)('Authelia outages on PocketBase %s', (v
     });
   });
 
+  it('a client calling auth-refresh in a loop during an outage makes Authelia answer one check, not one per call', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const trio = ['pia', 'quin', 'rex'].map((name) => person(name, ['staff']));
+    await withStack(offlineStack(version, trio, { env: { AUTHELIA_REVALIDATE_AFTER: '4s' } }), async (stack) => {
+      const logins = [];
+      for (const user of trio) logins.push((await ssoLogin(stack.pb.url, user)).auth);
+      const loggedInAt = Date.now();
+      stack.idp.setUserBackend('down');
+      await until(loggedInAt, 4_500);
+      stack.idp.requests.length = 0;
+      let token = logins[0]!.token;
+      for (let call = 0; call < 6; call++) {
+        const refreshed = await refresh(stack, token);
+        expect(refreshed.status).toBe(200);
+        token = refreshed.token;
+      }
+      // The first call: pia's own userinfo, then pia's two colleagues (their live access tokens).
+      expect(stack.idp.requests.map((request) => `${request.path} ${request.status}`)).toEqual(Array(3).fill('/api/oidc/userinfo 200'));
+    });
+  });
+
   it('a lone linked user who is removed loses access at the next check', { timeout: SCENARIO_TIMEOUT }, async () => {
     const gus = person('gus', ['admins']);
     await withStack(offlineStack(version, [gus]), async (stack) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  believeFallback, classifyRefresh, dueAtRefresh, hasUsableToken, isNormalUserinfo, pastMaxSession, readUserinfo, refreshVerdict, STANDARD_USERINFO_CLAIMS,
+  believeFallback, classifyRefresh, dueAtRefresh, mayAskAgain, hasUsableToken, isNormalUserinfo, pastMaxSession, readUserinfo, refreshVerdict, STANDARD_USERINFO_CLAIMS,
   sweepAction, sweepMayContinue, type BackendEvidence, type HttpAnswer, type RevalidationSettings, type VaultEntry,
 } from '../../src/core/revalidation.js';
 import { tokenVaultKey } from '../../src/core/token-key.js';
@@ -90,6 +90,19 @@ describe('classifyRefresh: the token endpoint after a refresh grant', () => {
 function entry(overrides: Partial<VaultEntry> = {}): VaultEntry {
   return { hasAccessToken: true, hasRefreshToken: false, accessExpiresAt: NOW + 30 * MIN, checkedAt: NOW - MIN, sessionsEnded: false, ...overrides };
 }
+
+describe('mayAskAgain: a refresh loop cannot make every call ask Authelia', () => {
+  it.each<[string, { checkedAt: number; attemptedAt: number }, Partial<RevalidationSettings>, boolean]>([
+    ['the last attempt succeeded', { checkedAt: NOW - 10 * MIN, attemptedAt: NOW - 10 * MIN }, {}, true],
+    ['never attempted since the login', { checkedAt: NOW - 10 * MIN, attemptedAt: 0 }, {}, true],
+    ['a failed attempt 10 s ago, default interval: wait for 30 s', { checkedAt: NOW - 10 * MIN, attemptedAt: NOW - 10_000 }, {}, false],
+    ['a failed attempt 31 s ago', { checkedAt: NOW - 10 * MIN, attemptedAt: NOW - 31_000 }, {}, true],
+    ['a failed attempt 2 s ago with AUTHELIA_REVALIDATE_AFTER=1s', { checkedAt: NOW - MIN, attemptedAt: NOW - 2_000 }, { revalidateAfterSeconds: 1 }, true],
+    ['a failed attempt 0.5 s ago with AUTHELIA_REVALIDATE_AFTER=1s', { checkedAt: NOW - MIN, attemptedAt: NOW - 500 }, { revalidateAfterSeconds: 1 }, false],
+  ])('%s → %s', (_label, entry, overrides, may) => {
+    expect(mayAskAgain(entry, NOW, { ...DEFAULTS, ...overrides })).toBe(may);
+  });
+});
 
 describe('when an auth-refresh asks Authelia', () => {
   it.each<[string, number, Partial<RevalidationSettings>, boolean]>([
