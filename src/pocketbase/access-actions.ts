@@ -1,5 +1,6 @@
 import type { ActiveState } from '../core/state.js';
-import { revokeAccess, stageClaims } from './access.js';
+import { managedFields } from '../core/login-decision.js';
+import { revokeAccess, saveClaims, stageClaims } from './access.js';
 
 export type ApplyOutcome = { readonly kind: 'applied'; readonly changed: boolean } | { readonly kind: 'refused'; readonly reason: string };
 
@@ -18,7 +19,7 @@ export const ACCESS_ACTIONS: AccessActions = {
   applyClaims(app, record, claims, state) {
     const staged = stageClaims(app, record, claims, state);
     if (staged.kind === 'refused') return { kind: 'refused', reason: 'the allowed-groups gate (AUTHELIA_ALLOWED_GROUPS) refuses the user now' };
-    if (staged.changed) app.save(record);
+    if (staged.changed) saveClaims(app, record, managedFields(state.login));
     return { kind: 'applied', changed: staged.changed };
   },
   revokeAccess,

@@ -1,9 +1,10 @@
 import { guardedNames } from '../core/guards.js';
 import { decideLogin } from '../core/login-decision.js';
 import type { ActiveState } from '../core/state.js';
-import { logInfo } from './log.js';
+import { logInfo, logWarn } from './log.js';
 import { applyManagedValues, withMembership } from './managed-values.js';
 import { syncProfile } from './profile.js';
+import { dropRealtimeConnections } from './realtime.js';
 import { loadGuards } from './registry-store.js';
 
 export type StagedClaims =
@@ -38,7 +39,37 @@ export function revokeAccess(app: CoreApp, record: core.Record, why: string): vo
     const type = collection.fields.getByName(name)?.type();
     if (type === 'json' || type === 'select' || type === 'relation') record.set(name, []);
   }
-  record.refreshTokenKey();
-  app.save(record);
+  endRecordSessions(app, record);
   logInfo(app, `ended every session of a record and cleared its Authelia groups: ${why}`, 'record', record.id);
+}
+
+/**
+ * A new `tokenKey` ends every token issued before it, for refreshes and API
+ * rules alike, and open realtime connections are dropped. Saved without
+ * validating the record: after a superuser adds a required field (or tightens
+ * a pattern) older records no longer validate, and taking access away must
+ * still happen. Only the token key and the managed fields change here.
+ */
+export function endRecordSessions(app: CoreApp, record: core.Record): void {
+  record.refreshTokenKey();
+  app.saveNoValidate(record);
+  dropRealtimeConnections(app, record);
+}
+
+/**
+ * Saves a check's new claims. An unrelated field that no longer validates must
+ * not keep groups a user lost: the managed fields alone are then written
+ * without validation (what AUTHELIA_SYNC_PROFILE would change waits for a
+ * record that validates).
+ */
+export function saveClaims(app: CoreApp, record: core.Record, managedNames: readonly string[]): void {
+  try {
+    app.save(record);
+  } catch (error) {
+    const fresh = app.findRecordById(record.collection().id, record.id);
+    for (const name of managedNames) fresh.set(name, record.get(name));
+    app.saveNoValidate(fresh);
+    logWarn(app, 'saved only the Authelia-managed fields of a record that does not validate; fix the record in the dashboard', 'record', record.id,
+      'error', error instanceof Error ? error.message : String(error));
+  }
 }

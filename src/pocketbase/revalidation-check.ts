@@ -2,6 +2,7 @@ import {
   accessTokenUsable, believeFallback, classifyRefresh, readUserinfo, MAX_PEERS_ASKED, type CheckOutcome, type UserinfoReading,
 } from '../core/revalidation.js';
 import type { ActiveState } from '../core/state.js';
+import { endRecordSessions } from './access.js';
 import type { AccessActions } from './access-actions.js';
 import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from './authelia-client.js';
 import { noteAutheliaWorks, noteOutage } from './outage.js';
@@ -146,7 +147,6 @@ function takeAway(app: CoreApp, record: core.Record, reason: string, actions: Ac
  * user lost anything.
  */
 export function endSessions(app: CoreApp, record: core.Record): void {
-  record.refreshTokenKey();
-  app.save(record);
+  endRecordSessions(app, record);
   markEnded(app, record.id, 'expired');
 }

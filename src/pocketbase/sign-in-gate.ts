@@ -1,3 +1,4 @@
+import { logInfo } from './log.js';
 import { loadGuards } from './registry-store.js';
 
 /**
@@ -10,14 +11,18 @@ import { loadGuards } from './registry-store.js';
 const REFUSAL = 'This account signs in with Authelia only: use "Login with Authelia".';
 
 /**
- * PocketBase checks the password inside e.next(). A linked record's password
- * is checked here instead, once, and a wrong one gets PocketBase's own answer:
- * neither the status nor the time taken tells a guesser the account is linked.
+ * A linked record's password sign-in gets PocketBase's own answer to a wrong
+ * password, whatever the password: a different answer to the right one would
+ * confirm a guessed (or superuser-set) password, and a different answer at all
+ * would tell a guesser the account exists and is linked. The password is still
+ * hashed so that the time taken does not tell either. The Authelia button is
+ * the way in; the README says so.
  */
 export function onPasswordAuth(e: core.RecordAuthWithPasswordRequestEvent): void {
   if (e.record && autheliaOnlyRecord(e.app, e.collection?.id, e.record)) {
-    if (!e.record.validatePassword(e.password)) throw new BadRequestError('Failed to authenticate.');
-    throw new ForbiddenError(REFUSAL);
+    e.record.validatePassword(e.password);
+    logInfo(e.app, 'password sign-in refused: the account is linked to Authelia and AUTHELIA_ONLY is on', 'record', e.record.id);
+    throw new BadRequestError('Failed to authenticate.');
   }
   e.next();
 }

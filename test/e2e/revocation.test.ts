@@ -1,0 +1,101 @@
+// Taking access away must always land: on a record that no longer validates (a superuser added a
+// required field after the user signed up), and on a realtime connection that was open before.
+import { describe, expect, it } from 'vitest';
+import type { IdpUser } from '../../testkit/idp.js';
+import { VERSIONS } from '../../testkit/pocketbase-versions.js';
+import { subscribe } from '../support/sse.js';
+import { ssoLogin, startStack, storedUser, type Stack, type StackOptions } from '../support/stack.js';
+
+const TIMEOUT = 90_000;
+const GONE = /no longer grants access here\. Sign in with Authelia again/;
+
+function person(name: string, groups: string[]): IdpUser & { groups: string[] } {
+  return { username: name, password: `${name}-password`, name, email: `${name}@example.test`, groups };
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+async function refresh(stack: Stack, token: string): Promise<{ status: number; message: string }> {
+  const response = await fetch(`${stack.pb.url}/api/collections/users/auth-refresh`, { method: 'POST', headers: { authorization: token } });
+  const body = (await response.json()) as { message?: string };
+  return { status: response.status, message: body.message ?? '' };
+}
+
+async function withStack(options: StackOptions, scenario: (stack: Stack) => Promise<void>): Promise<void> {
+  const stack = await startStack(options);
+  try {
+    await scenario(stack);
+  } finally {
+    await stack.close();
+  }
+}
+
+/** A superuser's ordinary schema change that makes every older record invalid. */
+async function addRequiredField(stack: Stack): Promise<void> {
+  const superuser = await stack.pb.superuser();
+  const users = await superuser.collections.getOne('users');
+  await superuser.collections.update('users', { fields: [...users.fields, { name: 'phone', type: 'text', required: true }] });
+}
+
+describe.concurrent.each(VERSIONS)('revocation on PocketBase %s', (version) => {
+  it('a removed user loses access at auth-refresh even when a required field was added after they signed up', { timeout: TIMEOUT }, async () => {
+    const rita = person('rita', ['admins']);
+    await withStack({ version, users: [rita], env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: 'off' } }, async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, rita);
+      await addRequiredField(stack);
+      stack.idp.removeUser('rita');
+      await sleep(1_500);
+
+      const refused = await refresh(stack, auth.token);
+      expect(refused).toMatchObject({ status: 401 });
+      expect(refused.message).toMatch(GONE);
+      const stored = await storedUser(stack.pb, rita.email);
+      expect(stored['groups']).toEqual([]);
+      expect(stored['memberOf']).toEqual([]);
+      // The token key changed too: the old token is worth nothing.
+      const view = await fetch(`${stack.pb.url}/api/collections/users/records/${auth.record.id}`, { headers: { authorization: auth.token } });
+      expect(view.status).toBe(404);
+    });
+  });
+
+  it('a group taken away at Authelia is taken away here even when the record no longer validates', { timeout: TIMEOUT }, async () => {
+    const sam = person('sam', ['admins', 'dev']);
+    await withStack({ version, users: [sam], env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: 'off' } }, async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, sam);
+      await addRequiredField(stack);
+      stack.idp.setUser({ ...sam, groups: ['dev'] });
+      await sleep(1_500);
+
+      expect((await refresh(stack, auth.token)).status).toBe(200);
+      expect((await storedUser(stack.pb, sam.email))['groups']).toEqual(['dev']);
+    });
+  });
+
+  it('an open realtime connection of a removed user stops receiving records that need a signed-in user', { timeout: TIMEOUT }, async () => {
+    const tom = person('tom', ['dev']);
+    await withStack({ version, users: [tom], env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: 'off' } }, async (stack) => {
+      const superuser = await stack.pb.superuser();
+      const signedIn = '@request.auth.id != ""';
+      await superuser.collections.create({ name: 'members_news', type: 'base', listRule: signedIn, viewRule: signedIn, fields: [{ name: 'title', type: 'text' }] });
+      await superuser.collections.create({ name: 'public_news', type: 'base', listRule: '', viewRule: '', fields: [{ name: 'title', type: 'text' }] });
+      const { auth } = await ssoLogin(stack.pb.url, tom);
+      const feed = await subscribe(stack.pb.url, auth.token, ['members_news/*', 'public_news/*']);
+      try {
+        await superuser.collection('members_news').create({ title: 'before' });
+        expect((await feed.next())?.name).toBe('members_news/*');
+
+        stack.idp.removeUser('tom');
+        await sleep(1_500);
+        expect((await refresh(stack, auth.token)).status).toBe(401);
+
+        // Events reach a client in the order they happen: the public one marks "everything before it was sent".
+        await superuser.collection('members_news').create({ title: 'after' });
+        await superuser.collection('public_news').create({ title: 'marker' });
+        const seen = await feed.until((event) => event.name === 'public_news/*');
+        expect(seen.filter((event) => event.name === 'members_news/*')).toEqual([]);
+      } finally {
+        feed.close();
+      }
+    });
+  });
+});
