@@ -7,6 +7,7 @@ import type { AccessActions } from './access-actions.js';
 import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from './authelia-client.js';
 import { noteAutheliaWorks, noteOutage } from './outage.js';
 import { askPeers } from './revalidation-peers.js';
+import { queueRevocation } from './revocation.js';
 import { loadRevalidationSecrets, seal, unseal, type RevalidationSecrets } from './revalidation-secrets.js';
 import {
   claimLease, dropRefreshToken, dropTokens, linkedRow, markCurrent, markEnded, markUndecided, markWaiting, releaseLease, storeRotatedTokens, type VaultRow,
@@ -94,7 +95,11 @@ function refreshThenAsk(app: CoreApp, state: ActiveState, secrets: RevalidationS
   const refreshed = classifyRefresh(refreshGrant(state, secrets.clientSecret, refreshToken));
   if (refreshed.kind === 'unreachable') return refreshed;
   if (refreshed.kind === 'undecided') {
-    if (refreshed.dropRefreshToken) dropRefreshToken(app, row.recordId);
+    if (refreshed.dropRefreshToken) {
+      // Dead refresh token; the access token may still be revocable.
+      queueRevocation(app, { accessToken: row.accessToken, refreshToken: '' });
+      dropRefreshToken(app, row.recordId);
+    }
     return refreshed;
   }
   // The old refresh token is spent: keep the new one before anything else can fail.

@@ -11,7 +11,7 @@ import type { VaultEntry } from '../core/revalidation.js';
 export const VAULT_TABLE = '_authelia_tokens';
 
 /** What a check or the status page learned last, per record. */
-export type LastOutcome = 'current' | 'undecided' | 'waiting' | 'gone' | 'expired' | 'unchecked';
+export type LastOutcome = 'current' | 'undecided' | 'waiting' | 'gone' | 'expired' | 'signed-out' | 'unchecked';
 
 /** One row, tokens still encrypted. */
 export interface VaultRow extends VaultEntry {
@@ -273,7 +273,7 @@ export function outcomeCounts(app: CoreApp, state: ActiveState): { byOutcome: Re
     )
     .bind({ collection: state.collectionId, provider: state.provider })
     .all(models);
-  const byOutcome: Record<string, number> = { current: 0, undecided: 0, waiting: 0, gone: 0, expired: 0, unchecked: 0 };
+  const byOutcome: Record<string, number> = { current: 0, undecided: 0, waiting: 0, gone: 0, expired: 0, 'signed-out': 0, unchecked: 0 };
   let withRefreshToken = 0;
   let linked = 0;
   for (const model of models) {
@@ -357,4 +357,26 @@ export function otherCheckableRecords(app: CoreApp, state: ActiveState, exclude:
     .bind({ collection: state.collectionId, provider: state.provider, limit: exclude.size + 1 })
     .all(models);
   return (models as unknown as Array<{ recordId: string }>).some((model) => !exclude.has(model.recordId));
+}
+
+/** The record's sealed tokens, or `undefined` when none are kept (or no table exists yet). */
+export function storedTokens(app: CoreApp, recordId: string): { readonly accessToken: string; readonly refreshToken: string } | undefined {
+  const models = arrayOf(new DynamicModel({ accessToken: '', refreshToken: '' }));
+  try {
+    app.db().newQuery(`SELECT [[accessToken]], [[refreshToken]] FROM {{${VAULT_TABLE}}} WHERE [[recordId]] = {:record}`).bind({ record: recordId }).all(models);
+  } catch {
+    return undefined;
+  }
+  const model = models[0] as unknown as { accessToken: string; refreshToken: string } | undefined;
+  if (!model || (model.accessToken === '' && model.refreshToken === '')) return undefined;
+  return { accessToken: String(model.accessToken), refreshToken: String(model.refreshToken) };
+}
+
+/** Signed out: tokens dropped (revoked at Authelia), sessions ended until the next login. */
+export function markSignedOut(app: CoreApp, recordId: string): void {
+  try {
+    update(app, recordId, "[[accessToken]] = '', [[refreshToken]] = '', [[accessExpiresAt]] = 0, [[sessionsEnded]] = 1, [[lastOutcome]] = 'signed-out'", {});
+  } catch {
+    // no table: nothing kept
+  }
 }
