@@ -33,6 +33,15 @@ if (sweepSchedule) {
     require(`${__hooks}/authelia/sweep.js`).onSweep();
   });
 }
+routerAdd("POST", "/api/authelia/sign-out", (e) => {
+  require(`${__hooks}/authelia/sign-out.js`).onSignOut(e);
+}, $apis.requireAuth());
+routerAdd("POST", "/api/authelia/records/{collection}/{id}/sign-out", (e) => {
+  require(`${__hooks}/authelia/sign-out.js`).onSuperuserSignOut(e);
+}, $apis.requireSuperuserAuth());
+cronAdd("authelia-revocations", "* * * * *", () => {
+  require(`${__hooks}/authelia/revocation.js`).onRevocationCron();
+});
 for (const path of targets.authMethodsPaths) {
   routerAdd("GET", path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
 }

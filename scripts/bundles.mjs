@@ -17,6 +17,8 @@ export const HOOK_MODULES = [
   'targets', 'boot', 'login', 'guard', 'sign-in-gate', 'rename-guard', 'unlink', 'auth-methods', 'secret-cache', 'status',
   // Revalidation after the login: the auth-refresh check, the sweep and its schedule, the records view.
   'revalidation-refresh', 'sweep', 'sweep-schedule', 'revalidation-status',
+  // Sign-out and revocation at Authelia.
+  'sign-out', 'revocation',
 ];
 
 /** @param {string} outdir relative to ROOT, or absolute @returns {import('esbuild').BuildOptions} */

@@ -28,7 +28,7 @@ export async function loginAtIdp(
   redirectUri: string,
   username: string,
   password: string,
-  opts: { consent?: 'accept' | 'deny' } = {},
+  opts: { consent?: 'accept' | 'deny'; rememberConsent?: boolean } = {},
 ): Promise<HeadlessLoginResult> {
   const start = new URL(authUrl);
   // PocketBase hands clients an auth URL without redirect_uri; the client adds its own.
@@ -76,6 +76,7 @@ export async function loginAtIdp(
       submittedLogin = true;
     } else if (form.buttons.has('decision')) {
       form.fields.set('decision', opts.consent ?? 'accept');
+      if (opts.rememberConsent) form.fields.set('remember', 'on');
     } else {
       throw new Error(`unrecognised IdP form at ${request.url}`);
     }
@@ -108,7 +109,9 @@ function parseForm(html: string, base: URL): ParsedForm | undefined {
   const fields = new URLSearchParams();
   for (const [, attrs = ''] of content.matchAll(/<input\b([^>]*)>/gi)) {
     const name = attr(attrs, 'name');
-    if (name) fields.set(name, attr(attrs, 'value') ?? '');
+    // A browser submits a checkbox only when it is checked.
+    const unchecked = /\btype="checkbox"/i.test(attrs) && !/\bchecked\b/i.test(attrs);
+    if (name && !unchecked) fields.set(name, attr(attrs, 'value') ?? '');
   }
   const buttons = new Set<string>();
   for (const [, attrs = ''] of content.matchAll(/<button\b([^>]*)>/gi)) {

@@ -7,6 +7,9 @@ export class UserDirectory {
   // Authelia gives every user an opaque random UUID as `sub` (its "user opaque identifier"),
   // kept in its database. Ours lives as long as the IdP: once a username has a sub, it keeps it.
   readonly #subByUsername = new Map<string, string>();
+  // An unreachable user backend (LDAP down): every lookup fails, as in Authelia's
+  // UserProvider when its connection fails.
+  #backendDown = false;
 
   constructor(users: readonly IdpUser[]) {
     for (const user of users) this.set(user);
@@ -42,6 +45,16 @@ export class UserDirectory {
     return this.#byUsername.delete(username);
   }
 
+  /** Takes the user backend down or brings it back; while down nobody can be looked up or sign in. */
+  setBackend(state: 'up' | 'down'): void {
+    if (state !== 'up' && state !== 'down') throw new TypeError(`setUserBackend: unknown state ${String(state)}`);
+    this.#backendDown = state === 'down';
+  }
+
+  get backendDown(): boolean {
+    return this.#backendDown;
+  }
+
   /** Every current user, in insertion order (for the demo admin page). */
   list(): IdpUser[] {
     return [...this.#byUsername.values()];
@@ -68,6 +81,7 @@ export class UserDirectory {
    * Authelia answers userinfo for anyone else with `sub` only.
    */
   activeBySub(sub: string): { sub: string; user: IdpUser } | undefined {
+    if (this.#backendDown) return undefined;
     const found = this.bySub(sub);
     return found && !found.user.disabled ? found : undefined;
   }
@@ -79,7 +93,7 @@ export class UserDirectory {
     // Compare digests in constant time, and do the work even for unknown users, so response
     // timing does not reveal which usernames exist.
     const ok = safeEqual(password, user?.password ?? randomUUID());
-    return ok && user && !user.disabled ? this.#subByUsername.get(username) : undefined;
+    return ok && user && !user.disabled && !this.#backendDown ? this.#subByUsername.get(username) : undefined;
   }
 }
 

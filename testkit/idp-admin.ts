@@ -1,6 +1,7 @@
 // The demo's user admin page at <issuer>/demo/users (only with `adminPage: true`): change a demo
 // user's groups or disable them while signed in to PocketBase, and watch the change reach
-// PocketBase without signing in again. Real Authelia has no such page (its users file or LDAP is
+// PocketBase without signing in again; or take the user backend (LDAP) down and watch an outage
+// change nothing. Real Authelia has no such page (its users file or LDAP is
 // edited instead); this is the demo's stand-in for that edit.
 //
 // CSRF: the page is on loopback, but a page from any other origin could still POST to it, so
@@ -26,7 +27,7 @@ export class AdminPage {
     const action = `${this.basePath}${ADMIN_PATH}`;
     if (req.method === 'GET' || req.method === 'HEAD') {
       const notice = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('saved');
-      return sendPage(res, 200, usersPage({ action, csrfToken: this.#csrfToken, users: this.users.list(), ...(notice ? { notice: `Saved ${notice}.` } : {}) }));
+      return sendPage(res, 200, usersPage({ action, csrfToken: this.#csrfToken, users: this.users.list(), backendDown: this.users.backendDown, ...(notice ? { notice: `Saved ${notice}.` } : {}) }));
     }
     if (req.method !== 'POST') return sendPage(res, 405, errorPage('invalid_request', 'Use GET or POST.'));
 
@@ -38,6 +39,12 @@ export class AdminPage {
     }
     if (!sameSecret(form.get('csrf') ?? '', this.#csrfToken)) {
       return sendPage(res, 403, errorPage('access_denied', 'The form is stale or came from another site: reload the users page and try again.'));
+    }
+    const backend = form.get('backend');
+    if (backend === 'up' || backend === 'down') {
+      this.users.setBackend(backend);
+      res.writeHead(303, { location: `${action}?saved=${encodeURIComponent(`the user backend (${backend})`)}`, 'cache-control': 'no-store' }).end();
+      return;
     }
     const username = form.get('username') ?? '';
     const user = this.users.byUsername(username);

@@ -4,8 +4,10 @@
 // - A client not registered for offline_access that asks for it: Authelia refuses the login with
 //   invalid_scope; oidc-provider would drop the scope silently and go on.
 // - oidc-provider follows OpenID Connect Core 11: without `prompt=consent` it drops offline_access.
-//   Authelia's explicit consent asks the user anyway, so the prompt is added for such requests.
-//   Implicit consent never shows a consent step, so there the scope is dropped, as in Authelia.
+//   Authelia forces the consent page for offline_access whatever the client's consent_mode says
+//   (internal/oidc/util.go, internal/handlers/handler_oauth2_authorization_consent*.go: implicit
+//   consent does not skip it; only a remembered pre-configured consent covers it, which
+//   idp-interactions.ts honours), so the prompt is added for every such request.
 import type { IdpClient } from './idp.js';
 
 export type AuthorizationDecision =
@@ -14,7 +16,7 @@ export type AuthorizationDecision =
 
 export function adjustAuthorizationRequest(
   pathAndQuery: string,
-  opts: { clients: readonly IdpClient[]; consent: 'implicit' | 'explicit'; issuer: string },
+  opts: { clients: readonly IdpClient[]; issuer: string },
 ): AuthorizationDecision {
   const [path = '', query = ''] = pathAndQuery.split(/\?(.*)/s, 2);
   const params = new URLSearchParams(query);
@@ -33,7 +35,6 @@ export function adjustAuthorizationRequest(
     return { kind: 'redirect', location: back.href };
   }
 
-  if (opts.consent !== 'explicit') return { kind: 'pass', pathAndQuery };
   const prompts = new Set((params.get('prompt') ?? '').split(' ').filter(Boolean));
   if (prompts.has('none') || prompts.has('consent')) return { kind: 'pass', pathAndQuery }; // none cannot show consent
   prompts.add('consent');

@@ -1,45 +1,96 @@
-// Strict client authentication, like Authelia: a client registered for client_secret_basic that
-// sends its secret in the form body (client_secret_post), or the other way round, gets
-// `invalid_client` (401). oidc-provider accepts either style from both kinds of client.
-//
-// The check lives in a Koa middleware in front of oidc-provider's endpoints, which cannot read a
-// client_id sent in the form body without consuming the body oidc-provider still has to parse.
-// So it only looks at the Authorization header, and covers the body case indirectly:
-// - Basic header from a client_secret_post client: rejected here.
-// - Basic header from a client_secret_basic client: the secret is rewritten to `secret + tag`,
-//   and oidc-provider is told that `secret + tag` is the client's secret. The tag is random per
-//   IdP and never leaves the process, so the same client sending the plain secret in the body
-//   fails oidc-provider's own secret check with invalid_client.
-import { randomBytes } from 'node:crypto';
+// Strict client authentication, like Authelia: each endpoint where a client authenticates has its
+// own registered method, and a client that uses the other style gets `invalid_client` (401).
+// - The token endpoint enforces `token_endpoint_auth_method` (default client_secret_basic).
+// - Revocation and introspection enforce `revocation_endpoint_auth_method` and
+//   `introspection_endpoint_auth_method`, which default to client_secret_basic *whatever the token
+//   endpoint uses* (Authelia's client schema, internal/configuration/schema/identity_providers.go,
+//   and its defaults in internal/configuration/validator/identity_providers.go).
+// oidc-provider registers one method per client for every endpoint and accepts either secret style,
+// so the check lives in a Koa middleware in front of it. The middleware has to know which client
+// sent the request even when the id is only in the form body, so it reads the body and puts it
+// back for oidc-provider to parse (see peekBody).
+import type { IncomingMessage } from 'node:http';
 import type { KoaContextWithOIDC, KoaMiddleware } from 'oidc-provider';
 import type { IdpClient } from './idp.js';
 
-type Method = NonNullable<IdpClient['tokenEndpointAuthMethod']>;
+type Method = 'client_secret_basic' | 'client_secret_post';
+
+/** The registered method of each client at each endpoint path. */
+export interface EndpointPaths {
+  readonly token: string;
+  readonly revocation: string;
+  readonly introspection: string;
+  readonly pushedAuthorization: string;
+}
+
+const MAX_BODY_BYTES = 56 * 1024; // oidc-provider's own limit
 
 export class StrictClientAuth {
-  readonly #tag = `#basic-only-${randomBytes(12).toString('hex')}`;
-  readonly #methods: Map<string, Method>;
+  readonly #methods = new Map<string, Map<string, Method>>();
 
-  constructor(
-    clients: readonly IdpClient[],
-    readonly paths: ReadonlySet<string>, // endpoints where clients authenticate
-  ) {
-    this.#methods = new Map(clients.map((c) => [c.clientId, c.tokenEndpointAuthMethod ?? 'client_secret_basic']));
+  constructor(clients: readonly IdpClient[], paths: EndpointPaths) {
+    for (const client of clients) {
+      const token = client.tokenEndpointAuthMethod ?? 'client_secret_basic';
+      this.#methods.set(client.clientId, new Map<string, Method>([
+        [paths.token, token],
+        [paths.pushedAuthorization, token],
+        [paths.revocation, client.revocationEndpointAuthMethod ?? 'client_secret_basic'],
+        [paths.introspection, client.introspectionEndpointAuthMethod ?? 'client_secret_basic'],
+      ]));
+    }
   }
 
-  /** The secret to register with oidc-provider for this client. */
-  registeredSecret(client: IdpClient): string {
-    return this.#methods.get(client.clientId) === 'client_secret_basic' ? client.clientSecret + this.#tag : client.clientSecret;
+  /** Every path this middleware guards. */
+  has(path: string): boolean {
+    for (const byPath of this.#methods.values()) if (byPath.has(path)) return true;
+    return false;
   }
 
   middleware: KoaMiddleware = async (ctx, next) => {
-    const basic = ctx.method === 'POST' && this.paths.has(ctx.path) ? parseBasic(ctx.headers.authorization) : undefined;
-    // Unknown clients and malformed headers are left to oidc-provider's own errors.
-    const method = basic && this.#methods.get(basic.clientId);
-    if (basic && method === 'client_secret_post') return reject(ctx, 'the client is registered for client_secret_post, not client_secret_basic');
-    if (basic && method === 'client_secret_basic') ctx.headers.authorization = formatBasic(basic.clientId, basic.secret + this.#tag);
+    if (ctx.method !== 'POST' || !this.has(ctx.path)) return next();
+    const basic = parseBasic(ctx.headers.authorization);
+    const form = ctx.is('application/x-www-form-urlencoded') ? new URLSearchParams(await peekBody(ctx.req)) : new URLSearchParams();
+    const clientId = basic?.clientId ?? form.get('client_id') ?? undefined;
+    const registered = clientId === undefined ? undefined : this.#methods.get(clientId)?.get(ctx.path);
+    // Unknown clients, malformed headers and missing credentials are left to oidc-provider's own errors.
+    if (registered) {
+      const used: Method | undefined = basic ? 'client_secret_basic' : form.has('client_secret') ? 'client_secret_post' : undefined;
+      if (used && used !== registered) return reject(ctx, `the client is registered for ${registered} at this endpoint, not ${used}`);
+    }
     await next();
   };
+}
+
+/**
+ * Reads the whole form body (bounded by its content-length) and puts it back at the front of the
+ * stream in the same tick, so oidc-provider's own parser reads it as if untouched.
+ */
+async function peekBody(req: IncomingMessage): Promise<string> {
+  const length = Number(req.headers['content-length']);
+  if (!Number.isInteger(length) || length <= 0 || length > MAX_BODY_BYTES) return '';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  while (size < length) {
+    const chunk = req.read() as Buffer | null;
+    if (chunk === null) {
+      if (req.readableEnded) break;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          req.off('readable', done);
+          req.off('end', done);
+          resolve();
+        };
+        req.on('readable', done);
+        req.on('end', done);
+      });
+      continue;
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  const body = Buffer.concat(chunks);
+  if (body.length > 0) req.unshift(body);
+  return body.toString('utf8');
 }
 
 // RFC 6749 2.3.1: id and secret are form-urlencoded, then base64'd. Decoding as oidc-provider does.
@@ -55,10 +106,6 @@ function parseBasic(header: string | string[] | undefined): { clientId: string; 
   } catch {
     return undefined;
   }
-}
-
-function formatBasic(clientId: string, secret: string): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
 
 function reject(ctx: KoaContextWithOIDC, description: string): void {

@@ -13,10 +13,33 @@ import { consentPage, errorPage, loginPage, sendPage as send } from './idp-pages
 
 const MAX_FORM_BYTES = 16 * 1024;
 
+/** Authelia's client `consent_mode` (`auto` picks pre-configured when a duration is set). */
+export type ConsentMode = 'explicit' | 'implicit' | 'pre-configured';
+
 export interface InteractionContext {
   provider: Provider;
   users: UserDirectory;
   basePath: string; // issuer path prefix, '' or e.g. '/authelia'
+  consentMode: ConsentMode;
+  remembered: RememberedConsents;
+}
+
+/**
+ * Pre-configured consents a user chose to remember, per user and client, with their scopes:
+ * Authelia stores them (oauth2_consent_preconfiguration) and skips the consent page while one
+ * covers every requested scope, offline_access included.
+ */
+export class RememberedConsents {
+  readonly #scopes = new Map<string, Set<string>>();
+
+  remember(sub: string, clientId: string, scopes: readonly string[]): void {
+    this.#scopes.set(`${sub} ${clientId}`, new Set(scopes));
+  }
+
+  covers(sub: string, clientId: string, scopes: readonly string[]): boolean {
+    const remembered = this.#scopes.get(`${sub} ${clientId}`);
+    return remembered !== undefined && scopes.every((scope) => remembered.has(scope));
+  }
 }
 
 /** Handles a request whose path (issuer prefix removed) starts with /interaction/. */
@@ -42,7 +65,15 @@ export async function handleInteraction(ctx: InteractionContext, req: IncomingMe
 
   if (req.method === 'GET' && !action) {
     if (prompt === 'login') return send(res, 200, loginPage({ action: actionUrl('login'), clientId }));
-    if (prompt === 'consent') return send(res, 200, consentPage({ action: actionUrl('consent'), clientId, username: usernameOf(ctx, interaction), scopes: requestedScopes(interaction) }));
+    if (prompt === 'consent') {
+      const sub = interaction.session?.accountId ?? '';
+      if (ctx.consentMode === 'pre-configured' && ctx.remembered.covers(sub, clientId, requestedScopes(interaction))) {
+        const grantId = await grantRequestedAccess(ctx.provider, interaction);
+        return ctx.provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+      }
+      const remember = ctx.consentMode === 'pre-configured';
+      return send(res, 200, consentPage({ action: actionUrl('consent'), clientId, username: usernameOf(ctx, interaction), scopes: requestedScopes(interaction), remember }));
+    }
     return send(res, 400, errorPage('invalid_request', `Unsupported prompt: ${prompt}`));
   }
   // Only POST the step that is actually pending: no skipping login by posting consent directly.
@@ -79,6 +110,8 @@ export async function handleInteraction(ctx: InteractionContext, req: IncomingMe
     );
   }
   const grantId = await grantRequestedAccess(ctx.provider, interaction);
+  const sub = interaction.session?.accountId;
+  if (ctx.consentMode === 'pre-configured' && form.get('remember') === 'on' && sub) ctx.remembered.remember(sub, clientId, requestedScopes(interaction));
   return ctx.provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }
 

@@ -61,7 +61,7 @@ ${error}
 </form>`);
 }
 
-export function consentPage(opts: { action: string; clientId: string; username: string; scopes: string[] }): string {
+export function consentPage(opts: { action: string; clientId: string; username: string; scopes: string[]; remember?: boolean }): string {
   const items = opts.scopes
     .map((s) => `<li><strong>${escapeHtml(s)}</strong>: ${escapeHtml(SCOPE_DESCRIPTIONS[s] ?? s)}</li>`)
     .join('\n  ');
@@ -71,6 +71,7 @@ export function consentPage(opts: { action: string; clientId: string; username: 
   ${items}
 </ul>
 <form method="post" action="${escapeHtml(opts.action)}">
+  ${opts.remember ? '<label class="check"><input type="checkbox" name="remember" value="on"> Remember my consent</label>' : ''}
   <button class="primary" type="submit" name="decision" value="accept">Accept</button>
   <button type="submit" name="decision" value="deny">Deny</button>
 </form>`);
@@ -85,7 +86,7 @@ ${description ? `<p>${escapeHtml(description)}</p>` : ''}
 }
 
 /** The demo's user admin page: one form per user to set groups and disable or enable them. */
-export function usersPage(opts: { action: string; csrfToken: string; users: IdpUser[]; notice?: string }): string {
+export function usersPage(opts: { action: string; csrfToken: string; users: IdpUser[]; backendDown: boolean; notice?: string }): string {
   const notice = opts.notice ? `<p class="muted" role="status">${escapeHtml(opts.notice)}</p>` : '';
   const rows = opts.users.map((u) => {
     const groups = Array.isArray(u.groups) ? u.groups.join(', ') : '';
@@ -106,6 +107,14 @@ export function usersPage(opts: { action: string; csrfToken: string; users: IdpU
   return layout('Users', `<h1>Demo users</h1>
 <p class="muted">Changes apply at once: the next userinfo call sees them, no new sign-in needed.</p>
 ${notice}
+<section class="user">
+<h2>User backend: ${opts.backendDown ? '<span class="error">down</span>' : 'up'}</h2>
+<p class="muted">Down is an LDAP outage: nobody can sign in, and Authelia answers every check without looking the user up, exactly as it answers for a removed user. PocketBase keeps everybody's access and groups until it answers normally again.</p>
+<form method="post" action="${escapeHtml(opts.action)}">
+  <input type="hidden" name="csrf" value="${escapeHtml(opts.csrfToken)}">
+  <button class="primary" type="submit" name="backend" value="${opts.backendDown ? 'up' : 'down'}">${opts.backendDown ? 'Bring the user backend back' : 'Take the user backend down'}</button>
+</form>
+</section>
 ${rows.join('\n') || '<p>No users.</p>'}`, '36rem');
 }
 

@@ -58,6 +58,34 @@ export class IdpStore {
     };
   };
 
+  /**
+   * A stored token without dropping it when expired, so userinfo can tell an expired token
+   * (`invalid_token`) from one it never issued or revoked (`request_unauthorized`).
+   */
+  peek(model: string, id: string): { payload: AdapterPayload; expired: boolean } | undefined {
+    const entry = this.#entries.get(`${model}:${id}`);
+    return entry && { payload: entry.payload, expired: entry.expiresAt <= Date.now() };
+  }
+
+  /**
+   * Authelia's refresh flow revokes the grant's earlier access tokens
+   * (internal/oidc/flow_refresh.go): only the access token just issued stays valid.
+   */
+  revokeAccessTokensOfGrant(grantId: string, keepId: string): void {
+    const members = this.#grantMembers.get(grantId);
+    for (const k of members ?? []) {
+      if (k.startsWith('AccessToken:') && k !== `AccessToken:${keepId}`) {
+        this.#entries.delete(k);
+        members?.delete(k);
+      }
+    }
+  }
+
+  /** Every token, code, grant and browser session: Authelia redeployed on fresh storage. */
+  forgetTokens(): void {
+    this.clear();
+  }
+
   clear(): void {
     this.#entries.clear();
     this.#sessionByUid.clear();

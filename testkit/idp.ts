@@ -2,9 +2,12 @@
 // `oidc-provider`. Authelia itself cannot be installed where the tests run, so the end-to-end tests
 // and the product demo (`npm start`) talk to this instead: Authelia's endpoint paths, claims per
 // scope and version, strict client authentication, PKCE S256, no end-session endpoint, and what
-// happens after the login: rotating single-use refresh tokens, Authelia's token lifespans, and
-// userinfo without identity for removed or disabled users. The comments below point out where a
-// setting exists only to match Authelia.
+// happens after the login: rotating single-use refresh tokens that revoke the grant's earlier access
+// tokens, Authelia's token lifespans, and Authelia's own userinfo (idp-userinfo.ts), whose answer for
+// a removed user is the same as for an unreachable user backend. Switches for tests and the demo:
+// the user backend down, every token forgotten (a redeploy on fresh storage), and the IdP
+// unavailable, hanging or answering late. The comments below point out where a setting exists only
+// to match Authelia.
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -14,12 +17,14 @@ import { UserDirectory } from './idp-accounts.js';
 import { ADMIN_PATH, AdminPage } from './idp-admin.js';
 import { adjustAuthorizationRequest } from './idp-authorization.js';
 import { StrictClientAuth } from './idp-client-auth.js';
-import { handleInteraction } from './idp-interactions.js';
+import { handleInteraction, RememberedConsents, type ConsentMode } from './idp-interactions.js';
 import { errorPage } from './idp-pages.js';
 import { IdpStore } from './idp-store.js';
 import { Traffic, type IdpMode, type IdpRequest } from './idp-traffic.js';
+import { answerUserinfo, type GrantFacts } from './idp-userinfo.js';
 
 export type { IdpMode, IdpRequest } from './idp-traffic.js';
+export type { ConsentMode } from './idp-interactions.js';
 
 export interface IdpUser {
   username: string;
@@ -42,6 +47,10 @@ export interface IdpClient {
   redirectUris: string[];
   /** Enforced strictly, like Authelia: the other method gets invalid_client. Default basic. */
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** Authelia's `revocation_endpoint_auth_method`: basic unless set, whatever the token endpoint uses. */
+  revocationEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** Authelia's `introspection_endpoint_auth_method`: basic unless set, whatever the token endpoint uses. */
+  introspectionEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
   /** Authelia registers these together: the `offline_access` scope and the `refresh_token`
    * grant type. Without it, requesting offline_access fails the login (invalid_scope). */
   offlineAccess?: boolean;
@@ -52,7 +61,11 @@ export interface IdpOptions {
   host?: string; // default 127.0.0.1
   issuerPath?: string; // base path such as '/authelia'; default none
   autheliaVersion?: '4.38' | '4.39'; // default 4.39
-  consent?: 'implicit' | 'explicit'; // default explicit; implicit silently drops offline_access
+  /**
+   * Authelia's consent_mode; default explicit. `offline_access` shows the consent page in every
+   * mode, unless a pre-configured consent the user remembered covers it.
+   */
+  consent?: ConsentMode;
   /** Access (and ID) token lifespan in seconds; default Authelia's 3600. */
   accessTokenTtl?: number;
   /** Refresh token lifespan in seconds, fresh on every rotation; default Authelia's 5400. */
@@ -72,8 +85,19 @@ export interface Idp {
   removeUser(username: string): boolean;
   /** Every request to the token, userinfo and revocation endpoints, oldest first (live array). */
   readonly requests: IdpRequest[];
-  /** 'unavailable': 503 to every request; 'hang': accept and never answer; 'up': normal. */
-  setDown(mode: IdpMode): void;
+  /**
+   * 'unavailable': 503 to every request; 'hang': accept and never answer; 'late': do the work
+   * (a refresh rotates the tokens) but answer only after `lateMs` (default 8 s), past a client's
+   * timeout; 'up': normal.
+   */
+  setDown(mode: IdpMode, lateMs?: number): void;
+  /**
+   * The user backend (LDAP) unreachable or back: while down, nobody can sign in and userinfo gives
+   * every token its fallback answer, as for a removed user. Tokens and refresh keep working.
+   */
+  setUserBackend(state: 'up' | 'down'): void;
+  /** Forgets every token, grant and IdP session (Authelia redeployed on fresh storage); users and their subjects stay. */
+  forgetTokens(): void;
   /** Every access and refresh token the token endpoint handed out, so tests can look for them where they must not be. */
   readonly issuedTokens: string[];
   /** <issuer>/demo/users when `adminPage` is on, else undefined. */
@@ -92,10 +116,6 @@ const ROUTES = {
   pushed_authorization_request: '/api/oidc/pushed-authorization-request',
 };
 
-// Endpoints where a client authenticates with its secret, and Authelia enforces the registered
-// token_endpoint_auth_method.
-const CLIENT_AUTH_PATHS = new Set([ROUTES.token, ROUTES.introspection, ROUTES.revocation, ROUTES.pushed_authorization_request]);
-
 // The calls a relying party makes after the login, which tests want to count.
 const LOGGED_PATHS = [ROUTES.token, ROUTES.userinfo, ROUTES.revocation];
 
@@ -112,7 +132,14 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const basePath = normalizeBasePath(options.issuerPath);
   const users = new UserDirectory(options.users);
   const store = new IdpStore();
-  const clientAuth = new StrictClientAuth(options.clients, CLIENT_AUTH_PATHS);
+  const clientAuth = new StrictClientAuth(options.clients, {
+    token: ROUTES.token,
+    revocation: ROUTES.revocation,
+    introspection: ROUTES.introspection,
+    pushedAuthorization: ROUTES.pushed_authorization_request,
+  });
+  const grantFacts = new Map<string, GrantFacts>();
+  const remembered = new RememberedConsents();
   const traffic = new Traffic(LOGGED_PATHS);
   const admin = options.adminPage === true ? new AdminPage(users, basePath) : undefined;
   for (const name of ['accessTokenTtl', 'refreshTokenTtl'] as const) {
@@ -135,7 +162,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
 
   let provider: Provider;
   try {
-    provider = new Provider(issuer, configuration(options, users, store, clientAuth, basePath, key));
+    provider = new Provider(issuer, configuration(options, users, basePath, key, store));
   } catch (err) {
     server.close(); // bad options: do not leave the port held
     throw err;
@@ -150,6 +177,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         traffic.noteGrantType(ctx.req, ctx.oidc?.params?.grant_type);
         const body = ctx.body as { access_token?: unknown; refresh_token?: unknown } | undefined;
         for (const token of [body?.access_token, body?.refresh_token]) if (typeof token === 'string') issuedTokens.push(token);
+        if (ctx.status === 200 && typeof body?.access_token === 'string') noteIssued(ctx, body.access_token, store, grantFacts);
       }
     }
   });
@@ -166,11 +194,19 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     let inner = url.slice(basePath.length) || '/';
     const path = inner.split('?', 1)[0] ?? '/';
     if (path.startsWith('/interaction/')) {
-      handleInteraction({ provider, users, basePath }, req, res, path).catch((err: unknown) => {
+      handleInteraction({ provider, users, basePath, consentMode: options.consent ?? 'explicit', remembered }, req, res, path).catch((err: unknown) => {
         console.error('demo IdP: interaction failed', err);
         if (res.writableEnded) return;
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' });
         res.end(errorPage('server_error', 'The sign-in page failed.'));
+      });
+      return;
+    }
+    if (path === ROUTES.userinfo) {
+      answerUserinfo({ issuer, store, users, facts: grantFacts }, req, res).catch((err: unknown) => {
+        console.error('demo IdP: userinfo failed', err);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        if (!res.writableEnded) res.end('{"error":"server_error"}');
       });
       return;
     }
@@ -183,7 +219,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       return;
     }
     if (path === ROUTES.authorization && req.method === 'GET') {
-      const decision = adjustAuthorizationRequest(inner, { clients: options.clients, consent: options.consent ?? 'explicit', issuer });
+      const decision = adjustAuthorizationRequest(inner, { clients: options.clients, issuer });
       if (decision.kind === 'redirect') {
         res.writeHead(303, { location: decision.location, 'cache-control': 'no-store' }).end();
         return;
@@ -205,7 +241,12 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     setUser: (user) => users.set(user),
     removeUser: (username) => users.remove(username),
     requests: traffic.requests,
-    setDown: (mode) => traffic.setMode(mode),
+    setDown: (mode, lateMs) => traffic.setMode(mode, lateMs),
+    setUserBackend: (state) => users.setBackend(state),
+    forgetTokens: () => {
+      store.forgetTokens();
+      grantFacts.clear();
+    },
     issuedTokens,
     adminUrl: admin ? `${issuer}${ADMIN_PATH}` : undefined,
     // Idempotent: tests may close in afterAll and again in a finally block.
@@ -224,14 +265,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   };
 }
 
-function configuration(
-  options: IdpOptions,
-  users: UserDirectory,
-  store: IdpStore,
-  clientAuth: StrictClientAuth,
-  basePath: string,
-  key: Record<string, unknown>,
-): Configuration {
+function configuration(options: IdpOptions, users: UserDirectory, basePath: string, key: Record<string, unknown>, store: IdpStore): Configuration {
   const consentMode = options.consent ?? 'explicit';
   const version = options.autheliaVersion ?? '4.39';
   const accessTokenTtl = options.accessTokenTtl ?? DEFAULT_ACCESS_TOKEN_TTL;
@@ -245,7 +279,7 @@ function configuration(
     routes: ROUTES,
     clients: options.clients.map((c) => ({
       client_id: c.clientId,
-      client_secret: clientAuth.registeredSecret(c),
+      client_secret: c.clientSecret, // the auth style is enforced per endpoint in idp-client-auth.ts
       redirect_uris: c.redirectUris,
       token_endpoint_auth_method: c.tokenEndpointAuthMethod ?? 'client_secret_basic',
       grant_types: c.offlineAccess ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
@@ -294,9 +328,11 @@ function configuration(
       const grantId = ctx.oidc.result?.consent?.grantId;
       if (grantId) return ctx.oidc.provider.Grant.find(grantId);
       // Explicit consent = ask on every authorization (Authelia "explicit"), so never reuse a
-      // grant remembered in the session, unlike oidc-provider's default.
-      if (consentMode === 'explicit' || !ctx.oidc.account || !ctx.oidc.client) return undefined;
-      // Implicit consent: grant the requested scopes (within the client's) without asking.
+      // grant remembered in the session, unlike oidc-provider's default. Pre-configured consent
+      // asks unless remembered (idp-interactions.ts answers the page itself then).
+      if (consentMode !== 'implicit' || !ctx.oidc.account || !ctx.oidc.client) return undefined;
+      // Implicit consent: grant the requested scopes (within the client's) without asking;
+      // offline_access still goes through the consent page (idp-authorization.ts).
       const allowed = new Set(CLIENT_SCOPES.split(' '));
       const grant = new ctx.oidc.provider.Grant({ accountId: ctx.oidc.account.accountId, clientId: ctx.oidc.client.clientId });
       grant.addOIDCScope([...ctx.oidc.requestParamScopes].filter((s) => allowed.has(s)).join(' '));
@@ -320,7 +356,7 @@ function configuration(
       resourceIndicators: { enabled: false }, // not supported by Authelia
     },
     // Authelia: a refresh token only for a client with the refresh_token grant, when the consent
-    // included offline_access (implicit consent never does: see idp-authorization.ts).
+    // included offline_access.
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }, code: { scopes: Set<string> }) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     // Authelia's refresh tokens are single use: each refresh returns a new one with a fresh
@@ -384,4 +420,19 @@ function normalizeBasePath(path: string | undefined): string {
 async function signingKey(): Promise<Record<string, unknown>> {
   const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   return { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
+}
+
+/**
+ * After a token answer: what the login fixed for the grant (auth_time, amr, rat: Authelia keeps them
+ * in the OpenID session of every token), and, after a refresh, Authelia's revocation of the grant's
+ * earlier access tokens (internal/oidc/flow_refresh.go; oidc-provider keeps them valid).
+ */
+function noteIssued(ctx: KoaContextWithOIDC, accessToken: string, store: IdpStore, facts: Map<string, GrantFacts>): void {
+  const code = ctx.oidc.entities.AuthorizationCode as { grantId?: string; authTime?: number; amr?: string[]; iat?: number } | undefined;
+  if (code?.grantId) {
+    const now = Math.floor(Date.now() / 1000);
+    facts.set(code.grantId, { authTime: code.authTime ?? now, amr: code.amr ?? ['pwd'], requestedAt: code.iat ?? now });
+  }
+  const refreshed = ctx.oidc.entities.RefreshToken as { grantId?: string } | undefined;
+  if (refreshed?.grantId) store.revokeAccessTokensOfGrant(refreshed.grantId, accessToken);
 }

@@ -35,6 +35,8 @@ declare module 'oidc-provider' {
     status: number;
     body: unknown;
     set(name: string, value: string): void;
+    /** Koa's content-type match: the type when it matches, else false. */
+    is(type: string): string | false | null;
     oidc: {
       provider: Provider;
       route: string;
@@ -44,6 +46,8 @@ declare module 'oidc-provider' {
       account?: Account;
       client?: { clientId: string; clientAuthMethod: string };
       session?: { accountId?: string };
+      /** Models the request loaded, by name (AuthorizationCode, RefreshToken, Client...). */
+      entities: Record<string, unknown>;
     };
   }
 

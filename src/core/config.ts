@@ -43,6 +43,8 @@ export interface Config {
   readonly discoveryTimeoutSeconds: number;
   /** Checks with Authelia after the login: AUTHELIA_REVALIDATE_AFTER, AUTHELIA_MAX_SESSION, AUTHELIA_SWEEP, AUTHELIA_TOKEN_KEY. */
   readonly revalidation: RevalidationConfig;
+  /** AUTHELIA_SIGN_OUT_REDIRECT: where Authelia's portal sends the browser after signing out; `null`: its own page. */
+  readonly signOutRedirect: string | null;
 }
 
 export interface RevalidationConfig {
@@ -171,6 +173,15 @@ const sweep = variable((value): string | null | Problem => {
 // $security.encrypt takes exactly 32 characters (AES-256).
 const tokenKey = checked((value) => value.length === 32, 'must be exactly 32 characters (e.g. the output of openssl rand -hex 16); or unset it to derive the key from the client secret');
 
+// Quoted only through redactUrl, like AUTHELIA_URL.
+const signOutRedirect = variable((value) => {
+  const url = parseHttpUrl(value);
+  if (url === undefined || url.userinfo !== undefined) {
+    return { problem: `"${redactUrl(value)}" is not an http(s) URL without user name or password; use where the browser goes after signing out, e.g. https://app.example.com/` };
+  }
+  return value;
+});
+
 const schema = z.object({
   AUTHELIA_URL: issuer,
   AUTHELIA_CLIENT_ID: checked((value) => !/\s/.test(value), 'must not contain spaces'),
@@ -199,6 +210,7 @@ const schema = z.object({
   AUTHELIA_MAX_SESSION: maxSession,
   AUTHELIA_SWEEP: sweep,
   AUTHELIA_TOKEN_KEY: z.optional(tokenKey),
+  AUTHELIA_SIGN_OUT_REDIRECT: z.optional(signOutRedirect),
 });
 
 /**
@@ -270,6 +282,7 @@ export function parseConfig(env: EnvSource, readFile: ReadTextFile): ConfigResul
       sweep: values.AUTHELIA_SWEEP,
       tokenKey: values.AUTHELIA_TOKEN_KEY ?? null,
     },
+    signOutRedirect: values.AUTHELIA_SIGN_OUT_REDIRECT ?? null,
   };
   return { status: 'valid', config, warnings: configWarnings(config) };
 }

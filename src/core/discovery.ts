@@ -5,6 +5,8 @@ export interface Endpoints {
   readonly authURL: string;
   readonly tokenURL: string;
   readonly userInfoURL: string;
+  /** RFC 7009 revocation: sign-out and every way access is taken away revoke the grant there. */
+  readonly revocationURL: string;
   /** `discovery`: read from Authelia at boot; `fallback`: Authelia's fixed paths. */
   readonly source: 'discovery' | 'fallback';
 }
@@ -17,6 +19,7 @@ export function fallbackEndpoints(issuer: string): Endpoints {
     authURL: `${issuer}/api/oidc/authorization`,
     tokenURL: `${issuer}/api/oidc/token`,
     userInfoURL: `${issuer}/api/oidc/userinfo`,
+    revocationURL: `${issuer}/api/oidc/revocation`,
     source: 'fallback',
   };
 }
@@ -95,10 +98,20 @@ export function parseDiscovery(document: unknown, issuer: string, wanted: { scop
       issuerMatched: true,
     };
   }
+  // Optional in discovery; the client secret goes there too, so only on the issuer's origin.
+  const revocation = judgeEndpoint(doc['revocation_endpoint'], issuer);
+  const warnings = capabilityWarnings(doc, wanted);
+  if (revocation.kind === 'off-origin') warnings.push(`${offOriginProblem('revocation_endpoint', revocation)}; Authelia's fixed path is used for revocation`);
   return {
     ok: true,
-    endpoints: { authURL: endpoints['authURL']!, tokenURL: endpoints['tokenURL']!, userInfoURL: endpoints['userInfoURL']!, source: 'discovery' },
-    warnings: capabilityWarnings(doc, wanted),
+    endpoints: {
+      authURL: endpoints['authURL']!,
+      tokenURL: endpoints['tokenURL']!,
+      userInfoURL: endpoints['userInfoURL']!,
+      revocationURL: revocation.kind === 'usable' ? revocation.url : `${issuer}/api/oidc/revocation`,
+      source: 'discovery',
+    },
+    warnings,
   };
 }
 

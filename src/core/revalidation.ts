@@ -18,29 +18,48 @@ export type HttpAnswer =
   | { readonly status: number; readonly body: unknown }
   | { readonly failure: string };
 
-/** The three outcomes a check can have, the same at auth-refresh and in the sweep. */
+/**
+ * What one check learned. `suspect`: Authelia answered without looking the
+ * user up (its fallback), which a removal and a user-backend outage share, so
+ * the caller needs evidence that Authelia works before believing it.
+ * `unreachable`: no answer at all (refused, timeout, a proxy's 502/503/504),
+ * an outage rather than a matter of this record.
+ */
 export type CheckOutcome =
   | { readonly kind: 'current'; readonly claims: Readonly<Record<string, unknown>> }
   | { readonly kind: 'gone'; readonly reason: string }
-  | { readonly kind: 'undecided'; readonly reason: string };
+  | { readonly kind: 'suspect'; readonly reason: string }
+  | { readonly kind: 'undecided'; readonly reason: string }
+  | { readonly kind: 'unreachable'; readonly reason: string };
 
 /** What a token-endpoint answer to a refresh grant means. */
 export type RefreshResult =
   | { readonly kind: 'tokens'; readonly accessToken: string; readonly refreshToken: string; readonly expiresInSeconds: number }
   /** `dropRefreshToken`: the token is unusable (invalid_grant), so keep no copy that a later check would present again. */
-  | { readonly kind: 'undecided'; readonly reason: string; readonly dropRefreshToken: boolean };
+  | { readonly kind: 'undecided'; readonly reason: string; readonly dropRefreshToken: boolean }
+  | { readonly kind: 'unreachable'; readonly reason: string };
 
 /** When Authelia gives no `expires_in` (it always does), assume its default access-token lifespan. */
 const DEFAULT_ACCESS_TOKEN_SECONDS = 3600;
 
+/** A reverse proxy's answers for an Authelia that is down or restarting: an outage, not a verdict. */
+const PROXY_OUTAGE_STATUSES = new Set([502, 503, 504]);
+
+/**
+ * Answers of Authelia's refresh flow that say "this token is dead", never
+ * "the user was removed" (the refresh grant never looks the user up): a reused
+ * or revoked token (`invalid_grant`), and `invalid_request`, which Authelia
+ * gives for concurrent use of one token and its library also for reuse.
+ */
+const DEAD_REFRESH_TOKEN_ERRORS = new Set(['invalid_grant', 'invalid_request']);
+
 /**
  * A refresh grant's answer. Authelia rotates refresh tokens: a success always
  * carries the next one, which the adapter stores before using the access token.
- * `invalid_grant` means "this token is unusable" (expired, reused, revoked), not
- * "the user was removed", so it is never a reason to take access away.
  */
 export function classifyRefresh(answer: HttpAnswer): RefreshResult {
-  if ('failure' in answer) return { kind: 'undecided', reason: `Authelia's token endpoint could not be reached (${answer.failure})`, dropRefreshToken: false };
+  if ('failure' in answer) return { kind: 'unreachable', reason: `Authelia's token endpoint could not be reached (${answer.failure})` };
+  if (PROXY_OUTAGE_STATUSES.has(answer.status)) return { kind: 'unreachable', reason: `Authelia's token endpoint answered HTTP ${answer.status}` };
   const body = asObject(answer.body);
   if (answer.status === 200) {
     const accessToken = body?.['access_token'];
@@ -53,32 +72,71 @@ export function classifyRefresh(answer: HttpAnswer): RefreshResult {
     return { kind: 'tokens', accessToken, refreshToken, expiresInSeconds };
   }
   const error = typeof body?.['error'] === 'string' ? body['error'] : '';
-  if (error === 'invalid_grant') {
-    return { kind: 'undecided', reason: 'the stored refresh token is no longer usable (invalid_grant)', dropRefreshToken: true };
+  if (DEAD_REFRESH_TOKEN_ERRORS.has(error)) {
+    return { kind: 'undecided', reason: `the stored refresh token is no longer usable (${error}); a token matter, never a removal`, dropRefreshToken: true };
   }
   return { kind: 'undecided', reason: `Authelia's token endpoint answered HTTP ${answer.status}${error ? ` ${error}` : ''}`, dropRefreshToken: false };
 }
 
 /**
- * A userinfo answer to an access token we hold as valid. Authelia answers a
- * removed or disabled user with 200 and no identity claims, or with 401 for the
- * token: both mean the user is gone. `expectedSubject` guards against a token
- * that somehow belongs to another account.
+ * Claims every userinfo answer may carry, Authelia's fallback included. An
+ * answer with any other claim (`rat`, a scope claim) comes from a user lookup
+ * that worked: Authelia's userinfo handler falls back to exactly these when
+ * the lookup fails (user deleted, disabled, or the user backend unreachable).
  */
-export function classifyUserinfo(answer: HttpAnswer, expectedSubject: string): CheckOutcome {
-  if ('failure' in answer) return { kind: 'undecided', reason: `Authelia's userinfo endpoint could not be reached (${answer.failure})` };
-  if (answer.status === 401) return { kind: 'gone', reason: 'Authelia refused the access token at userinfo (401): the user was removed or disabled, or the grant revoked' };
+export const STANDARD_USERINFO_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'amr', 'azp', 'jti', 'nonce']);
+
+/** Whether a 200 userinfo body shows that Authelia looked the user up. */
+export function isNormalUserinfo(claims: Readonly<Record<string, unknown>>): boolean {
+  return Object.keys(claims).some((claim) => !STANDARD_USERINFO_CLAIMS.has(claim));
+}
+
+/**
+ * What a userinfo answer says. 401 is about the token (expired, revoked,
+ * rotated away, Authelia redeployed), never about the user: the adapter then
+ * tries the refresh token. A 200 without a lookup (`suspect`) is the same for
+ * a removed user and for an outage of the user backend.
+ */
+export type UserinfoReading = CheckOutcome | { readonly kind: 'token-refused'; readonly reason: string };
+
+export function readUserinfo(answer: HttpAnswer, expectedSubject: string): UserinfoReading {
+  if ('failure' in answer) return { kind: 'unreachable', reason: `Authelia's userinfo endpoint could not be reached (${answer.failure})` };
+  if (PROXY_OUTAGE_STATUSES.has(answer.status)) return { kind: 'unreachable', reason: `Authelia's userinfo endpoint answered HTTP ${answer.status}` };
+  if (answer.status === 401) {
+    const error = asObject(answer.body)?.['error'];
+    return { kind: 'token-refused', reason: `Authelia refused the access token at userinfo (401${typeof error === 'string' ? ` ${error}` : ''}): a token matter, never a removal` };
+  }
   if (answer.status !== 200) return { kind: 'undecided', reason: `Authelia's userinfo endpoint answered HTTP ${answer.status}` };
   const claims = asObject(answer.body);
   if (!claims) return { kind: 'undecided', reason: "Authelia's userinfo answer is not a JSON object" };
-  if (!hasText(claims['preferred_username']) && !hasText(claims['email'])) {
-    return { kind: 'gone', reason: 'Authelia answered userinfo without identity claims: the user was removed or disabled' };
-  }
   if (expectedSubject !== '' && claims['sub'] !== expectedSubject) {
     return { kind: 'gone', reason: 'Authelia answered userinfo for another subject than the linked account' };
   }
+  if (!isNormalUserinfo(claims)) {
+    return { kind: 'suspect', reason: 'Authelia answered userinfo without looking the user up: the user was removed or disabled, or its user backend is down' };
+  }
   return { kind: 'current', claims };
 }
+
+/**
+ * What other linked records said about Authelia right now, asked with their
+ * live access tokens: `works`, one was answered normally; `silent`, some were
+ * asked and none was; `lone`, no other linked record holds a live access
+ * token; `unreachable`, Authelia did not answer.
+ */
+export type BackendEvidence = 'works' | 'silent' | 'lone' | 'unreachable';
+
+/**
+ * A fallback answer ends access only while Authelia demonstrably works: another
+ * record answered normally at that moment, or there is nobody else to ask (one
+ * record cannot be a mass outage). Otherwise nobody can tell.
+ */
+export function believeFallback(evidence: BackendEvidence): boolean {
+  return evidence === 'works' || evidence === 'lone';
+}
+
+/** How many other records one suspicious answer may ask about: a few, so an outage costs little. */
+export const MAX_PEERS_ASKED = 3;
 
 /** What is stored for one record, in milliseconds since the epoch; the tokens only as presence. */
 export interface VaultEntry {
@@ -118,10 +176,25 @@ export function dueAtRefresh(entry: Pick<VaultEntry, 'checkedAt'>, now: number, 
   return now - entry.checkedAt >= after;
 }
 
+/** However often a client refreshes, a record whose last check could not tell is asked again at most this often. */
+export const MAX_RETRY_INTERVAL_MS = 30_000;
+
+/**
+ * Whether a due auth-refresh may ask Authelia now. A check that could not tell
+ * leaves the record due, so without this a client calling auth-refresh in a
+ * loop would make every call ask Authelia (and, for a suspicious answer, other
+ * records too): after an attempt, the next waits AUTHELIA_REVALIDATE_AFTER,
+ * at most 30 seconds. Meanwhile the session bound decides.
+ */
+export function mayAskAgain(entry: Pick<VaultEntry, 'checkedAt'> & { readonly attemptedAt: number }, now: number, settings: RevalidationSettings): boolean {
+  if (entry.attemptedAt <= entry.checkedAt) return true;
+  return now - entry.attemptedAt >= Math.min(settings.revalidateAfterSeconds * 1000, MAX_RETRY_INTERVAL_MS);
+}
+
 /** How an auth-refresh ends after a check. */
 export type RefreshVerdict = 'answer' | 'refuse-gone' | 'refuse-expired';
 
-export function refreshVerdict(outcome: CheckOutcome['kind'] | 'busy', entry: Pick<VaultEntry, 'checkedAt'>, now: number, settings: RevalidationSettings): RefreshVerdict {
+export function refreshVerdict(outcome: CheckOutcome['kind'] | 'waiting' | 'busy', entry: Pick<VaultEntry, 'checkedAt'>, now: number, settings: RevalidationSettings): RefreshVerdict {
   if (outcome === 'gone') return 'refuse-gone';
   if (outcome === 'current') return 'answer';
   // Cannot tell (or another check of this record is running): allowed until the bound.
@@ -171,10 +244,14 @@ export interface SweepCounts {
   ended: number;
   /** Checks that could not tell (Authelia unreachable, no usable token, invalid_grant...). */
   undecided: number;
+  /** Of those, answers without a lookup while nobody was answered normally: they wait for Authelia's user backend. */
+  waiting: number;
+  /** Records whose handling failed with an error (logged with the record id); the run went on. */
+  failed: number;
 }
 
 export function noCounts(): SweepCounts {
-  return { checked: 0, updated: 0, ended: 0, undecided: 0 };
+  return { checked: 0, updated: 0, ended: 0, undecided: 0, waiting: 0, failed: 0 };
 }
 
 function asObject(value: unknown): Readonly<Record<string, unknown>> | undefined {

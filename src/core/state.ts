@@ -29,6 +29,8 @@ export interface ActiveState {
   readonly discovery: DiscoveryOutcome;
   /** Checks with Authelia after the login (auth-refresh and the sweep). */
   readonly revalidation: RevalidationSettings;
+  /** Authelia's portal sign-out page (with AUTHELIA_SIGN_OUT_REDIRECT as `rd`), for the sign-out endpoints' answer. */
+  readonly signOutURL: string;
 }
 
 /** What happened to the discovery document at boot, for the operator status page. */
@@ -62,3 +64,9 @@ export const REVALIDATION_SECRETS_KEY = 'pocketbase-authelia.revalidationSecrets
 export const LAST_SWEEP_KEY = 'pocketbase-authelia.lastSweep';
 /** App-store key prefix: a record's last successful check (ms), or -1 for a record not linked to Authelia; saves auth-refresh a query. */
 export const CHECKED_AT_KEY_PREFIX = 'pocketbase-authelia.checkedAt.';
+/** An outage of Authelia or of its user backend, while one lasts (see src/pocketbase/outage.ts). */
+export const OUTAGE_KEY = 'pocketbase-authelia.outage';
+/** Authelia tokens still to revoke (sealed), when revoking them at once was not possible or would slow a login; drained by a cron. */
+export const REVOCATION_QUEUE_KEY = 'pocketbase-authelia.revocationQueue';
+/** Counts of sign-outs and revocations since the start, for the status page. */
+export const SIGN_OUT_COUNTS_KEY = 'pocketbase-authelia.signOutCounts';

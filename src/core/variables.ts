@@ -31,6 +31,7 @@ export const DEFAULTS = {
   AUTHELIA_MAX_SESSION: '24h',
   AUTHELIA_SWEEP: '*/10 * * * *',
   AUTHELIA_TOKEN_KEY: undefined,
+  AUTHELIA_SIGN_OUT_REDIRECT: undefined,
 } as const satisfies Record<string, string | undefined>;
 
 export type VariableName = keyof typeof DEFAULTS;

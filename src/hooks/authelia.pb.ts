@@ -52,6 +52,21 @@ if (sweepSchedule) {
   });
 }
 
+// Sign-out that reaches Authelia: the record's own, and a superuser's for any record.
+routerAdd('POST', '/api/authelia/sign-out', (e) => {
+  require(`${__hooks}/authelia/sign-out.js`).onSignOut(e);
+}, $apis.requireAuth());
+
+routerAdd('POST', '/api/authelia/records/{collection}/{id}/sign-out', (e) => {
+  require(`${__hooks}/authelia/sign-out.js`).onSuperuserSignOut(e);
+}, $apis.requireSuperuserAuth());
+
+// Grants whose revocation could not (or should not) wait: a login replacing the
+// previous tokens, access taken away, Authelia down at a sign-out. Idle minutes read one store key.
+cronAdd('authelia-revocations', '* * * * *', () => {
+  require(`${__hooks}/authelia/revocation.js`).onRevocationCron();
+});
+
 for (const path of targets.authMethodsPaths) {
   routerAdd('GET', path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
 }

@@ -6,6 +6,8 @@ import { applyManagedValues, withMembership } from './managed-values.js';
 import { syncProfile } from './profile.js';
 import { dropRealtimeConnections } from './realtime.js';
 import { loadGuards } from './registry-store.js';
+import { queueRevocation } from './revocation.js';
+import { dropTokens, storedTokens } from './token-vault.js';
 
 export type StagedClaims =
   | { readonly kind: 'applied'; readonly changed: boolean; readonly warnings: readonly string[] }
@@ -40,6 +42,7 @@ export function revokeAccess(app: CoreApp, record: core.Record, why: string): vo
     if (type === 'json' || type === 'select' || type === 'relation') record.set(name, []);
   }
   endRecordSessions(app, record);
+  retireStoredTokens(app, record.id);
   logInfo(app, `ended every session of a record and cleared its Authelia groups: ${why}`, 'record', record.id);
 }
 
@@ -72,4 +75,16 @@ export function saveClaims(app: CoreApp, record: core.Record, managedNames: read
     logWarn(app, 'saved only the Authelia-managed fields of a record that does not validate; fix the record in the dashboard', 'record', record.id,
       'error', error instanceof Error ? error.message : String(error));
   }
+}
+
+/**
+ * No token left behind: the record's stored Authelia tokens are dropped and
+ * their grant revoked at Authelia by the revocation job (taking access away
+ * does not wait on Authelia, which may be the thing that is down).
+ */
+export function retireStoredTokens(app: CoreApp, recordId: string): void {
+  const sealed = storedTokens(app, recordId);
+  if (!sealed) return;
+  queueRevocation(app, sealed);
+  dropTokens(app, recordId);
 }

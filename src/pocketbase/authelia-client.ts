@@ -28,6 +28,20 @@ export function refreshGrant(state: ActiveState, clientSecret: string, refreshTo
   return post(state.endpoints.tokenURL, `${form}&client_id=${encodeURIComponent(state.clientId)}&client_secret=${encodeURIComponent(clientSecret)}`, {});
 }
 
+/**
+ * RFC 7009 revocation. Authelia authenticates this endpoint with its own
+ * method (`revocation_endpoint_auth_method`), Basic unless configured,
+ * whatever the token endpoint uses: Basic first, and on `invalid_client` the
+ * form-post style once. Revoking either token of a grant revokes the grant;
+ * an unknown token answers 200.
+ */
+export function revokeToken(state: ActiveState, clientSecret: string, token: string, hint: 'refresh_token' | 'access_token'): HttpAnswer {
+  const form = `token=${encodeURIComponent(token)}&token_type_hint=${hint}`;
+  const basic = post(state.endpoints.revocationURL, form, { authorization: `Basic ${basicCredentials(state.clientId, clientSecret)}` });
+  if (!('status' in basic) || basic.status !== 401 || errorCode(basic.body) !== 'invalid_client') return basic;
+  return post(state.endpoints.revocationURL, `${form}&client_id=${encodeURIComponent(state.clientId)}&client_secret=${encodeURIComponent(clientSecret)}`, {});
+}
+
 /** Authelia reads the user from its backend at userinfo: the only place with current groups. */
 export function userinfo(state: ActiveState, accessToken: string): HttpAnswer {
   return send({ url: state.endpoints.userInfoURL, method: 'GET', headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } });

@@ -1,3 +1,4 @@
+import { autheliaSignOutURL } from '../core/sign-out.js';
 import { parseConfig, type Config } from '../core/config.js';
 import { formatIssues, type ConfigIssue } from '../core/errors.js';
 import { pruneDeleted, registerActive, retiredFields, sameRegistry, type GuardRegistry } from '../core/guard-registry.js';
@@ -161,6 +162,7 @@ function apply(boot: Boot, config: Config): ConfigIssue[] | GuardRegistry {
     endpoints,
     discovery: outcome,
     revalidation: prepareRevalidation(app, config),
+    signOutURL: autheliaSignOutURL(config.issuer, config.signOutRedirect),
   };
   saveState(app, state);
   logInfo(app, `Authelia login is on for "${collection.name}" as provider "${config.provider}"`,

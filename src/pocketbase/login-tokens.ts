@@ -1,6 +1,7 @@
 import type { ActiveState } from '../core/state.js';
 import { loadRevalidationSecrets, seal } from './revalidation-secrets.js';
-import { storeLogin } from './token-vault.js';
+import { queueRevocation } from './revocation.js';
+import { storedTokens, storeLogin } from './token-vault.js';
 
 /** When Authelia's token answer names no expiry (it always does), its default access-token lifespan. */
 const DEFAULT_ACCESS_TOKEN_MS = 3600_000;
@@ -40,9 +41,24 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
   if (state.status !== 'active') return;
   const secrets = loadRevalidationSecrets(app);
   if (!secrets) return;
+  // The previous login's grant: nobody holds its tokens after this one replaces them.
+  const previous = storedTokens(app, record.id);
+  if (previous) queueRevocation(app, previous);
   storeLogin(app, record.id, {
     accessToken: seal(secrets, tokens.accessToken),
     refreshToken: seal(secrets, tokens.refreshToken),
     accessExpiresAt: tokens.accessExpiresAt,
   }, Date.now());
+}
+
+/**
+ * A refused login's tokens: withheld from the response like any login's, and
+ * their grant revoked at Authelia by the revocation job (the refusal does not
+ * wait on it). Nobody else ever holds them.
+ */
+export function discardLoginTokens(app: CoreApp, user: auth.AuthUser | undefined): void {
+  if (!user) return;
+  const tokens = withholdTokens(user);
+  const secrets = loadRevalidationSecrets(app);
+  if (secrets) queueRevocation(app, { accessToken: seal(secrets, tokens.accessToken), refreshToken: seal(secrets, tokens.refreshToken) });
 }

@@ -5,7 +5,7 @@ import { logInfo, logWarn } from './log.js';
 import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from './sign-in-gate.js';
 import { loadState } from './state-store.js';
-import { storeLoginTokens, withholdTokens } from './login-tokens.js';
+import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
 
 const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS';
 
@@ -33,6 +33,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
 
   if (record && link === 'another') {
     revokeAccess(e.app, record, 'a different Authelia account (sub) signed in with its email');
+    discardLoginTokens(e.app, e.oAuth2User);
     refuse(e.app, subject, 'login refused: the record with this email is linked to another Authelia account (a different sub)');
     throw new ForbiddenError('This email address already belongs to another Authelia account here. Ask an administrator to unlink the old account.');
   }
@@ -46,6 +47,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   if (staged.kind === 'refused') {
     // A record found only by email is somebody's local account: refuse, touch nothing.
     if (link === 'this') revokeAccess(e.app, record, 'the user is in none of AUTHELIA_ALLOWED_GROUPS');
+    discardLoginTokens(e.app, e.oAuth2User);
     refuse(e.app, subject, GATE_REFUSAL, 'groups', staged.groups.join(','));
     throw new ForbiddenError(staged.reason);
   }
@@ -75,6 +77,7 @@ function createWithClaims(e: core.RecordAuthWithOAuth2RequestEvent, claims: Read
   const decision = decideLogin(claims, state.login);
   report(e.app, subject, decision.warnings);
   if (!decision.allowed) {
+    discardLoginTokens(e.app, e.oAuth2User);
     refuse(e.app, subject, GATE_REFUSAL, 'groups', decision.groups.join(','));
     throw new ForbiddenError(decision.reason);
   }

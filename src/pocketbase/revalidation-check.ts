@@ -1,49 +1,78 @@
-import { accessTokenUsable, classifyRefresh, classifyUserinfo, type CheckOutcome } from '../core/revalidation.js';
+import {
+  accessTokenUsable, believeFallback, classifyRefresh, readUserinfo, MAX_PEERS_ASKED, type CheckOutcome, type UserinfoReading,
+} from '../core/revalidation.js';
 import type { ActiveState } from '../core/state.js';
 import { endRecordSessions } from './access.js';
 import type { AccessActions } from './access-actions.js';
 import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from './authelia-client.js';
+import { noteAutheliaWorks, noteOutage } from './outage.js';
+import { askPeers } from './revalidation-peers.js';
+import { queueRevocation } from './revocation.js';
 import { loadRevalidationSecrets, seal, unseal, type RevalidationSecrets } from './revalidation-secrets.js';
 import {
-  claimLease, dropRefreshToken, dropTokens, linkedRow, markCurrent, markEnded, markUndecided, releaseLease, storeRotatedTokens, type VaultRow,
+  claimLease, dropRefreshToken, dropTokens, linkedRow, markCurrent, markEnded, markUndecided, markWaiting, releaseLease, storeRotatedTokens, type VaultRow,
 } from './token-vault.js';
 
-/** How a check of one record ended; `busy`: another check of it is running, so this one sent nothing. */
+/**
+ * How a check of one record ended. `busy`: another check of it is running, so
+ * this one sent nothing. `suspect`: Authelia answered without looking the user
+ * up and the caller asked to decide later (the sweep, at the end of its run).
+ * `waiting`: the same answer while nobody else was answered normally: nothing
+ * changed, the record waits for Authelia's user backend.
+ */
 export type CheckResult =
   | { readonly kind: 'current'; readonly changed: boolean }
   | { readonly kind: 'gone'; readonly reason: string }
+  | { readonly kind: 'suspect'; readonly reason: string }
+  | { readonly kind: 'waiting'; readonly reason: string }
   | { readonly kind: 'undecided'; readonly reason: string }
+  | { readonly kind: 'unreachable'; readonly reason: string }
   | { readonly kind: 'busy' };
 
 /**
- * Longer than a check can take (a refresh grant, its retry with the other client
- * authentication style, then userinfo); expires by itself if PocketBase dies mid-check.
+ * What a check does with Authelia's fallback answer (no lookup): `ask-peers`
+ * asks other records right away (auth-refresh); `report` returns it to the
+ * caller, which decides once it knows more (the sweep, at the end of its run);
+ * `believe`: the caller already saw Authelia answer normally (the sweep's
+ * second look after a normal answer in the same run).
  */
-const LEASE_MS = (3 * CHECK_TIMEOUT_SECONDS + 5) * 1000;
+export type FallbackPolicy = 'ask-peers' | 'report' | 'believe';
+
+/**
+ * Longer than a check can take (a refresh grant, its retry with the other client
+ * authentication style, userinfo, then a few other records' userinfo); expires
+ * by itself if PocketBase dies mid-check.
+ */
+const LEASE_MS = ((3 + MAX_PEERS_ASKED) * CHECK_TIMEOUT_SECONDS + 5) * 1000;
 
 /**
  * Asks Authelia about one record and applies the answer: current claims are
  * applied as a login would, a gone or refused user loses access (managed
  * fields cleared, every session ended, tokens dropped), and "cannot tell"
- * changes nothing. Never runs twice at once for a record (see claimLease).
- * Logs nothing: the caller says what happened, in one line.
+ * changes nothing. A removal is believed only while Authelia demonstrably
+ * works (see FallbackPolicy). Never runs twice at once for a record (see
+ * claimLease). Logs nothing but outages: the caller says what happened.
  */
-export function checkRecord(app: CoreApp, state: ActiveState, record: core.Record, actions: AccessActions, now: number): CheckResult {
+export function checkRecord(app: CoreApp, state: ActiveState, record: core.Record, actions: AccessActions, now: number, onFallback: FallbackPolicy): CheckResult {
   if (!claimLease(app, record.id, now, LEASE_MS)) return { kind: 'busy' };
   try {
     // Read after the lease: a check that just finished may have rotated the tokens.
     const row = linkedRow(app, state, record.id);
     if (!row) return { kind: 'undecided', reason: 'the record is no longer linked to Authelia' };
-    const outcome = askAuthelia(app, state, row, now);
-    return settle(app, state, record, outcome, actions, now);
+    const secrets = loadRevalidationSecrets(app);
+    if (!secrets) return { kind: 'undecided', reason: 'the extension has not booted with a valid configuration' };
+    const outcome = askAuthelia(app, state, secrets, row, now);
+    if (outcome.kind !== 'suspect') return settle(app, state, record, outcome, actions, now);
+    if (onFallback === 'report') return outcome;
+    const evidence = onFallback === 'believe' ? 'works' : askPeers(app, state, secrets, new Set([record.id]), now);
+    if (believeFallback(evidence)) return takeAway(app, record, outcome.reason, actions);
+    return wait(app, record.id, outcome.reason, evidence === 'unreachable' ? 'unreachable' : 'user-backend', now);
   } finally {
     releaseLease(app, record.id);
   }
 }
 
-function askAuthelia(app: CoreApp, state: ActiveState, row: VaultRow, now: number): CheckOutcome {
-  const secrets = loadRevalidationSecrets(app);
-  if (!secrets) return { kind: 'undecided', reason: 'the extension has not booted with a valid configuration' };
+function askAuthelia(app: CoreApp, state: ActiveState, secrets: RevalidationSecrets, row: VaultRow, now: number): CheckOutcome {
   const accessToken = unseal(secrets, row.accessToken);
   const refreshToken = unseal(secrets, row.refreshToken);
   if (accessToken === undefined || refreshToken === undefined) {
@@ -52,16 +81,25 @@ function askAuthelia(app: CoreApp, state: ActiveState, row: VaultRow, now: numbe
     return { kind: 'undecided', reason: 'the stored tokens cannot be decrypted (the client secret or AUTHELIA_TOKEN_KEY changed); the user must sign in again' };
   }
   if (accessToken !== '' && accessTokenUsable(row, now)) {
-    return classifyUserinfo(userinfo(state, accessToken), row.subject);
+    const reading = readUserinfo(userinfo(state, accessToken), row.subject);
+    // 401 is about the token (revoked, rotated away, Authelia redeployed): the refresh token may still work.
+    if (reading.kind !== 'token-refused') return reading;
+    if (refreshToken === '') return { kind: 'undecided', reason: reading.reason };
+  } else if (refreshToken === '') {
+    return { kind: 'undecided', reason: 'no usable token: the access token expired and Authelia granted no refresh token (offline_access)' };
   }
-  if (refreshToken === '') return { kind: 'undecided', reason: 'no usable token: the access token expired and Authelia granted no refresh token (offline_access)' };
   return refreshThenAsk(app, state, secrets, row, refreshToken, now);
 }
 
 function refreshThenAsk(app: CoreApp, state: ActiveState, secrets: RevalidationSecrets, row: VaultRow, refreshToken: string, now: number): CheckOutcome {
   const refreshed = classifyRefresh(refreshGrant(state, secrets.clientSecret, refreshToken));
+  if (refreshed.kind === 'unreachable') return refreshed;
   if (refreshed.kind === 'undecided') {
-    if (refreshed.dropRefreshToken) dropRefreshToken(app, row.recordId);
+    if (refreshed.dropRefreshToken) {
+      // Dead refresh token; the access token may still be revocable.
+      queueRevocation(app, { accessToken: row.accessToken, refreshToken: '' });
+      dropRefreshToken(app, row.recordId);
+    }
     return refreshed;
   }
   // The old refresh token is spent: keep the new one before anything else can fail.
@@ -70,15 +108,22 @@ function refreshThenAsk(app: CoreApp, state: ActiveState, secrets: RevalidationS
     refreshToken: seal(secrets, refreshed.refreshToken),
     accessExpiresAt: now + refreshed.expiresInSeconds * 1000,
   });
-  return classifyUserinfo(userinfo(state, refreshed.accessToken), row.subject);
+  return tokenLevel(readUserinfo(userinfo(state, refreshed.accessToken), row.subject));
 }
 
-function settle(app: CoreApp, state: ActiveState, record: core.Record, outcome: CheckOutcome, actions: AccessActions, now: number): CheckResult {
-  if (outcome.kind === 'undecided') {
+/** A fresh access token refused at once is still a token matter: cannot tell. */
+function tokenLevel(reading: UserinfoReading): CheckOutcome {
+  return reading.kind === 'token-refused' ? { kind: 'undecided', reason: reading.reason } : reading;
+}
+
+function settle(app: CoreApp, state: ActiveState, record: core.Record, outcome: Exclude<CheckOutcome, { kind: 'suspect' }>, actions: AccessActions, now: number): CheckResult {
+  if (outcome.kind === 'undecided' || outcome.kind === 'unreachable') {
     markUndecided(app, record.id);
+    if (outcome.kind === 'unreachable') noteOutage(app, 'unreachable', outcome.reason, now);
     return outcome;
   }
   if (outcome.kind === 'current') {
+    noteAutheliaWorks(app, now);
     const applied = actions.applyClaims(app, record, { ...outcome.claims }, state);
     if (applied.kind === 'applied') {
       markCurrent(app, record.id, now);
@@ -87,6 +132,12 @@ function settle(app: CoreApp, state: ActiveState, record: core.Record, outcome: 
     return takeAway(app, record, applied.reason, actions);
   }
   return takeAway(app, record, outcome.reason, actions);
+}
+
+function wait(app: CoreApp, recordId: string, reason: string, kind: 'user-backend' | 'unreachable', now: number): CheckResult {
+  markWaiting(app, recordId);
+  noteOutage(app, kind, reason, now);
+  return { kind: 'waiting', reason };
 }
 
 function takeAway(app: CoreApp, record: core.Record, reason: string, actions: AccessActions): CheckResult {

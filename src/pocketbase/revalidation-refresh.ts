@@ -1,7 +1,7 @@
-import { dueAtRefresh, pastMaxSession, refreshVerdict } from '../core/revalidation.js';
+import { dueAtRefresh, mayAskAgain, pastMaxSession, refreshVerdict } from '../core/revalidation.js';
 import { ACCESS_ACTIONS } from './access-actions.js';
 import { logInfo, logWarn } from './log.js';
-import { checkRecord, endSessions } from './revalidation-check.js';
+import { checkRecord, endSessions, type CheckResult } from './revalidation-check.js';
 import { loadState } from './state-store.js';
 import { refuseStaleRefresh } from './bound-without-authelia.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';
@@ -9,6 +9,7 @@ import { adoptLinkedRecords, dropTokens, linkedRow, rememberCheckedAt, remembere
 import { revokeAccess } from './access.js';
 import { loadGuards } from './registry-store.js';
 import type { ActiveState } from '../core/state.js';
+import { currentOutage } from './outage.js';
 
 /**
  * `auth-refresh` of the collection. PocketBase would renew the token for ever;
@@ -61,7 +62,9 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
     return;
   }
 
-  const result = checkRecord(e.app, state, record, ACCESS_ACTIONS, now);
+  const result: CheckResult = mayAskAgain(row, now, state.revalidation)
+    ? checkRecord(e.app, state, record, ACCESS_ACTIONS, now, 'ask-peers')
+    : { kind: 'undecided', reason: 'asked Authelia moments ago without an answer; asked again after AUTHELIA_REVALIDATE_AFTER (at most 30 s)' };
   // Another check of this record is running: judge by what is stored once it is done or not.
   const checkedAt = result.kind === 'busy' ? (linkedRow(e.app, state, record.id)?.checkedAt ?? row.checkedAt) : row.checkedAt;
   const verdict = refreshVerdict(result.kind, { checkedAt }, now, state.revalidation);
@@ -70,11 +73,12 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
   }
   if (verdict === 'refuse-expired') {
     if (!row.sessionsEnded) endSessions(e.app, record);
-    logInfo(e.app, 'auth-refresh refused: no successful check with Authelia within AUTHELIA_MAX_SESSION', 'record', record.id, 'reason', result.kind === 'undecided' ? result.reason : result.kind);
+    logInfo(e.app, 'auth-refresh refused: no successful check with Authelia within AUTHELIA_MAX_SESSION', 'record', record.id, 'reason', 'reason' in result ? result.reason : result.kind);
     throw new UnauthorizedError(EXPIRED_MESSAGE);
   }
-  if (result.kind === 'undecided') {
-    logWarn(e.app, 'auth-refresh allowed without a check: Authelia could not be asked; allowed until AUTHELIA_MAX_SESSION', 'record', record.id, 'reason', result.reason,
+  // During an outage the one warning that noted it speaks for every record.
+  if ((result.kind === 'undecided' || result.kind === 'waiting' || result.kind === 'unreachable') && !currentOutage(e.app)) {
+    logWarn(e.app, 'auth-refresh allowed without a check: Authelia could not tell; allowed until AUTHELIA_MAX_SESSION', 'record', record.id, 'reason', result.reason,
       'pastMaxSession', pastMaxSession({ checkedAt }, now, state.revalidation));
   }
   e.next();

@@ -1,5 +1,6 @@
 import { formatDuration } from '../core/duration.js';
 import { LAST_SWEEP_KEY, type ActiveState } from '../core/state.js';
+import { currentOutage } from './outage.js';
 import { loadState } from './state-store.js';
 import { listRows, outcomeCounts } from './token-vault.js';
 
@@ -16,7 +17,22 @@ export function revalidationStatus(app: CoreApp, state: ActiveState): Record<str
     linkedRecords: counts.linked,
     withRefreshToken: counts.withRefreshToken,
     outcomes: counts.byOutcome,
+    outage: outageStatus(app, counts.byOutcome['waiting'] ?? 0),
     lastSweep: typeof raw === 'string' ? JSON.parse(raw) : null,
+  };
+}
+
+/**
+ * Since when Authelia (or its user backend) looks down and how many records
+ * wait for it; `null` while Authelia answers normally.
+ */
+function outageStatus(app: CoreApp, waiting: number): Record<string, unknown> | null {
+  const outage = currentOutage(app);
+  if (!outage && waiting === 0) return null;
+  return {
+    kind: outage?.kind ?? 'user-backend',
+    since: outage ? new Date(outage.since).toISOString() : null,
+    waitingRecords: waiting,
   };
 }
 

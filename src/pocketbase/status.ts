@@ -3,6 +3,7 @@ import { LOGIN_PROBLEM_STORE_KEY } from '../core/state.js';
 import { loadGuards } from './registry-store.js';
 import { loadState } from './state-store.js';
 import { revalidationStatus } from './revalidation-status.js';
+import { signOutCounts } from './revocation.js';
 
 /**
  * `GET /api/authelia/status`, superusers only: what boot decided (the secret
@@ -20,6 +21,7 @@ export function status(e: core.RequestEvent): void {
     autheliaOnly: guards?.authOnly ?? null,
     guarded: guards ? describeGuards(e.app, guards) : null,
     lastLoginProblem: typeof problem === 'string' ? JSON.parse(problem) : null,
+    signOut: signOutCounts(e.app),
   });
 }
 

@@ -12,7 +12,7 @@ import { loadGuards } from './registry-store.js';
 export const VAULT_TABLE = '_authelia_tokens';
 
 /** What a check or the status page learned last, per record. */
-export type LastOutcome = 'current' | 'undecided' | 'gone' | 'expired' | 'unchecked';
+export type LastOutcome = 'current' | 'undecided' | 'waiting' | 'gone' | 'expired' | 'signed-out' | 'unchecked';
 
 /** One row, tokens still encrypted. */
 export interface VaultRow extends VaultEntry {
@@ -69,7 +69,9 @@ function linkedRows(recordFilter = ''): string {
     'FROM (SELECT [[recordRef]], MIN([[collectionRef]]) AS collectionRef, ' +
     'COALESCE(MAX(CASE WHEN [[collectionRef]] = {:collection} AND [[provider]] = {:provider} THEN [[providerId]] END), MIN([[providerId]])) AS providerId ' +
     "FROM {{_externalAuths}} WHERE ([[collectionRef]] || ':' || [[provider]]) IN (SELECT value FROM json_each({:links}))" +
-    `${recordFilter} GROUP BY [[recordRef]]) ea LEFT JOIN {{${VAULT_TABLE}}} t ON t.[[recordId]] = ea.[[recordRef]]`
+    `${recordFilter} GROUP BY [[recordRef]]) ea LEFT JOIN {{${VAULT_TABLE}}} t ON t.[[recordId]] = ea.[[recordRef]] ` +
+    // Always true: callers narrow the rows with `AND ...`.
+    "WHERE ea.[[recordRef]] != ''"
   );
 }
 const LINKED_ROWS = linkedRows();
@@ -154,22 +156,27 @@ function adopt(app: CoreApp, params: Record<string, unknown>, now: number, recor
     .nonconcurrentDB()
     .newQuery(
       `INSERT OR IGNORE INTO {{${VAULT_TABLE}}} ([[recordId]], [[checkedAt]], [[lastOutcome]]) ` +
-        `SELECT ea.[[recordRef]], {:now}, 'unchecked' ${linkedRows(recordId === undefined ? '' : ' AND [[recordRef]] = {:record}')} WHERE t.[[recordId]] IS NULL`,
+        `SELECT ea.[[recordRef]], {:now}, 'unchecked' ${linkedRows(recordId === undefined ? '' : ' AND [[recordRef]] = {:record}')} AND t.[[recordId]] IS NULL`,
     )
     .bind({ ...params, now, record: recordId ?? '' })
     .execute();
 }
 
-/** Rows a sweep has work for, least recently attempted first: a usable token, or past the bound with sessions still open. */
+/**
+ * Rows a sweep has work for: a usable token, or past the bound with sessions
+ * still open. Records waiting for Authelia's user backend come first, so a
+ * removal made during an outage lands at the first run after it; then least
+ * recently attempted first.
+ */
 export function sweepCandidates(app: CoreApp, state: ActiveState, runStart: number, maxSessionMs: number, accessMarginMs: number, limit: number): LinkedRow[] {
   const models = arrayOf(rowModel());
   app
     .db()
     .newQuery(
-      `SELECT ${ROW_COLUMNS} ${LINKED_ROWS} WHERE t.[[attemptedAt]] < {:runStart} AND (` +
+      `SELECT ${ROW_COLUMNS} ${LINKED_ROWS} AND t.[[attemptedAt]] < {:runStart} AND (` +
         "t.[[refreshToken]] != '' OR (t.[[accessToken]] != '' AND t.[[accessExpiresAt]] > {:accessAfter}) " +
         'OR (t.[[sessionsEnded]] = 0 AND t.[[checkedAt]] <= {:checkedBefore})' +
-        ') ORDER BY t.[[attemptedAt]] ASC, t.[[checkedAt]] ASC LIMIT {:limit}',
+        ") ORDER BY (t.[[lastOutcome]] = 'waiting') DESC, t.[[attemptedAt]] ASC, t.[[checkedAt]] ASC LIMIT {:limit}",
     )
     .bind({
       ...linkParams(app, state),
@@ -267,6 +274,16 @@ export function markUndecided(app: CoreApp, recordId: string): void {
   update(app, recordId, "[[lastOutcome]] = 'undecided'", {});
 }
 
+/** Answered without a lookup while nobody was answered normally: checked first once Authelia's user backend answers again. */
+export function markWaiting(app: CoreApp, recordId: string): void {
+  update(app, recordId, "[[lastOutcome]] = 'waiting'", {});
+}
+
+/** Recorded before the sweep acts on a record, so one that fails is not retried first at every run. */
+export function markAttempted(app: CoreApp, recordId: string, now: number): void {
+  update(app, recordId, '[[attemptedAt]] = {:now}', { now });
+}
+
 /** Sessions ended: the user is gone (tokens dropped too) or the bound has passed. */
 export function markEnded(app: CoreApp, recordId: string, outcome: 'gone' | 'expired'): void {
   const tokens = outcome === 'gone' ? ", [[accessToken]] = '', [[refreshToken]] = '', [[accessExpiresAt]] = 0" : '';
@@ -311,7 +328,7 @@ export function outcomeCounts(app: CoreApp, state: ActiveState): { byOutcome: Re
     )
     .bind(linkParams(app, state))
     .all(models);
-  const byOutcome: Record<string, number> = { current: 0, undecided: 0, gone: 0, expired: 0, unchecked: 0 };
+  const byOutcome: Record<string, number> = { current: 0, undecided: 0, waiting: 0, gone: 0, expired: 0, 'signed-out': 0, unchecked: 0 };
   let withRefreshToken = 0;
   let linked = 0;
   for (const model of models) {
@@ -365,4 +382,56 @@ export function staleOpenSessions(app: CoreApp, before: number, limit: number): 
     return [];
   }
   return (models as unknown as Array<{ recordId: string; collectionId: string }>).map((model) => ({ recordId: model.recordId, collectionId: model.collectionId }));
+}
+
+/**
+ * Other linked records holding a live access token, to ask whether Authelia's
+ * user backend works: the recently confirmed first (most likely to be live
+ * users), never a record in `exclude`. Only access tokens: refreshing another
+ * record's token would race its own check and make Authelia revoke its grant.
+ */
+export function peersWithLiveAccessToken(app: CoreApp, state: ActiveState, exclude: ReadonlySet<string>, liveAfter: number, limit: number): LinkedRow[] {
+  const models = arrayOf(rowModel());
+  app
+    .db()
+    .newQuery(
+      `SELECT ${ROW_COLUMNS} ${LINKED_ROWS} AND t.[[accessToken]] != '' AND t.[[accessExpiresAt]] > {:liveAfter} ` +
+        "ORDER BY (t.[[lastOutcome]] = 'current') DESC, t.[[checkedAt]] DESC LIMIT {:limit}",
+    )
+    .bind({ ...linkParams(app, state), liveAfter, limit: limit + exclude.size })
+    .all(models);
+  return models.map(toRow).filter((row) => !exclude.has(row.recordId)).slice(0, limit);
+}
+
+/** Whether any linked record outside `exclude` holds a token a check could use (a refresh token counts). */
+export function otherCheckableRecords(app: CoreApp, state: ActiveState, exclude: ReadonlySet<string>): boolean {
+  const models = arrayOf(new DynamicModel({ recordId: '' }));
+  app
+    .db()
+    .newQuery(`SELECT ea.[[recordRef]] AS recordId ${LINKED_ROWS} AND (t.[[refreshToken]] != '' OR t.[[accessToken]] != '') LIMIT {:limit}`)
+    .bind({ ...linkParams(app, state), limit: exclude.size + 1 })
+    .all(models);
+  return (models as unknown as Array<{ recordId: string }>).some((model) => !exclude.has(model.recordId));
+}
+
+/** The record's sealed tokens, or `undefined` when none are kept (or no table exists yet). */
+export function storedTokens(app: CoreApp, recordId: string): { readonly accessToken: string; readonly refreshToken: string } | undefined {
+  const models = arrayOf(new DynamicModel({ accessToken: '', refreshToken: '' }));
+  try {
+    app.db().newQuery(`SELECT [[accessToken]], [[refreshToken]] FROM {{${VAULT_TABLE}}} WHERE [[recordId]] = {:record}`).bind({ record: recordId }).all(models);
+  } catch {
+    return undefined;
+  }
+  const model = models[0] as unknown as { accessToken: string; refreshToken: string } | undefined;
+  if (!model || (model.accessToken === '' && model.refreshToken === '')) return undefined;
+  return { accessToken: String(model.accessToken), refreshToken: String(model.refreshToken) };
+}
+
+/** Signed out: tokens dropped (revoked at Authelia), sessions ended until the next login. */
+export function markSignedOut(app: CoreApp, recordId: string): void {
+  try {
+    update(app, recordId, "[[accessToken]] = '', [[refreshToken]] = '', [[accessExpiresAt]] = 0, [[sessionsEnded]] = 1, [[lastOutcome]] = 'signed-out'", {});
+  } catch {
+    // no table: nothing kept
+  }
 }

@@ -6,53 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { IdpUser } from '../../testkit/idp.js';
 import { TIMED_VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack, type StackOptions } from '../support/stack.js';
+import { afterLogin, EXPIRED, GONE, person, refresh, sleep, until, withStack, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
+import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type StackOptions } from '../support/stack.js';
 
 const SCENARIO_TIMEOUT = 150_000;
-const WITH_OFFLINE_ACCESS = 'openid email profile groups offline_access';
-const GONE = /no longer grants access here\. Sign in with Authelia again/;
-const EXPIRED = /could not confirm your session for too long\. Sign in with Authelia again/;
-
-function person(name: string, groups: string[]): IdpUser & { groups: string[] } {
-  return { username: name, password: `${name}-password`, name, email: `${name}@example.test`, groups };
-}
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-/** Waits until `ms` after `start` (Date.now() based): a moment a token or a bound has passed. */
-const until = (start: number, ms: number) => sleep(Math.max(0, start + ms - Date.now()));
-
-interface Refreshed {
-  readonly status: number;
-  readonly token: string;
-  readonly record: Record<string, unknown>;
-  readonly message: string;
-}
-
-/** `POST auth-refresh` with a token, as any SDK does. */
-async function refresh(stack: Stack, token: string): Promise<Refreshed> {
-  const response = await fetch(`${stack.pb.url}/api/collections/users/auth-refresh`, { method: 'POST', headers: { authorization: token } });
-  const body = (await response.json()) as { token?: string; record?: Record<string, unknown>; message?: string };
-  return { status: response.status, token: body.token ?? '', record: body.record ?? {}, message: body.message ?? '' };
-}
-
-async function withStack(options: StackOptions, scenario: (stack: Stack) => Promise<void>): Promise<void> {
-  const stack = await startStack(options);
-  try {
-    await scenario(stack);
-  } finally {
-    await stack.close();
-  }
-}
-
-/** What the IdP saw after the login, without the login's own calls. */
-function afterLogin(stack: Stack) {
-  stack.idp.requests.length = 0;
-  return {
-    calls: () => stack.idp.requests.map((request) => `${request.method} ${request.path}${request.grant_type ? ` ${request.grant_type}` : ''} ${request.status ?? '-'}`),
-  };
-}
 
 describe.concurrent.each(TIMED_VERSIONS)('revalidation after the login on PocketBase %s', (version) => {
   it('picks a group change up at auth-refresh after AUTHELIA_REVALIDATE_AFTER, and sends nothing to Authelia before', { timeout: SCENARIO_TIMEOUT }, async () => {
@@ -81,12 +39,14 @@ describe.concurrent.each(TIMED_VERSIONS)('revalidation after the login on Pocket
     });
   });
 
-  it('cuts removed and disabled users off at auth-refresh: groups cleared, every session ended', { timeout: SCENARIO_TIMEOUT }, async () => {
+  it('cuts removed and disabled users off at auth-refresh while Authelia answers a colleague normally: groups cleared, every session ended', { timeout: SCENARIO_TIMEOUT }, async () => {
     const frank = person('frank', ['admins']);
     const gina = person('gina', ['admins']);
-    await withStack({ version, users: [frank, gina], env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: 'off' } }, async (stack) => {
+    const hank = person('hank', ['dev']); // still in Authelia: the proof that its user backend works
+    await withStack({ version, users: [frank, gina, hank], env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: 'off' } }, async (stack) => {
       const frankLogin = (await ssoLogin(stack.pb.url, frank)).auth;
       const ginaLogin = (await ssoLogin(stack.pb.url, gina)).auth;
+      await ssoLogin(stack.pb.url, hank);
       const loggedInAt = Date.now();
       stack.idp.removeUser('frank');
       stack.idp.setUser({ ...gina, disabled: true });
@@ -127,7 +87,7 @@ describe.concurrent.each(TIMED_VERSIONS)('revalidation after the login on Pocket
         await sleep(1_000);
         sweep = (await superuser.send('/api/authelia/status', {})).revalidation.lastSweep;
       }
-      expect(sweep).toMatchObject({ checked: 4, updated: 1, ended: 2, undecided: 0 });
+      expect(sweep).toMatchObject({ checked: 4, updated: 1, ended: 2, undecided: 0, waiting: 0, failed: 0, stoppedEarly: false });
 
       const [halLogin, ivyLogin, jonLogin, kimLogin] = logins;
       for (const login of [halLogin!, ivyLogin!]) {
@@ -140,7 +100,7 @@ describe.concurrent.each(TIMED_VERSIONS)('revalidation after the login on Pocket
 
       const status = await superuser.send('/api/authelia/status', {});
       expect(status.revalidation).toMatchObject({ revalidateAfter: 'off', sweep: '* * * * *', outcomes: { current: 2, gone: 2 } });
-      expect(await stack.pb.logs(/sweep: checked/)).toMatch(/authelia: sweep: checked 4, updated 1, ended 2, undecided 0/);
+      expect(await stack.pb.logs(/sweep: checked/)).toMatch(/authelia: sweep: checked 4, updated 1, ended 2, undecided 0 \(waiting 0\), failed 0/);
     });
   });
 

@@ -23,6 +23,7 @@ export function configWith(overrides: Partial<Config> = {}): Config {
     strict: false,
     discoveryTimeoutSeconds: 3,
     revalidation: { revalidateAfterSeconds: 300, maxSessionSeconds: 86400, sweep: '*/10 * * * *', tokenKey: null },
+    signOutRedirect: null,
     ...overrides,
   };
 }

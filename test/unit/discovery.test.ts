@@ -38,10 +38,21 @@ describe('parseDiscovery: a valid document', () => {
         authURL: 'https://auth.example.com/api/oidc/authorization',
         tokenURL: 'https://auth.example.com/api/oidc/token',
         userInfoURL: 'https://auth.example.com/api/oidc/userinfo',
+        revocationURL: 'https://auth.example.com/api/oidc/revocation',
         source: 'discovery',
       },
       warnings: [],
     });
+  });
+
+  it("takes the revocation endpoint from discovery on the issuer's origin, else Authelia's fixed path (with a warning when off-origin)", () => {
+    const { revocation_endpoint: _omitted, ...without } = AUTHELIA_DOC as Record<string, unknown>;
+    expect(ok(parseDiscovery(without, ISSUER, WANTED)).endpoints.revocationURL).toBe(`${ISSUER}/api/oidc/revocation`);
+    const moved = ok(parseDiscovery({ ...AUTHELIA_DOC, revocation_endpoint: `${ISSUER}/other/revoke` }, ISSUER, WANTED));
+    expect(moved.endpoints.revocationURL).toBe(`${ISSUER}/other/revoke`);
+    const foreign = ok(parseDiscovery({ ...AUTHELIA_DOC, revocation_endpoint: 'https://evil.example.net/revoke' }, ISSUER, WANTED));
+    expect(foreign.endpoints.revocationURL).toBe(`${ISSUER}/api/oidc/revocation`);
+    expect(foreign.warnings.join(' ')).toMatch(/"revocation_endpoint" https:\/\/evil\.example\.net\/revoke is off the issuer's origin/);
   });
 
   it('accepts an issuer with a base path', () => {
@@ -233,6 +244,7 @@ describe('fallbackEndpoints', () => {
       authURL: `${base}/authorization`,
       tokenURL: `${base}/token`,
       userInfoURL: `${base}/userinfo`,
+      revocationURL: `${base}/revocation`,
       source: 'fallback',
     });
   });

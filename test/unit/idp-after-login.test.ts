@@ -18,7 +18,7 @@ function options(extra: Partial<IdpOptions> = {}): IdpOptions {
 }
 
 type Json = Record<string, any>;
-type Client = { clientId: string; clientSecret: string };
+type Client = { clientId: string; clientSecret: string; tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' };
 
 function authUrl(idp: Idp, challenge: string, scope: string, clientId = OFFLINE.clientId): string {
   const query = new URLSearchParams({ client_id: clientId, response_type: 'code', scope, state: 'st', code_challenge: challenge, code_challenge_method: 'S256' });
@@ -27,13 +27,15 @@ function authUrl(idp: Idp, challenge: string, scope: string, clientId = OFFLINE.
 
 /** POST to an endpoint that takes client authentication (basic, like PocketBase). */
 async function clientPost(idp: Idp, path: string, form: Record<string, string>, client: Client = OFFLINE, signal?: AbortSignal) {
+  // The token endpoint takes the client's registered style; the others Basic (Authelia's default).
+  const inBody = path === '/api/oidc/token' && client.tokenEndpointAuthMethod === 'client_secret_post';
   const res = await fetch(`${idp.issuer}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+      ...(inBody ? {} : { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` }),
     },
-    body: new URLSearchParams(form),
+    body: new URLSearchParams(inBody ? { ...form, client_id: client.clientId, client_secret: client.clientSecret } : form),
     ...(signal ? { signal } : {}),
   });
   const text = await res.text();
@@ -48,7 +50,7 @@ async function login(idp: Idp, username: string, password: string, scope = WITH_
   return json;
 }
 
-const refresh = (idp: Idp, refreshToken: string) => clientPost(idp, '/api/oidc/token', { grant_type: 'refresh_token', refresh_token: refreshToken });
+const refresh = (idp: Idp, refreshToken: string, signal?: AbortSignal) => clientPost(idp, '/api/oidc/token', { grant_type: 'refresh_token', refresh_token: refreshToken }, OFFLINE, signal);
 
 async function userinfo(idp: Idp, accessToken: string) {
   const res = await fetch(`${idp.issuer}/api/oidc/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -57,6 +59,25 @@ async function userinfo(idp: Idp, accessToken: string) {
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** The claims of Authelia's fallback answer (a lookup that failed), in key order. */
+const FALLBACK_KEYS = ['amr', 'aud', 'auth_time', 'azp', 'iat', 'iss', 'sub'];
+
+/**
+ * Userinfo's answer for a token whose user cannot be looked up: 200 with the standard claims
+ * only. Returns its `sub` once the shape is checked.
+ */
+async function fallback(idp: Idp, accessToken: string): Promise<string> {
+  const { status, json } = await userinfo(idp, accessToken);
+  expect(status).toBe(200);
+  expect(Object.keys(json).sort()).toEqual(FALLBACK_KEYS);
+  expect(json.iss).toBe(idp.issuer);
+  return json.sub as string;
+}
+
+function pkceChallenge(): string {
+  return createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
+}
 
 describe('refresh tokens (explicit consent, default lifespans)', () => {
   let idp: Idp;
@@ -87,8 +108,8 @@ describe('refresh tokens (explicit consent, default lifespans)', () => {
     expect((await userinfo(idp, rotated.json.access_token)).status).toBe(200);
 
     expect(await refresh(idp, first.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
-    // The newest tokens of that login stop working too.
-    expect(await userinfo(idp, rotated.json.access_token)).toMatchObject({ status: 401, json: { error: 'invalid_token' } });
+    // The newest tokens of that login stop working too: revoked, so unknown to userinfo.
+    expect(await userinfo(idp, rotated.json.access_token)).toMatchObject({ status: 401, json: { error: 'request_unauthorized' } });
     expect(await refresh(idp, rotated.json.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
     // Another login of the same user is a different grant and is untouched.
     const other = await login(idp, 'alice', 'alice-pw');
@@ -111,13 +132,33 @@ describe('refresh tokens (explicit consent, default lifespans)', () => {
   });
 });
 
-describe('refresh tokens with implicit consent', () => {
-  it('silently drops offline_access, like Authelia', async () => {
+describe('offline_access and consent modes', () => {
+  it('shows the consent page for offline_access even with implicit consent, and grants it there', async () => {
     const idp = await startIdp(options({ consent: 'implicit' }));
     try {
+      // Refusing the consent page fails the login: the page was shown.
+      await expect(loginAtIdp(authUrl(idp, pkceChallenge(), WITH_OFFLINE), REDIRECT, 'alice', 'alice-pw', { consent: 'deny' })).rejects.toMatchObject({ code: 'access_denied' });
       const tokens = await login(idp, 'alice', 'alice-pw');
-      expect(tokens).not.toHaveProperty('refresh_token');
-      expect(tokens.scope.split(' ')).not.toContain('offline_access');
+      expect(tokens.scope.split(' ')).toContain('offline_access');
+      expect(typeof tokens.refresh_token).toBe('string');
+      // Without offline_access, implicit consent asks nothing (deny has nothing to refuse).
+      await expect(loginAtIdp(authUrl(idp, pkceChallenge(), 'openid profile email groups'), REDIRECT, 'alice', 'alice-pw', { consent: 'deny' })).resolves.toHaveProperty('code');
+    } finally {
+      await idp.close();
+    }
+  });
+
+  it('skips the consent page for offline_access only under a remembered pre-configured consent', async () => {
+    const idp = await startIdp(options({ consent: 'pre-configured' }));
+    try {
+      await expect(loginAtIdp(authUrl(idp, pkceChallenge(), WITH_OFFLINE), REDIRECT, 'alice', 'alice-pw', { consent: 'deny' })).rejects.toMatchObject({ code: 'access_denied' });
+      // Accepted without "remember": asked again next time.
+      await loginAtIdp(authUrl(idp, pkceChallenge(), WITH_OFFLINE), REDIRECT, 'alice', 'alice-pw');
+      await expect(loginAtIdp(authUrl(idp, pkceChallenge(), WITH_OFFLINE), REDIRECT, 'alice', 'alice-pw', { consent: 'deny' })).rejects.toMatchObject({ code: 'access_denied' });
+      // Remembered: the page is not shown again (deny has nothing to refuse), for this user only.
+      await loginAtIdp(authUrl(idp, pkceChallenge(), WITH_OFFLINE), REDIRECT, 'alice', 'alice-pw', { rememberConsent: true });
+      await expect(loginAtIdp(authUrl(idp, pkceChallenge(), WITH_OFFLINE), REDIRECT, 'alice', 'alice-pw', { consent: 'deny' })).resolves.toHaveProperty('code');
+      await expect(loginAtIdp(authUrl(idp, pkceChallenge(), WITH_OFFLINE), REDIRECT, 'bob', 'bob-pw', { consent: 'deny' })).rejects.toMatchObject({ code: 'access_denied' });
     } finally {
       await idp.close();
     }
@@ -167,10 +208,10 @@ describe('removed and disabled users', () => {
     const sub = (await userinfo(idp, tokens.access_token)).json.sub as string;
     idp.setUser({ ...alice, disabled: true });
 
-    expect(await userinfo(idp, tokens.access_token)).toEqual({ status: 200, json: { sub } });
+    expect(await fallback(idp, tokens.access_token)).toEqual(sub);
     const refreshed = await refresh(idp, tokens.refresh_token);
     expect(refreshed.status).toBe(200);
-    expect(await userinfo(idp, refreshed.json.access_token)).toEqual({ status: 200, json: { sub } });
+    expect(await fallback(idp, refreshed.json.access_token)).toEqual(sub);
     await expect(login(idp, 'alice', 'alice-pw')).rejects.toThrow(/Incorrect username or password/);
 
     idp.setUser(alice); // enabled again: the same tokens see the identity again
@@ -185,7 +226,7 @@ describe('removed and disabled users', () => {
 
     const refreshed = await refresh(idp, tokens.refresh_token);
     expect(refreshed.status).toBe(200);
-    expect(await userinfo(idp, refreshed.json.access_token)).toEqual({ status: 200, json: { sub } });
+    expect(await fallback(idp, refreshed.json.access_token)).toEqual(sub);
     await expect(login(idp, 'bob', 'bob-pw')).rejects.toThrow(/Incorrect username or password/);
 
     idp.setUser(bob);
@@ -197,6 +238,95 @@ describe('removed and disabled users', () => {
     idp.setUser({ ...alice, groups: ['dev'] });
     expect((await userinfo(idp, tokens.access_token)).json.groups).toEqual(['dev']);
     idp.setUser(alice);
+  });
+});
+
+describe("userinfo, rotation, revocation auth and outages as Authelia answers them", () => {
+  const POSTER = { clientId: 'poster', clientSecret: 'poster-secret', redirectUris: [REDIRECT], offlineAccess: true, tokenEndpointAuthMethod: 'client_secret_post' as const };
+  let idp: Idp;
+  beforeAll(async () => {
+    idp = await startIdp(options({ clients: [OFFLINE, PLAIN, POSTER] }));
+  });
+  afterAll(() => idp.close());
+
+  it('answers a live user with the standard claims, rat and the current scope claims', async () => {
+    const tokens = await login(idp, 'alice', 'alice-pw');
+    const { status, json } = await userinfo(idp, tokens.access_token);
+    expect(status).toBe(200);
+    expect(Object.keys(json).sort()).toEqual([...FALLBACK_KEYS, 'email', 'email_verified', 'groups', 'name', 'preferred_username', 'rat'].sort());
+    expect(json).toMatchObject({ aud: [OFFLINE.clientId], azp: OFFLINE.clientId, amr: ['pwd'], groups: ['admins', 'dev'] });
+  });
+
+  it('gives the same fallback answer when the user backend is down, lets no one sign in, and keeps refresh working', async () => {
+    const tokens = await login(idp, 'bob', 'bob-pw');
+    const sub = (await userinfo(idp, tokens.access_token)).json.sub as string;
+    idp.setUserBackend('down');
+    try {
+      expect(await fallback(idp, tokens.access_token)).toBe(sub);
+      const refreshed = await refresh(idp, tokens.refresh_token);
+      expect(refreshed.status).toBe(200);
+      expect(await fallback(idp, refreshed.json.access_token)).toBe(sub);
+      await expect(login(idp, 'alice', 'alice-pw')).rejects.toThrow(/Incorrect username or password/);
+    } finally {
+      idp.setUserBackend('up');
+    }
+    expect((await userinfo(idp, (await refresh(idp, (await login(idp, 'bob', 'bob-pw')).refresh_token)).json.access_token)).json.preferred_username).toBe('bob');
+  });
+
+  it('revokes the earlier access tokens of a grant at each refresh (request_unauthorized), and answers an expired one invalid_token', async () => {
+    const tokens = await login(idp, 'alice', 'alice-pw');
+    const other = await login(idp, 'alice', 'alice-pw');
+    const rotated = await refresh(idp, tokens.refresh_token);
+    expect(await userinfo(idp, tokens.access_token)).toMatchObject({ status: 401, json: { error: 'request_unauthorized' } });
+    expect((await userinfo(idp, rotated.json.access_token)).status).toBe(200);
+    expect((await userinfo(idp, other.access_token)).status).toBe(200); // another grant is untouched
+    expect(await userinfo(idp, 'never-issued')).toMatchObject({ status: 401, json: { error: 'request_unauthorized' } });
+
+    const short = await startIdp(options({ accessTokenTtl: 1 }));
+    try {
+      const expiring = await login(short, 'alice', 'alice-pw');
+      await sleep(1_100);
+      expect(await userinfo(short, expiring.access_token)).toMatchObject({ status: 401, json: { error: 'invalid_token' } });
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('forgets every token on a redeploy on fresh storage: 401 at userinfo, invalid_grant at refresh; users sign in again with the same sub', async () => {
+    const tokens = await login(idp, 'bob', 'bob-pw');
+    const sub = (await userinfo(idp, tokens.access_token)).json.sub;
+    idp.forgetTokens();
+    expect(await userinfo(idp, tokens.access_token)).toMatchObject({ status: 401, json: { error: 'request_unauthorized' } });
+    expect(await refresh(idp, tokens.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+    expect((await userinfo(idp, (await login(idp, 'bob', 'bob-pw')).access_token)).json.sub).toBe(sub);
+  });
+
+  it('authenticates revocation and introspection with Basic by default, whatever the token endpoint uses', async () => {
+    const tokens = await login(idp, 'alice', 'alice-pw', WITH_OFFLINE, POSTER);
+    const asPost = await fetch(`${idp.issuer}/api/oidc/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: tokens.refresh_token, client_id: POSTER.clientId, client_secret: POSTER.clientSecret }),
+    });
+    expect(asPost.status).toBe(401);
+    expect(((await asPost.json()) as Json).error).toBe('invalid_client');
+    expect((await clientPost(idp, '/api/oidc/introspection', { token: tokens.access_token }, POSTER)).json.active).toBe(true);
+    expect((await clientPost(idp, '/api/oidc/revocation', { token: tokens.refresh_token }, POSTER)).status).toBe(200);
+    // Revoking the refresh token revoked the grant: its access token is unknown now.
+    expect(await userinfo(idp, tokens.access_token)).toMatchObject({ status: 401, json: { error: 'request_unauthorized' } });
+  });
+
+  it("'late' performs a refresh but answers after the client gave up: the old refresh token is spent", async () => {
+    const tokens = await login(idp, 'alice', 'alice-pw');
+    idp.setDown('late', 1_500);
+    try {
+      const abort = AbortSignal.timeout(300);
+      await expect(refresh(idp, tokens.refresh_token, abort)).rejects.toThrow();
+      await sleep(1_500);
+    } finally {
+      idp.setDown('up');
+    }
+    expect(await refresh(idp, tokens.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
   });
 });
 
@@ -361,12 +491,26 @@ describe('demo users admin page', () => {
     expect(await page()).toContain('value="ops, dev"');
 
     expect((await post({ csrf, username: 'alice', groups: 'ops', disabled: 'on' })).status).toBe(303);
-    expect(Object.keys((await userinfo(idp, tokens.access_token)).json)).toEqual(['sub']);
+    expect(Object.keys((await userinfo(idp, tokens.access_token)).json).sort()).toEqual(['amr', 'aud', 'auth_time', 'azp', 'iat', 'iss', 'sub']);
     await expect(login(idp, 'alice', 'alice-pw')).rejects.toThrow(/Incorrect username or password/);
     expect(await page()).toMatch(/name="disabled" value="on" checked/);
 
     expect((await post({ csrf, username: 'alice', groups: 'admins, dev' })).status).toBe(303); // enabled again
     expect((await userinfo(idp, tokens.access_token)).json).toMatchObject({ preferred_username: 'alice', groups: ['admins', 'dev'] });
+  });
+
+  it('takes the user backend down and back: every check gets the fallback answer, nobody signs in; a form without the token changes nothing', async () => {
+    const tokens = await login(idp, 'bob', 'bob-pw');
+    expect(await page()).toContain('User backend: up');
+    expect((await post({ backend: 'down' })).status).toBe(403);
+    expect((await userinfo(idp, tokens.access_token)).json.preferred_username).toBe('bob');
+    const down = await post({ csrf: csrfOf(await page()), backend: 'down' });
+    expect(down.status).toBe(303);
+    expect(await page()).toMatch(/User backend: <span class="error">down/);
+    expect(await fallback(idp, tokens.access_token)).toBeTruthy();
+    await expect(login(idp, 'bob', 'bob-pw')).rejects.toThrow(/Incorrect username or password/);
+    expect((await post({ csrf: csrfOf(await page()), backend: 'up' })).status).toBe(303);
+    expect((await userinfo(idp, tokens.access_token)).json.preferred_username).toBe('bob');
   });
 
   it('refuses a form without the right token (CSRF) and unknown users', async () => {

@@ -108,8 +108,9 @@ describe('demo IdP (Authelia 4.39, explicit consent, base path)', () => {
     expect(typeof claims.auth_time).toBe('number');
     for (const c of ['groups', 'email', 'email_verified', 'name', 'preferred_username']) expect(claims).not.toHaveProperty(c);
 
-    expect(await userinfo(idp, json.access_token)).toEqual({
+    expect(await userinfo(idp, json.access_token)).toMatchObject({
       sub: claims.sub, name: 'Alice A', preferred_username: 'alice', email: 'alice@example.com', email_verified: true, groups: ['admins', 'dev'],
+      iss: idp.issuer, azp: BASIC.clientId, amr: ['pwd'],
     });
     // The code is single use, like everywhere.
     expect((await exchange(idp, login.code, p.verifier)).json.error).toBe('invalid_grant');

@@ -19,6 +19,7 @@ const CONFIG: Config = configWith({ issuer: ISSUER });
 const ENDPOINTS: Endpoints = {
   authURL: `${ISSUER}/api/oidc/authorization`,
   tokenURL: `${ISSUER}/api/oidc/token`,
+  revocationURL: `${ISSUER}/api/oidc/revocation`,
   userInfoURL: `${ISSUER}/api/oidc/userinfo`,
   source: 'discovery',
 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  classifyRefresh, classifyUserinfo, dueAtRefresh, hasUsableToken, pastMaxSession, refreshVerdict, sweepAction, sweepMayContinue,
-  type HttpAnswer, type RevalidationSettings, type VaultEntry,
+  believeFallback, classifyRefresh, dueAtRefresh, mayAskAgain, hasUsableToken, isNormalUserinfo, pastMaxSession, readUserinfo, refreshVerdict, STANDARD_USERINFO_CLAIMS,
+  sweepAction, sweepMayContinue, type BackendEvidence, type HttpAnswer, type RevalidationSettings, type VaultEntry,
 } from '../../src/core/revalidation.js';
 import { tokenVaultKey } from '../../src/core/token-key.js';
 import { createHash } from 'node:crypto';
@@ -11,28 +11,49 @@ const DEFAULTS: RevalidationSettings = { revalidateAfterSeconds: 300, maxSession
 const NOW = 1_800_000_000_000;
 const MIN = 60_000;
 
-describe('classifyUserinfo: what Authelia says about the user', () => {
+const FALLBACK = { iss: 'https://auth.example.test', sub: SUB, aud: ['pocketbase'], iat: 1, auth_time: 1, amr: ['pwd'], azp: 'pocketbase' };
+
+describe('readUserinfo: what an Authelia userinfo answer says', () => {
   it.each<[string, HttpAnswer, string]>([
-    ['current claims', { status: 200, body: { sub: SUB, preferred_username: 'alice', email: 'a@x.test', groups: ['dev'] } }, 'current'],
+    ['current claims', { status: 200, body: { ...FALLBACK, rat: 1, preferred_username: 'alice', email: 'a@x.test', groups: ['dev'] } }, 'current'],
+    ['only rat beyond the standard claims: a lookup happened (a client without profile/email/groups scopes)', { status: 200, body: { ...FALLBACK, rat: 1 } }, 'current'],
     ['a username without email is still a user', { status: 200, body: { sub: SUB, preferred_username: 'alice' } }, 'current'],
-    ['an email without username is still a user', { status: 200, body: { sub: SUB, email: 'a@x.test' } }, 'current'],
-    ['removed or disabled: no identity claims', { status: 200, body: { sub: SUB } }, 'gone'],
-    ['blank identity claims count as none', { status: 200, body: { sub: SUB, preferred_username: ' ', email: '' } }, 'gone'],
-    ['401 for a token that was valid', { status: 401, body: { error: 'invalid_token' } }, 'gone'],
+    ["Authelia's fallback: deleted, disabled, or the user backend down", { status: 200, body: FALLBACK }, 'suspect'],
+    ['the fallback with exp, jti and nonce too', { status: 200, body: { ...FALLBACK, exp: 2, jti: 'j', nonce: 'n' } }, 'suspect'],
+    ['sub only', { status: 200, body: { sub: SUB } }, 'suspect'],
+    ['401 invalid_token (expired): about the token', { status: 401, body: { error: 'invalid_token' } }, 'token-refused'],
+    ['401 request_unauthorized (revoked, rotated away, redeployed): about the token', { status: 401, body: { error: 'request_unauthorized' } }, 'token-refused'],
     ['claims of another subject', { status: 200, body: { sub: 'someone-else', preferred_username: 'mallory' } }, 'gone'],
-    ['Authelia unreachable', { failure: 'dial tcp: connection refused' }, 'undecided'],
-    ['a server error', { status: 502, body: undefined }, 'undecided'],
-    ['a 503 while Authelia restarts', { status: 503, body: { error: 'temporarily_unavailable' } }, 'undecided'],
+    ['Authelia unreachable', { failure: 'dial tcp: connection refused' }, 'unreachable'],
+    ['a proxy in front of a stopped Authelia (502)', { status: 502, body: undefined }, 'unreachable'],
+    ['a 503 while Authelia restarts', { status: 503, body: { error: 'temporarily_unavailable' } }, 'unreachable'],
+    ['a 500', { status: 500, body: undefined }, 'undecided'],
     ['a 200 that is not JSON', { status: 200, body: undefined }, 'undecided'],
     ['a 200 with a JSON list', { status: 200, body: [1, 2] }, 'undecided'],
     ['403 insufficient scope', { status: 403, body: { error: 'insufficient_scope' } }, 'undecided'],
   ])('%s → %s', (_label, answer, kind) => {
-    expect(classifyUserinfo(answer, SUB).kind).toBe(kind);
+    expect(readUserinfo(answer, SUB).kind).toBe(kind);
   });
 
-  it('hands back the claims it classified as current', () => {
+  it('hands back the claims it read as current', () => {
     const body = { sub: SUB, email: 'a@x.test', groups: ['ops'] };
-    expect(classifyUserinfo({ status: 200, body }, SUB)).toEqual({ kind: 'current', claims: body });
+    expect(readUserinfo({ status: 200, body }, SUB)).toEqual({ kind: 'current', claims: body });
+  });
+
+  it('counts every claim outside the standard set as a lookup, and none of the standard ones', () => {
+    for (const claim of STANDARD_USERINFO_CLAIMS) expect(isNormalUserinfo({ [claim]: 'x' })).toBe(false);
+    expect(isNormalUserinfo({ ...FALLBACK, groups: [] })).toBe(true);
+  });
+});
+
+describe('believeFallback: a removal is believed only while Authelia demonstrably works', () => {
+  it.each<[BackendEvidence, boolean]>([
+    ['works', true],
+    ['lone', true],
+    ['silent', false],
+    ['unreachable', false],
+  ])('%s → %s', (evidence, believed) => {
+    expect(believeFallback(evidence)).toBe(believed);
   });
 });
 
@@ -48,21 +69,40 @@ describe('classifyRefresh: the token endpoint after a refresh grant', () => {
 
   it.each<[string, HttpAnswer, boolean]>([
     ['invalid_grant (expired, reused or revoked token): never a removal', { status: 400, body: { error: 'invalid_grant' } }, true],
-    ['invalid_request (a concurrent refresh)', { status: 400, body: { error: 'invalid_request' } }, false],
+    ['invalid_request (a concurrent or reused refresh): the token is dead too', { status: 400, body: { error: 'invalid_request' } }, true],
     ['invalid_client (the client secret changed)', { status: 401, body: { error: 'invalid_client' } }, false],
     ['a server error', { status: 500, body: undefined }, false],
-    ['unreachable', { failure: 'timeout' }, false],
     ['a 200 without access token', { status: 200, body: { refresh_token: 'r2' } }, false],
   ])('%s → cannot tell', (_label, answer, drop) => {
     const result = classifyRefresh(answer);
     expect(result.kind).toBe('undecided');
     expect(result.kind === 'undecided' && result.dropRefreshToken).toBe(drop);
   });
+
+  it.each<[string, HttpAnswer]>([
+    ['no answer (timeout, refused): maybe performed, its answer lost', { failure: 'timeout' }],
+    ['a proxy answering for a stopped Authelia', { status: 503, body: undefined }],
+  ])('%s → unreachable, the refresh token kept', (_label, answer) => {
+    expect(classifyRefresh(answer).kind).toBe('unreachable');
+  });
 });
 
 function entry(overrides: Partial<VaultEntry> = {}): VaultEntry {
   return { hasAccessToken: true, hasRefreshToken: false, accessExpiresAt: NOW + 30 * MIN, checkedAt: NOW - MIN, sessionsEnded: false, ...overrides };
 }
+
+describe('mayAskAgain: a refresh loop cannot make every call ask Authelia', () => {
+  it.each<[string, { checkedAt: number; attemptedAt: number }, Partial<RevalidationSettings>, boolean]>([
+    ['the last attempt succeeded', { checkedAt: NOW - 10 * MIN, attemptedAt: NOW - 10 * MIN }, {}, true],
+    ['never attempted since the login', { checkedAt: NOW - 10 * MIN, attemptedAt: 0 }, {}, true],
+    ['a failed attempt 10 s ago, default interval: wait for 30 s', { checkedAt: NOW - 10 * MIN, attemptedAt: NOW - 10_000 }, {}, false],
+    ['a failed attempt 31 s ago', { checkedAt: NOW - 10 * MIN, attemptedAt: NOW - 31_000 }, {}, true],
+    ['a failed attempt 2 s ago with AUTHELIA_REVALIDATE_AFTER=1s', { checkedAt: NOW - MIN, attemptedAt: NOW - 2_000 }, { revalidateAfterSeconds: 1 }, true],
+    ['a failed attempt 0.5 s ago with AUTHELIA_REVALIDATE_AFTER=1s', { checkedAt: NOW - MIN, attemptedAt: NOW - 500 }, { revalidateAfterSeconds: 1 }, false],
+  ])('%s → %s', (_label, entry, overrides, may) => {
+    expect(mayAskAgain(entry, NOW, { ...DEFAULTS, ...overrides })).toBe(may);
+  });
+});
 
 describe('when an auth-refresh asks Authelia', () => {
   it.each<[string, number, Partial<RevalidationSettings>, boolean]>([

@@ -1,0 +1,48 @@
+/**
+ * Signing out where Authelia can hear it. Authelia has no logout protocol
+ * (no end-session, back- or front-channel logout); what it offers is RFC 7009
+ * revocation (the adapter's business) and its portal's own sign-out page,
+ * `<AUTHELIA_URL>/logout`, which ends Authelia's session and, given `rd`,
+ * sends the browser on — only to a URL inside Authelia's own cookie domains.
+ */
+export const AUTHELIA_LOGOUT_PATH = '/logout';
+
+/** The page a frontend sends the browser to after the extension's sign-out, ending Authelia's own session too. */
+export function autheliaSignOutURL(issuer: string, redirect: string | null): string {
+  const page = `${issuer}${AUTHELIA_LOGOUT_PATH}`;
+  return redirect === null ? page : `${page}?rd=${encodeURIComponent(redirect)}`;
+}
+
+/** What the sign-out endpoints answer; `null` for an account Authelia never signed in (nothing to end there). */
+export interface SignOutAnswer {
+  readonly autheliaSignOutURL: string | null;
+}
+
+/** Sealed tokens of one grant still to revoke at Authelia, and how often that failed. */
+export interface PendingRevocation {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly attempts: number;
+}
+
+/** A revocation that keeps failing is given up after this many tries (one a minute): the tokens expire anyway. */
+export const MAX_REVOCATION_ATTEMPTS = 10;
+
+/** How many queued grants one drain run revokes: each is one request to Authelia (5 s at worst). */
+export const REVOCATIONS_PER_RUN = 20;
+
+/**
+ * Which token revokes the grant: the refresh token (Authelia revokes the whole
+ * grant with it), else the access token (which also deactivates the grant's
+ * refresh tokens); `undefined` when nothing is left to revoke.
+ */
+export function tokenToRevoke(tokens: { readonly accessToken: string; readonly refreshToken: string }): { readonly token: string; readonly hint: 'refresh_token' | 'access_token' } | undefined {
+  if (tokens.refreshToken !== '') return { token: tokens.refreshToken, hint: 'refresh_token' };
+  if (tokens.accessToken !== '') return { token: tokens.accessToken, hint: 'access_token' };
+  return undefined;
+}
+
+/** RFC 7009: 200 for a revoked or an unknown token alike; anything else (or no answer) failed. */
+export function revocationDone(answer: { readonly status: number } | { readonly failure: string }): boolean {
+  return 'status' in answer && answer.status === 200;
+}

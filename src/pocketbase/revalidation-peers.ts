@@ -1,0 +1,28 @@
+import { ACCESS_TOKEN_MARGIN_MS, MAX_PEERS_ASKED, readUserinfo, type BackendEvidence } from '../core/revalidation.js';
+import type { ActiveState } from '../core/state.js';
+import { userinfo } from './authelia-client.js';
+import { unseal, type RevalidationSecrets } from './revalidation-secrets.js';
+import { otherCheckableRecords, peersWithLiveAccessToken } from './token-vault.js';
+
+/**
+ * Asks Authelia, right now, about other linked records with their live access
+ * tokens, one after another until one is answered normally (a few at most):
+ * the only way to tell a removed user from an unreachable user backend, since
+ * Authelia answers both the same. Reads and changes nothing of those records.
+ */
+export function askPeers(app: CoreApp, state: ActiveState, secrets: RevalidationSecrets, exclude: ReadonlySet<string>, now: number): BackendEvidence {
+  const peers = peersWithLiveAccessToken(app, state, exclude, now + ACCESS_TOKEN_MARGIN_MS, MAX_PEERS_ASKED);
+  let asked = 0;
+  for (const peer of peers) {
+    const accessToken = unseal(secrets, peer.accessToken);
+    if (!accessToken) continue; // unreadable under this key: not evidence either way
+    asked++;
+    const reading = readUserinfo(userinfo(state, accessToken), peer.subject);
+    if (reading.kind === 'current') return 'works';
+    if (reading.kind === 'unreachable') return 'unreachable';
+  }
+  // Nobody to ask now, but another record could be checked (a refresh token):
+  // not alone, so not a reason to believe; the sweep will ask them.
+  if (asked === 0 && !otherCheckableRecords(app, state, exclude)) return 'lone';
+  return 'silent';
+}

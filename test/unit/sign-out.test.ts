@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/core/config.js';
+import { autheliaSignOutURL } from '../../src/core/sign-out.js';
+
+const BASE = { AUTHELIA_URL: 'https://auth.example.com', AUTHELIA_CLIENT_SECRET: 'secret-1' };
+const noFiles = (): string => {
+  throw new Error('no files here');
+};
+
+describe("autheliaSignOutURL: Authelia's portal sign-out page", () => {
+  it.each<[string, string | null, string]>([
+    ['https://auth.example.com', null, 'https://auth.example.com/logout'],
+    ['https://example.com/authelia', null, 'https://example.com/authelia/logout'],
+    ['https://auth.example.com', 'https://app.example.com/?signed=out&x=1', 'https://auth.example.com/logout?rd=https%3A%2F%2Fapp.example.com%2F%3Fsigned%3Dout%26x%3D1'],
+  ])('%s with rd %s', (issuer, redirect, url) => {
+    expect(autheliaSignOutURL(issuer, redirect)).toBe(url);
+  });
+});
+
+describe('AUTHELIA_SIGN_OUT_REDIRECT', () => {
+  it('defaults to none', () => {
+    const result = parseConfig(BASE, noFiles);
+    expect(result.status === 'valid' && result.config.signOutRedirect).toBeNull();
+  });
+
+  it('takes an http(s) URL', () => {
+    const result = parseConfig({ ...BASE, AUTHELIA_SIGN_OUT_REDIRECT: 'https://app.example.com/bye' }, noFiles);
+    expect(result.status === 'valid' && result.config.signOutRedirect).toBe('https://app.example.com/bye');
+  });
+
+  it.each(['javascript:alert(1)', '/relative', 'https://user:pw@app.example.com/'])('refuses %s, naming the variable and never echoing a password', (value) => {
+    const result = parseConfig({ ...BASE, AUTHELIA_SIGN_OUT_REDIRECT: value }, noFiles);
+    expect(result.status).toBe('invalid');
+    const issues = result.status === 'invalid' ? result.issues : [];
+    expect(issues.map((issue) => issue.variable)).toEqual(['AUTHELIA_SIGN_OUT_REDIRECT']);
+    expect(JSON.stringify(issues)).not.toContain(':pw@');
+  });
+});
