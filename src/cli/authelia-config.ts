@@ -4,7 +4,7 @@ import { parseConfig } from '../core/config.js';
 import { origin, parseHttpUrl, redactUrl } from '../core/urls.js';
 import type { EnvSource, ReadTextFile } from '../core/env.js';
 import { DEFAULTS } from '../core/variables.js';
-import { generateSecret, MIN_SECRET_LENGTH, pbkdf2Digest } from './secret.js';
+import { generateSecret, generateTokenKey, MIN_SECRET_LENGTH, pbkdf2Digest } from './secret.js';
 import { yamlListItem, type YamlField } from './yaml.js';
 
 export const CONSENT_MODES = ['explicit', 'implicit', 'pre-configured', 'auto'] as const;
@@ -148,7 +148,7 @@ export function renderClientYaml(settings: ClientSettings, digest: string): stri
 }
 
 /** The PocketBase variables, and the secret itself when it was generated (the only copy). */
-export function renderPocketBaseLines(settings: ClientSettings, secret: string, source: SecretSource): string {
+export function renderPocketBaseLines(settings: ClientSettings, secret: string, source: SecretSource, tokenKey: string = generateTokenKey()): string {
   const secretFile = source.kind === 'file' ? source.path : source.suggestedFile;
   const lines = ['# PocketBase: environment of the PocketBase process (then restart PocketBase).'];
   if (settings.autheliaUrl === undefined) lines.push("# Placeholder: set Authelia's root URL (its issuer), or rerun with --authelia-url.");
@@ -160,6 +160,9 @@ export function renderPocketBaseLines(settings: ClientSettings, secret: string, 
     lines.push('# A file holding only the secret below, readable by PocketBase alone (any path will do).');
   }
   lines.push(`AUTHELIA_CLIENT_SECRET_FILE=${secretFile}`);
+  lines.push('# Encrypts the Authelia tokens PocketBase keeps, so they survive restarts; never stored in the database.');
+  lines.push('# Freshly generated: if PocketBase already has one, keep that one (a new key makes stored tokens unreadable).');
+  lines.push(`AUTHELIA_TOKEN_KEY=${tokenKey}`);
   lines.push('');
   if (source.kind === 'file') {
     lines.push(`# The client secret is the one in ${source.path}; it was not changed and is not repeated here.`);

@@ -14,6 +14,11 @@ export function generateSecret(): string {
   return randomBytes(54).toString('base64url');
 }
 
+/** AUTHELIA_TOKEN_KEY: exactly 32 characters (`$security.encrypt` takes a 32-byte AES-256 key), 128 random bits as hex. */
+export function generateTokenKey(): string {
+  return randomBytes(16).toString('hex');
+}
+
 export function adaptedBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64').replace(/=+$/, '').replaceAll('+', '.');
 }

@@ -53,7 +53,7 @@ export interface RevalidationConfig {
   readonly maxSessionSeconds: number;
   /** PocketBase cron expression, whitespace normalized; `null`: no sweep. */
   readonly sweep: string | null;
-  /** AUTHELIA_TOKEN_KEY; `null`: the vault key is derived from the client secret. */
+  /** AUTHELIA_TOKEN_KEY (or its _FILE); `null`: the vault key is made at boot and held in memory only. */
   readonly tokenKey: string | null;
 }
 
@@ -171,7 +171,7 @@ const sweep = variable((value): string | null | Problem => {
 });
 
 // $security.encrypt takes exactly 32 characters (AES-256).
-const tokenKey = checked((value) => value.length === 32, 'must be exactly 32 characters (e.g. the output of openssl rand -hex 16); or unset it to derive the key from the client secret');
+const tokenKey = checked((value) => value.length === 32, 'must be exactly 32 characters (e.g. the output of openssl rand -hex 16); or unset it to keep tokens under a key held in memory only (lost at every restart)');
 
 // Quoted only through redactUrl, like AUTHELIA_URL.
 const signOutRedirect = variable((value) => {

@@ -1,12 +1,13 @@
 import type { Config } from '../core/config.js';
 import type { RevalidationSettings } from '../core/revalidation.js';
 import { forgetRevalidationSecrets, saveRevalidationSecrets } from './revalidation-secrets.js';
+import { settleStoredTokens } from './token-key-upgrade.js';
 import { ensureVault } from './token-vault.js';
 
 /** Boot's part: the token table exists and checks can authenticate and decrypt. */
 export function prepareRevalidation(app: CoreApp, config: Config): RevalidationSettings {
   ensureVault(app);
-  saveRevalidationSecrets(app, config);
+  settleStoredTokens(app, config, saveRevalidationSecrets(app, config));
   const { revalidateAfterSeconds, maxSessionSeconds, sweep } = config.revalidation;
   return { revalidateAfterSeconds, maxSessionSeconds, sweep };
 }

@@ -2,7 +2,8 @@ import { formatDuration } from '../core/duration.js';
 import { LAST_SWEEP_KEY, type ActiveState } from '../core/state.js';
 import { currentOutage } from './outage.js';
 import { loadState } from './state-store.js';
-import { listRows, outcomeCounts } from './token-vault.js';
+import { loadRevalidationSecrets } from './revalidation-secrets.js';
+import { listRows, outcomeCounts, VAULT_TABLE } from './token-vault.js';
 
 /** The revalidation part of `GET /api/authelia/status`: settings, records per outcome, the last sweep. Never a token. */
 export function revalidationStatus(app: CoreApp, state: ActiveState): Record<string, unknown> {
@@ -19,6 +20,17 @@ export function revalidationStatus(app: CoreApp, state: ActiveState): Record<str
     outcomes: counts.byOutcome,
     outage: outageStatus(app, counts.byOutcome['waiting'] ?? 0),
     lastSweep: typeof raw === 'string' ? JSON.parse(raw) : null,
+    tokensAtRest: tokensAtRest(app),
+  };
+}
+
+/** Where the Authelia tokens rest and whether a restart keeps them usable; never the key. */
+function tokensAtRest(app: CoreApp): Record<string, unknown> {
+  const fromEnvironment = loadRevalidationSecrets(app)?.vaultKeySource === 'environment';
+  return {
+    table: VAULT_TABLE,
+    encryptedWith: fromEnvironment ? 'AUTHELIA_TOKEN_KEY' : 'a key held in memory only',
+    survivesRestart: fromEnvironment,
   };
 }
 

@@ -310,6 +310,29 @@ export function rememberedCheckedAt(app: CoreApp, recordId: string): number | un
   return typeof value === 'number' ? value : undefined;
 }
 
+/** Tokens no key of this process can read (stored under a key that is gone): dropped from disk. Returns how many records held some. */
+export function dropAllTokens(app: CoreApp): number {
+  const result = app
+    .nonconcurrentDB()
+    .newQuery(`UPDATE {{${VAULT_TABLE}}} SET [[accessToken]] = '', [[refreshToken]] = '', [[accessExpiresAt]] = 0 WHERE [[accessToken]] != '' OR [[refreshToken]] != ''`)
+    .execute();
+  return Number(result.rowsAffected());
+}
+
+/** Every row holding a token, sealed, for re-encryption under another key. */
+export function sealedTokens(app: CoreApp): Array<{ readonly recordId: string; readonly accessToken: string; readonly refreshToken: string }> {
+  const models = arrayOf(new DynamicModel({ recordId: '', accessToken: '', refreshToken: '' }));
+  app.db().newQuery(`SELECT [[recordId]], [[accessToken]], [[refreshToken]] FROM {{${VAULT_TABLE}}} WHERE [[accessToken]] != '' OR [[refreshToken]] != ''`).all(models);
+  return (models as unknown as Array<{ recordId: string; accessToken: string; refreshToken: string }>).map((model) => ({
+    recordId: String(model.recordId), accessToken: String(model.accessToken), refreshToken: String(model.refreshToken),
+  }));
+}
+
+/** The same tokens sealed under another key; expiry and check times unchanged. */
+export function resealTokens(app: CoreApp, recordId: string, accessToken: string, refreshToken: string): void {
+  update(app, recordId, '[[accessToken]] = {:access}, [[refreshToken]] = {:refresh}', { access: accessToken, refresh: refreshToken });
+}
+
 function update(app: CoreApp, recordId: string, assignments: string, params: Record<string, unknown>): void {
   app
     .nonconcurrentDB()

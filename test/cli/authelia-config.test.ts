@@ -160,6 +160,12 @@ describe('renderPocketBaseLines', () => {
     expect(text).toContain('AUTHELIA_CLIENT_SECRET_FILE=/etc/pb/secret\n');
   });
 
+  it('prints a freshly generated AUTHELIA_TOKEN_KEY of 32 characters', () => {
+    const keys = [1, 2].map(() => /^AUTHELIA_TOKEN_KEY=(.*)$/m.exec(renderPocketBaseLines(SETTINGS, 's', { kind: 'file', path: '/f' }))?.[1]);
+    expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(keys[1]).not.toBe(keys[0]);
+  });
+
   it('prints AUTHELIA_SCOPES and AUTHELIA_PKCE when they differ from the defaults', () => {
     const text = renderPocketBaseLines({ ...SETTINGS, scopes: ['openid', 'groups'], pkce: false }, 's', { kind: 'file', path: '/f' });
     expect(text).toContain('AUTHELIA_SCOPES=openid groups\n');

@@ -3,7 +3,7 @@ import {
   believeFallback, classifyRefresh, dueAtRefresh, mayAskAgain, hasUsableToken, isNormalUserinfo, pastMaxSession, readUserinfo, refreshVerdict, STANDARD_USERINFO_CLAIMS,
   sweepAction, sweepMayContinue, type BackendEvidence, type HttpAnswer, type RevalidationSettings, type VaultEntry,
 } from '../../src/core/revalidation.js';
-import { tokenVaultKey } from '../../src/core/token-key.js';
+import { legacyVaultKey, vaultKey } from '../../src/core/token-key.js';
 import { createHash } from 'node:crypto';
 
 const SUB = '6f1c2a4e-1b7d-4c55-9a0e-3d2f8b7a1c01';
@@ -165,14 +165,18 @@ describe('the token vault key', () => {
   const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 
   it('is AUTHELIA_TOKEN_KEY when set', () => {
-    expect(tokenVaultKey('k'.repeat(32), 'secret', sha256Hex, hexToBase64)).toBe('k'.repeat(32));
+    expect(vaultKey('k'.repeat(32), () => 'r'.repeat(32))).toEqual({ key: 'k'.repeat(32), source: 'environment' });
   });
 
-  it('is derived from the client secret otherwise: 32 characters, not the secret, different per secret', () => {
-    const key = tokenVaultKey(null, 'client-secret-1', sha256Hex, hexToBase64);
+  it('is a random key held in memory otherwise, never one derived from what the database holds', () => {
+    expect(vaultKey(null, () => 'r'.repeat(32))).toEqual({ key: 'r'.repeat(32), source: 'memory' });
+  });
+
+  it('knows the key earlier releases derived from the client secret, to re-encrypt what they stored', () => {
+    const key = legacyVaultKey('client-secret-1', sha256Hex, hexToBase64);
     expect(key).toHaveLength(32);
     expect(key).not.toContain('client-secret-1');
-    expect(key).toBe(tokenVaultKey(null, 'client-secret-1', sha256Hex, hexToBase64));
-    expect(key).not.toBe(tokenVaultKey(null, 'client-secret-2', sha256Hex, hexToBase64));
+    expect(key).not.toBe(legacyVaultKey('client-secret-2', sha256Hex, hexToBase64));
   });
 });
+
