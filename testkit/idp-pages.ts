@@ -17,7 +17,7 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function layout(title: string, body: string, width = '22rem'): string {
+export function layout(title: string, body: string, width = '22rem'): string {
   return `<!doctype html>
 <html lang="en">
 <head>

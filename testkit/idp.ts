@@ -17,6 +17,7 @@ import { UserDirectory } from './idp-accounts.js';
 import { ADMIN_PATH, AdminPage } from './idp-admin.js';
 import { adjustAuthorizationRequest } from './idp-authorization.js';
 import { StrictClientAuth } from './idp-client-auth.js';
+import { handleLogout } from './idp-logout.js';
 import { handleInteraction, RememberedConsents, type ConsentMode } from './idp-interactions.js';
 import { errorPage } from './idp-pages.js';
 import { IdpStore } from './idp-store.js';
@@ -119,6 +120,9 @@ const ROUTES = {
 // The calls a relying party makes after the login, which tests want to count.
 const LOGGED_PATHS = [ROUTES.token, ROUTES.userinfo, ROUTES.revocation];
 
+// Authelia's portal sign-out page (not an OpenID endpoint: Authelia has no end-session endpoint).
+const LOGOUT_PATH = '/logout';
+
 // Authelia's default scopes for a registered client.
 const CLIENT_SCOPES = 'openid profile email groups';
 
@@ -179,6 +183,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         for (const token of [body?.access_token, body?.refresh_token]) if (typeof token === 'string') issuedTokens.push(token);
         if (ctx.status === 200 && typeof body?.access_token === 'string') noteIssued(ctx, body.access_token, store, grantFacts);
       }
+      // Authelia: revoking an access token also deactivates its grant's refresh tokens (oidc-provider
+      // revokes the grant only for a refresh token).
+      const revokedAccess = ctx.path === ROUTES.revocation && ctx.status === 200 ? (ctx.oidc?.entities['AccessToken'] as { grantId?: string } | undefined) : undefined;
+      if (revokedAccess?.grantId) store.revokeGrant(revokedAccess.grantId);
     }
   });
 
@@ -200,6 +208,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' });
         res.end(errorPage('server_error', 'The sign-in page failed.'));
       });
+      return;
+    }
+    if (path === LOGOUT_PATH && req.method === 'GET') {
+      handleLogout(req, res, { store, issuer, basePath });
       return;
     }
     if (path === ROUTES.userinfo) {
