@@ -88,11 +88,13 @@ function startDemoIdp(s: Settings, clientSecret: string): Promise<Idp> {
  * The demo IdP's settings override any AUTHELIA_* left in the shell, which would not match it.
  * AUTHELIA_ROLES defaults to roles for the demo users' groups.
  */
-function envForDemoIdp(issuer: string, clientSecret: string): NodeJS.ProcessEnv {
+function envForDemoIdp(issuer: string, clientSecret: string, pageUrl: string): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of ['AUTHELIA_URL', 'AUTHELIA_CLIENT_ID', 'AUTHELIA_CLIENT_SECRET']) delete env[`${name}_FILE`];
   const roles = env['AUTHELIA_ROLES'] || env['AUTHELIA_ROLES_FILE'] ? {} : { AUTHELIA_ROLES: DEMO_ROLES };
-  return { ...DEMO_REVALIDATION, ...env, ...roles, AUTHELIA_URL: issuer, AUTHELIA_CLIENT_ID: CLIENT_ID, AUTHELIA_CLIENT_SECRET: clientSecret };
+  // After signing out, the IdP's portal sign-out page sends the browser back to the demo page (same host: its "cookie domain").
+  const signOut = env['AUTHELIA_SIGN_OUT_REDIRECT'] || env['AUTHELIA_SIGN_OUT_REDIRECT_FILE'] ? {} : { AUTHELIA_SIGN_OUT_REDIRECT: pageUrl };
+  return { ...DEMO_REVALIDATION, ...env, ...roles, ...signOut, AUTHELIA_URL: issuer, AUTHELIA_CLIENT_ID: CLIENT_ID, AUTHELIA_CLIENT_SECRET: clientSecret };
 }
 
 /**
@@ -200,7 +202,7 @@ async function main(): Promise<void> {
       const started = await startDemoIdp(s, clientSecret);
       closers.push(() => started.close());
       idp = started;
-      env = envForDemoIdp(started.issuer, clientSecret);
+      env = envForDemoIdp(started.issuer, clientSecret, `http://${hostPort(s.host, s.pagePort)}/`);
     }
 
     const pb = startPocketBase(binary, s, env);

@@ -102,7 +102,19 @@ export function demoPage(pocketbaseUrl: string, names: FieldNames): string {
       showState('failed', 'Refresh refused: ' + (err && err.message ? err.message : String(err)));
     }
   });
-  $('logout').addEventListener('click', () => { pb.authStore.clear(); render().catch(fail); });
+  // Sign out where Authelia hears it: PocketBase ends every session of the record and revokes the
+  // Authelia grant, then the browser goes to Authelia's own sign-out page (which comes back here).
+  $('logout').addEventListener('click', async () => {
+    let next = null;
+    try {
+      if (pb.authStore.isValid) next = (await pb.send('/api/authelia/sign-out', { method: 'POST' })).autheliaSignOutURL;
+    } catch (err) {
+      // Already signed out on the server (the token is dead): forgetting it here is all that is left.
+    }
+    pb.authStore.clear();
+    if (next) window.location.assign(next);
+    else render().catch(fail);
+  });
   render().catch(fail);
 </script>
 </body>

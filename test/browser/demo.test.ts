@@ -112,6 +112,23 @@ describe('the demo page (npm start)', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true, animations: 'disabled', caret: 'hide' });
   });
 
+  it("Sign out ends the PocketBase session and Authelia's own: the next Login with Authelia asks alice for her password again", async () => {
+    const { page } = await openContext(browser, 'demo-sign-out', DEMO_VIEWPORT);
+    await page.goto(demo.pageUrl);
+    await signIn(page, demo, 'alice');
+    const visited: string[] = [];
+    page.on('request', (request) => {
+      if (request.isNavigationRequest()) visited.push(request.url());
+    });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(demo.pageUrl);
+    await page.getByText('Not signed in.').waitFor();
+    expect(visited.some((url) => url.startsWith(`${demo.idpUrl}/logout?rd=`))).toBe(true);
+    // The IdP's browser session is gone too: the popup shows the sign-in form, not the consent page.
+    await signIn(page, demo, 'alice');
+    expect(await page.locator('#who').textContent()).toBe('Signed in as Alice Demo (alice@example.test)');
+  });
+
   it('bob (dev) sees his group and role, and an empty list: the rule admits only members of admins', async () => {
     const { page } = await openContext(browser, 'demo-bob', DEMO_VIEWPORT);
     await page.goto(demo.pageUrl);
