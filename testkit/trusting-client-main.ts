@@ -6,7 +6,7 @@ import { ssoLogin } from './sso-login.js';
 type Task =
   | { readonly kind: 'login'; readonly url: string; readonly username: string; readonly password: string }
   | { readonly kind: 'refresh'; readonly url: string; readonly collection: string; readonly token: string }
-  | { readonly kind: 'get'; readonly url: string; readonly token?: string };
+  | { readonly kind: 'http'; readonly url: string; readonly method?: string; readonly headers?: Record<string, string>; readonly body?: string };
 
 async function perform(task: Task): Promise<unknown> {
   switch (task.kind) {
@@ -19,8 +19,8 @@ async function perform(task: Task): Promise<unknown> {
       const body = (await response.json()) as { token?: string; record?: unknown; message?: string };
       return { status: response.status, token: body.token ?? '', record: body.record ?? {}, message: body.message ?? '' };
     }
-    case 'get': {
-      const response = await fetch(task.url, task.token ? { headers: { authorization: task.token } } : {});
+    case 'http': {
+      const response = await fetch(task.url, { method: task.method ?? 'GET', headers: task.headers ?? {}, ...(task.body === undefined ? {} : { body: task.body }) });
       return { status: response.status, body: await response.text() };
     }
   }

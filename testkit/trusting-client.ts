@@ -21,7 +21,8 @@ export type ClientAnswer<T> = { readonly ok: true; readonly result: T } | Client
 export interface TrustingClient {
   login(url: string, user: { username: string; password: string }): Promise<ClientAnswer<{ token: string; record: RecordModel; scope: string | null }>>;
   refresh(url: string, token: string, collection?: string): Promise<ClientAnswer<{ status: number; token: string; record: Record<string, unknown>; message: string }>>;
-  get(url: string, token?: string): Promise<ClientAnswer<{ status: number; body: string }>>;
+  /** A plain request, as curl would send it. */
+  http(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<ClientAnswer<{ status: number; body: string }>>;
 }
 
 let bundle: Promise<string> | undefined;
@@ -58,6 +59,6 @@ export function trustingClient(caFile: string | undefined): TrustingClient {
   return {
     login: (url, user) => run({ kind: 'login', url, username: user.username, password: user.password }),
     refresh: (url, token, collection = 'users') => run({ kind: 'refresh', url, token, collection }),
-    get: (url, token) => run({ kind: 'get', url, ...(token ? { token } : {}) }),
+    http: (url, init = {}) => run({ kind: 'http', url, ...init }),
   };
 }

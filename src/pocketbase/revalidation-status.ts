@@ -24,7 +24,8 @@ const PAGE_SIZE = 500;
 
 /**
  * `GET /api/authelia/status/records?page=N`, superusers only: each linked
- * record's last successful check with Authelia, oldest first.
+ * record's email and name beside its id, and its last successful check with
+ * Authelia, oldest first.
  */
 export function recordsStatus(e: core.RequestEvent): void {
   const state = loadState(e.app);
@@ -33,8 +34,12 @@ export function recordsStatus(e: core.RequestEvent): void {
     return;
   }
   const page = Math.max(1, Math.floor(Number(e.request?.url?.query().get('page')) || 1));
-  const items = listRows(e.app, state, PAGE_SIZE, (page - 1) * PAGE_SIZE).map((row) => ({
+  const rows = listRows(e.app, state, PAGE_SIZE, (page - 1) * PAGE_SIZE);
+  const people = whoIs(e.app, state.collectionId, rows.map((row) => row.recordId));
+  const items = rows.map((row) => ({
     recordId: row.recordId,
+    email: people.get(row.recordId)?.email ?? null,
+    name: people.get(row.recordId)?.name ?? null,
     lastSuccessfulCheck: row.stored && row.checkedAt > 0 ? new Date(row.checkedAt).toISOString() : null,
     lastAttempt: row.attemptedAt > 0 ? new Date(row.attemptedAt).toISOString() : null,
     outcome: row.lastOutcome,
@@ -42,4 +47,23 @@ export function recordsStatus(e: core.RequestEvent): void {
     sessionsEnded: row.sessionsEnded,
   }));
   e.json(200, { page, perPage: PAGE_SIZE, items });
+}
+
+/** Email and name (the collection's OAuth2 name mapping) of each record, in one query. */
+function whoIs(app: CoreApp, collectionId: string, ids: readonly string[]): Map<string, { email: string; name: string | null }> {
+  const people = new Map<string, { email: string; name: string | null }>();
+  if (ids.length === 0) return people;
+  let records: core.Record[];
+  try {
+    records = app.findRecordsByIds(collectionId, [...ids]) as core.Record[];
+  } catch {
+    return people; // the collection is gone: ids only
+  }
+  for (const record of records) {
+    const collection = record.collection();
+    const nameField = collection.oauth2.mappedFields.name || 'name';
+    const name = collection.fields.getByName(nameField) ? record.getString(nameField) : null;
+    people.set(record.id, { email: record.email(), name });
+  }
+  return people;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_ID, CLIENT_SECRET } from '../../testkit/client.js';
 import { startIdp, type Idp, type IdpUser } from '../../testkit/idp.js';
-import { freePort, logEntries, startPocketBase, type PocketBaseServer } from '../../testkit/pocketbase.js';
+import { freePort, logEntries, SUPERUSER, startPocketBase, type PocketBaseServer } from '../../testkit/pocketbase.js';
 import { VERSIONS } from '../../testkit/pocketbase-versions.js';
 import { createPrivateCa, type PrivateCa } from '../../testkit/private-ca.js';
 import { startTlsProxy, type TlsProxy } from '../../testkit/tls-proxy.js';
@@ -76,9 +76,9 @@ describe.each(VERSIONS)('production shape on PocketBase %s: HTTPS from a private
     expect(idp.issuer).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(proxy.url).toMatch(/^https:\/\//);
     for (const url of [`${proxy.url}/api/health`, `${idp.issuer}/.well-known/openid-configuration`]) {
-      const refused = await trustingClient(undefined).get(url);
+      const refused = await trustingClient(undefined).http(url);
       expect(refused).toMatchObject({ ok: false, causeCode: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
-      expect(value(await device().get(url)).status).toBe(200);
+      expect(value(await device().http(url)).status).toBe(200);
     }
   });
 
@@ -110,6 +110,20 @@ describe.each(VERSIONS)('production shape on PocketBase %s: HTTPS from a private
     expect(refreshed.record['groups']).toEqual(['admins', 'dev']);
     expect(idp.requests.map((r) => `${r.method} ${r.path} ${r.status ?? '-'}`)).toEqual(['GET /api/oidc/userinfo 200']);
     expect((await storedUser(pb, mia.email))['groups']).toEqual(['admins', 'dev']);
+  });
+
+  it("answers the README's status recipe through the proxy: a superuser token from auth-with-password, then each record with its email and name", async () => {
+    const auth = value(await device().http(`${proxy.url}/api/collections/_superusers/auth-with-password`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identity: SUPERUSER.email, password: SUPERUSER.password }),
+    }));
+    expect(auth.status).toBe(200);
+    const token = (JSON.parse(auth.body) as { token: string }).token;
+    const records = value(await device().http(`${proxy.url}/api/authelia/status/records`, { headers: { authorization: token } }));
+    expect(records.status).toBe(200);
+    const record = (await storedUser(pb, mia.email)).id;
+    expect((JSON.parse(records.body) as { items: unknown[] }).items).toEqual([
+      expect.objectContaining({ recordId: record, email: mia.email, name: mia.name, outcome: 'current', hasRefreshToken: true }),
+    ]);
   });
 
   it('has the CLI check pass with NODE_EXTRA_CA_CERTS, and name that variable when the CA is missing', async () => {
@@ -149,6 +163,6 @@ describe.each(VERSIONS)('production shape on PocketBase %s: HTTPS from a private
     const settings = await superuser.settings.getAll();
     expect(settings['trustedProxy']).toEqual({ headers: ['X-Forwarded-For'], useLeftmostIP: false });
     // Still served the same through the proxy.
-    expect(value(await device().get(`${proxy.url}/api/health`)).status).toBe(200);
+    expect(value(await device().http(`${proxy.url}/api/health`)).status).toBe(200);
   });
 });
