@@ -1,7 +1,8 @@
 import { formatDuration } from '../core/duration.js';
+import { refreshDueAt } from '../core/revalidation.js';
 import { LAST_SWEEP_KEY, type ActiveState } from '../core/state.js';
 import { loadState } from './state-store.js';
-import { listRows, outcomeCounts } from './token-vault.js';
+import { listRows, outcomeCounts, storedCheck } from './token-vault.js';
 
 /** The revalidation part of `GET /api/authelia/status`: settings, records per outcome, the last sweep. Never a token. */
 export function revalidationStatus(app: CoreApp, state: ActiveState): Record<string, unknown> {
@@ -66,4 +67,25 @@ function whoIs(app: CoreApp, collectionId: string, ids: readonly string[]): Map<
     people.set(record.id, { email: record.email(), name });
   }
   return people;
+}
+
+/**
+ * `GET /api/authelia/status/me`, for the signed-in record itself (no superuser): when PocketBase last
+ * confirmed it with Authelia and when an auth-refresh will ask again, so a frontend can say what a
+ * refresh did. Times only: never a token, nothing about other records.
+ */
+export function ownCheckStatus(e: core.RequestEvent): void {
+  const state = loadState(e.app);
+  const record = e.auth;
+  const active = state?.status === 'active' ? state : undefined;
+  const check = active && record && record.collection().id === active.collectionId ? storedCheck(e.app, record.id) : undefined;
+  const checkedAt = check && check.checkedAt > 0 ? check.checkedAt : undefined;
+  const dueAt = active && checkedAt !== undefined ? refreshDueAt({ checkedAt }, active.revalidation) : null;
+  e.json(200, {
+    linked: check !== undefined,
+    lastSuccessfulCheck: checkedAt === undefined ? null : new Date(checkedAt).toISOString(),
+    nextCheckAtRefresh: dueAt === null ? null : new Date(dueAt).toISOString(),
+    revalidateAfter: !active ? null : active.revalidation.revalidateAfterSeconds === 0 ? 'off' : formatDuration(active.revalidation.revalidateAfterSeconds),
+    sweep: !active ? null : active.revalidation.sweep ?? 'off',
+  });
 }

@@ -110,6 +110,16 @@ describe.each(VERSIONS)('production shape on PocketBase %s: HTTPS from a private
     expect(refreshed.record['groups']).toEqual(['admins', 'dev']);
     expect(idp.requests.map((r) => `${r.method} ${r.path} ${r.status ?? '-'}`)).toEqual(['GET /api/oidc/userinfo 200']);
     expect((await storedUser(pb, mia.email))['groups']).toEqual(['admins', 'dev']);
+
+    // The record's own view of its checks, without a superuser: times only.
+    const own = value(await device().http(`${proxy.url}/api/authelia/status/me`, { headers: { authorization: refreshed.token } }));
+    expect(own.status).toBe(200);
+    const me = JSON.parse(own.body) as { linked: boolean; lastSuccessfulCheck: string; nextCheckAtRefresh: string; revalidateAfter: string; sweep: string };
+    expect(me).toMatchObject({ linked: true, revalidateAfter: '2s', sweep: 'off' });
+    expect(Date.parse(me.nextCheckAtRefresh) - Date.parse(me.lastSuccessfulCheck)).toBe(REVALIDATE_AFTER_MS);
+    expect(Date.parse(me.lastSuccessfulCheck)).toBeGreaterThan(loggedInAt); // the due refresh's check, not the login
+    expect(own.body).not.toContain(refreshed.token);
+    expect(value(await device().http(`${proxy.url}/api/authelia/status/me`)).status).toBe(401);
   });
 
   it("answers the README's status recipe through the proxy: a superuser token from auth-with-password, then each record with its email and name", async () => {
