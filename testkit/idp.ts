@@ -62,6 +62,8 @@ export interface IdpOptions {
   tls?: { key: string; cert: string };
   /** Serve the demo's user admin page at <issuer>/demo/users (the demo only, never tests). */
   adminPage?: boolean;
+  /** What the users page says about when a change reaches the relying party (default: nothing). */
+  adminPageNote?: string;
   users: IdpUser[];
   clients: IdpClient[];
 }
@@ -117,7 +119,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const store = new IdpStore();
   const clientAuth = new StrictClientAuth(options.clients, CLIENT_AUTH_PATHS);
   const traffic = new Traffic(LOGGED_PATHS);
-  const admin = options.adminPage === true ? new AdminPage(users, basePath) : undefined;
+  const admin = options.adminPage === true ? new AdminPage(users, basePath, options.adminPageNote) : undefined;
   for (const name of ['accessTokenTtl', 'refreshTokenTtl'] as const) {
     const ttl = options[name];
     if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) throw new TypeError(`startIdp: ${name} must be a positive whole number of seconds, got ${String(ttl)}`);
