@@ -118,12 +118,6 @@ export function dueAtRefresh(entry: Pick<VaultEntry, 'checkedAt'>, now: number, 
   return now - entry.checkedAt >= after;
 }
 
-/** When an auth-refresh starts asking Authelia again (the moment `dueAtRefresh` turns true); null when it never does. */
-export function refreshDueAt(entry: Pick<VaultEntry, 'checkedAt'>, settings: RevalidationSettings): number | null {
-  if (settings.revalidateAfterSeconds === 0) return null;
-  return entry.checkedAt + Math.min(settings.revalidateAfterSeconds, settings.maxSessionSeconds) * 1000;
-}
-
 /** How an auth-refresh ends after a check. */
 export type RefreshVerdict = 'answer' | 'refuse-gone' | 'refuse-expired';
 

@@ -1,5 +1,5 @@
 import { formatDuration } from '../core/duration.js';
-import { refreshDueAt } from '../core/revalidation.js';
+import { dueAtRefresh, type RevalidationSettings } from '../core/revalidation.js';
 import { LAST_SWEEP_KEY, type ActiveState } from '../core/state.js';
 import { loadState } from './state-store.js';
 import { listRows, outcomeCounts, storedCheck } from './token-vault.js';
@@ -80,7 +80,7 @@ export function ownCheckStatus(e: core.RequestEvent): void {
   const active = state?.status === 'active' ? state : undefined;
   const check = active && record && record.collection().id === active.collectionId ? storedCheck(e.app, record.id) : undefined;
   const checkedAt = check && check.checkedAt > 0 ? check.checkedAt : undefined;
-  const dueAt = active && checkedAt !== undefined ? refreshDueAt({ checkedAt }, active.revalidation) : null;
+  const dueAt = active && checkedAt !== undefined ? refreshDueAt(checkedAt, active.revalidation) : null;
   e.json(200, {
     linked: check !== undefined,
     lastSuccessfulCheck: checkedAt === undefined ? null : new Date(checkedAt).toISOString(),
@@ -88,4 +88,21 @@ export function ownCheckStatus(e: core.RequestEvent): void {
     revalidateAfter: !active ? null : active.revalidation.revalidateAfterSeconds === 0 ? 'off' : formatDuration(active.revalidation.revalidateAfterSeconds),
     sweep: !active ? null : active.revalidation.sweep ?? 'off',
   });
+}
+
+/**
+ * When an auth-refresh starts asking Authelia again: the first whole second at which `dueAtRefresh`
+ * (the rule the refresh itself applies) holds, searched up to AUTHELIA_MAX_SESSION; null when it never does.
+ */
+function refreshDueAt(checkedAt: number, settings: RevalidationSettings): number | null {
+  if (dueAtRefresh({ checkedAt }, checkedAt, settings)) return checkedAt;
+  let low = 0;
+  let high = Math.max(settings.revalidateAfterSeconds, settings.maxSessionSeconds);
+  if (!dueAtRefresh({ checkedAt }, checkedAt + high * 1000, settings)) return null;
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (dueAtRefresh({ checkedAt }, checkedAt + middle * 1000, settings)) high = middle;
+    else low = middle;
+  }
+  return checkedAt + high * 1000;
 }
