@@ -78,6 +78,7 @@ function startDemoIdp(s: Settings, clientSecret: string): Promise<Idp> {
     port: s.idpPort,
     consent: 'explicit',
     adminPage: true,
+    adminPageNote: whenChangesArrive({ ...DEMO_REVALIDATION, ...process.env }),
     users: [...DEMO_USERS],
     // offline_access: PocketBase keeps a refresh token and can check the user with the IdP for the whole session.
     clients: [{ clientId: CLIENT_ID, clientSecret, redirectUris: [`http://${hostPort(s.host, s.port)}/api/oauth2-redirect`], offlineAccess: true }],
@@ -106,6 +107,20 @@ const DEMO_REVALIDATION = {
   AUTHELIA_REVALIDATE_AFTER: '30s',
   AUTHELIA_SWEEP: '* * * * *',
 };
+
+/** What the IdP's users page says about when an edit reaches PocketBase, from the demo's effective settings. */
+export function whenChangesArrive(env: NodeJS.ProcessEnv): string {
+  const setting = (name: string) => env[name] || (env[`${name}_FILE`] ? `(from ${env[`${name}_FILE`]})` : '');
+  const after = setting('AUTHELIA_REVALIDATE_AFTER') || '5m';
+  const sweep = setting('AUTHELIA_SWEEP') || '*/10 * * * *';
+  const refresh = after === 'off' || after === '0'
+    ? 'A Refresh on the demo page does not ask (AUTHELIA_REVALIDATE_AFTER=off)'
+    : `A Refresh on the demo page asks once ${after} have passed since that user's last check (AUTHELIA_REVALIDATE_AFTER=${after})`;
+  const background = sweep === 'off'
+    ? 'there is no background sweep (AUTHELIA_SWEEP=off)'
+    : `the background sweep asks for every signed-in user ${sweep === '* * * * *' ? 'every minute, on the minute' : `on the schedule ${sweep} (UTC)`} (AUTHELIA_SWEEP=${sweep})`;
+  return `PocketBase sees a change here only when it next asks. ${refresh}; ${background}. Whichever comes first brings the change; the demo page's Refresh says whether it checked, or when it will.`;
+}
 
 interface PocketBaseProcess {
   child: ChildProcess;
@@ -162,7 +177,7 @@ function banner(s: Settings, idp: Idp | undefined, env: NodeJS.ProcessEnv): stri
     lines.push(`  Roles:       AUTHELIA_ROLES=${env['AUTHELIA_ROLES'] ?? `(from ${env['AUTHELIA_ROLES_FILE']})`}`);
     if (idp.adminUrl) {
       lines.push(`  Demo users:  ${idp.adminUrl}   change groups or disable a user`);
-      lines.push('               then press Refresh on the demo page (after 30 s), or wait for the sweep (every minute)');
+      lines.push(`               ${whenChangesArrive(env)}`);
     }
   } else {
     lines.push(`  Authelia:    ${s.externalAuthelia}   (its client must allow redirect URI ${pbUrl}/api/oauth2-redirect)`);

@@ -11,6 +11,7 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { UserDirectory } from './idp-accounts.js';
@@ -71,8 +72,12 @@ export interface IdpOptions {
   accessTokenTtl?: number;
   /** Refresh token lifespan in seconds, fresh on every rotation; default Authelia's 5400. */
   refreshTokenTtl?: number;
+  /** PEM key and certificate: serve HTTPS (as real Authelia does) with an `https://` issuer. */
+  tls?: { key: string; cert: string };
   /** Serve the demo's user admin page at <issuer>/demo/users (the demo only, never tests). */
   adminPage?: boolean;
+  /** What the users page says about when a change reaches the relying party (default: nothing). */
+  adminPageNote?: string;
   users: IdpUser[];
   clients: IdpClient[];
 }
@@ -145,7 +150,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const grantFacts = new Map<string, GrantFacts>();
   const remembered = new RememberedConsents();
   const traffic = new Traffic(LOGGED_PATHS);
-  const admin = options.adminPage === true ? new AdminPage(users, basePath) : undefined;
+  const admin = options.adminPage === true ? new AdminPage(users, basePath, options.adminPageNote) : undefined;
   for (const name of ['accessTokenTtl', 'refreshTokenTtl'] as const) {
     const ttl = options[name];
     if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) throw new TypeError(`startIdp: ${name} must be a positive whole number of seconds, got ${String(ttl)}`);
@@ -153,7 +158,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const key = await signingKey();
 
   // Listen first: the issuer URL (and so the provider) depends on the port we actually got.
-  const server = createServer();
+  const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -162,7 +167,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     });
   });
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://${host.includes(':') ? `[${host}]` : host}:${port}${basePath}`;
+  const issuer = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}${basePath}`;
 
   let provider: Provider;
   try {

@@ -23,3 +23,8 @@ export function pbkdf2Digest(secret: string, salt: Uint8Array = randomBytes(SALT
   const key = pbkdf2Sync(secret, salt, PBKDF2_ITERATIONS, KEY_BYTES, 'sha512');
   return `$pbkdf2-sha512$${PBKDF2_ITERATIONS}$${adaptedBase64(salt)}$${adaptedBase64(key)}`;
 }
+
+/** AUTHELIA_TOKEN_KEY: 32 URL-safe characters (base64url of 24 random bytes), what `$security.encrypt` takes. */
+export function generateTokenKey(): string {
+  return randomBytes(24).toString('base64url');
+}

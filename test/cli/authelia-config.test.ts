@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,13 +102,20 @@ describe('clientScopes', () => {
     expect(note.join(' ')).toMatch(/no groups/);
   });
 
-  it('adds offline_access on --offline-access, and says so', () => {
+  it('adds offline_access by default, and says so', () => {
     const { scopes, note } = clientScopes(['openid', 'email', 'groups'], { withoutGroups: false, offlineAccess: true });
     expect(scopes).toEqual(['openid', 'email', 'groups', 'offline_access']);
     expect(note).toEqual([
-      '"offline_access" was added (--offline-access): PocketBase asks for a refresh token to re-check users with Authelia.',
+      '"offline_access" was added (the default; --no-offline-access leaves it out): PocketBase asks for a refresh token to',
+      're-check users with Authelia for the whole session, not only while the login\'s access token lives.',
       'Set AUTHELIA_SCOPES as printed below.',
     ]);
+  });
+
+  it('takes offline_access out of AUTHELIA_SCOPES on --no-offline-access, and says what that means', () => {
+    const { scopes, note } = clientScopes(['openid', 'offline_access', 'groups'], { withoutGroups: false, offlineAccess: false });
+    expect(scopes).toEqual(['openid', 'groups']);
+    expect(note.join(' ')).toMatch(/No "offline_access" \(--no-offline-access\).*Set AUTHELIA_SCOPES as printed below/);
   });
 
   it('keeps offline_access once when AUTHELIA_SCOPES already lists it', () => {
@@ -147,7 +154,7 @@ describe('normalizePocketBaseUrl and redirectUri', () => {
 
 describe('renderPocketBaseLines', () => {
   it('prints a generated secret once, between markers, and points at a secret file', () => {
-    const text = renderPocketBaseLines(SETTINGS, 'THE-SECRET', { kind: 'generated', suggestedFile: '/run/secrets/x', replaces: undefined });
+    const text = renderPocketBaseLines(SETTINGS, 'THE-SECRET', { kind: 'generated', suggestedFile: '/run/secrets/x', replaces: undefined }, 'K'.repeat(32));
     expect(text.split('THE-SECRET')).toHaveLength(2);
     expect(printedSecret(text)).toBe('THE-SECRET');
     expect(text).toContain('AUTHELIA_CLIENT_SECRET_FILE=/run/secrets/x\n');
@@ -155,13 +162,13 @@ describe('renderPocketBaseLines', () => {
   });
 
   it('does not repeat a secret read from a file', () => {
-    const text = renderPocketBaseLines(SETTINGS, 'THE-SECRET', { kind: 'file', path: '/etc/pb/secret' });
+    const text = renderPocketBaseLines(SETTINGS, 'THE-SECRET', { kind: 'file', path: '/etc/pb/secret' }, 'K'.repeat(32));
     expect(text).not.toContain('THE-SECRET');
     expect(text).toContain('AUTHELIA_CLIENT_SECRET_FILE=/etc/pb/secret\n');
   });
 
   it('prints AUTHELIA_SCOPES and AUTHELIA_PKCE when they differ from the defaults', () => {
-    const text = renderPocketBaseLines({ ...SETTINGS, scopes: ['openid', 'groups'], pkce: false }, 's', { kind: 'file', path: '/f' });
+    const text = renderPocketBaseLines({ ...SETTINGS, scopes: ['openid', 'groups'], pkce: false }, 's', { kind: 'file', path: '/f' }, 'K'.repeat(32));
     expect(text).toContain('AUTHELIA_SCOPES=openid groups\n');
     expect(text).toContain('AUTHELIA_PKCE=false\n');
   });
@@ -180,8 +187,17 @@ describe('pocketbase-authelia authelia-config (the bundled CLI)', () => {
     expect(verifyDigest(secret, client['client_secret'] as string)).toBe(true);
     expect(pythonVerifiesDigest(secret, client['client_secret'] as string)).toBe(true);
     expect(client['redirect_uris']).toEqual(['https://pb.example.com/api/oauth2-redirect']);
-    expect(client['scopes']).toEqual(['openid', 'email', 'profile', 'groups']);
-    expect(client['consent_mode']).toBe('explicit');
+    // The strongest bound the README documents: offline_access, consent remembered after the first time.
+    expect(client['scopes']).toEqual(['openid', 'email', 'profile', 'groups', 'offline_access']);
+    expect(client['grant_types']).toEqual(['authorization_code', 'refresh_token']);
+    expect(client['consent_mode']).toBe('pre-configured');
+    expect(client['pre_configured_consent_duration']).toBe('1w');
+    expect(pocketbase).toContain('AUTHELIA_SCOPES=openid email profile groups offline_access\n');
+    // The README's secret path, and a token key PocketBase accepts (32 characters).
+    expect(pocketbase).toContain('AUTHELIA_CLIENT_SECRET_FILE=/run/secrets/pocketbase_oidc\n');
+    expect(readFileSync('README.md', 'utf8')).toContain('AUTHELIA_CLIENT_SECRET_FILE=/run/secrets/pocketbase_oidc');
+    const tokenKey = /^AUTHELIA_TOKEN_KEY=(.*)$/m.exec(pocketbase)?.[1];
+    expect(tokenKey).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(pocketbase).toContain('AUTHELIA_URL=https://auth.example.com\n');
     expect(pocketbase).toMatch(/# Placeholder: set Authelia's root URL/);
     expect(pocketbase).toContain('AUTHELIA_CLIENT_ID=pocketbase\n');
@@ -190,7 +206,7 @@ describe('pocketbase-authelia authelia-config (the bundled CLI)', () => {
 
   it('reads AUTHELIA_* from the environment, flags win', async () => {
     const run = await runCli(
-      ['authelia-config', '--pocketbase-url', 'http://127.0.0.1:8090', '--client-id', 'pb-prod', '--policy', 'one_factor', '--consent', 'implicit'],
+      ['authelia-config', '--pocketbase-url', 'http://127.0.0.1:8090', '--client-id', 'pb-prod', '--policy', 'one_factor', '--consent', 'implicit', '--no-offline-access'],
       { AUTHELIA_URL: 'https://sso.example.org/authelia/', AUTHELIA_CLIENT_ID: 'ignored', AUTHELIA_SCOPES: 'openid,email' },
     );
     expect(run.code).toBe(0);
@@ -204,15 +220,15 @@ describe('pocketbase-authelia authelia-config (the bundled CLI)', () => {
   });
 
   it('--no-groups leaves groups out', async () => {
-    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--no-groups']);
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--no-groups', '--no-offline-access']);
     expect(run.code).toBe(0);
     const { yaml, pocketbase } = splitConfigOutput(run.stdout);
     expect(clientOf(yaml)['scopes']).toEqual(['openid', 'email', 'profile']);
     expect(pocketbase).toContain('AUTHELIA_SCOPES=openid email profile\n');
   });
 
-  it('--offline-access: offline_access in the scopes, the refresh_token grant, the consent caveat, AUTHELIA_SCOPES to match', async () => {
-    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--offline-access']);
+  it('offline access by default: offline_access in the scopes, the refresh_token grant, the consent caveat, AUTHELIA_SCOPES to match', async () => {
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--consent', 'explicit']);
     expect(run.code, run.stderr).toBe(0);
     const { yaml, pocketbase } = splitConfigOutput(run.stdout);
     expect(clientOf(yaml)).toMatchObject({
@@ -220,9 +236,18 @@ describe('pocketbase-authelia authelia-config (the bundled CLI)', () => {
       grant_types: ['authorization_code', 'refresh_token'],
       consent_mode: 'explicit',
     });
-    expect(yaml).toContain('# "offline_access" was added (--offline-access)');
+    expect(yaml).toContain('# "offline_access" was added (the default; --no-offline-access leaves it out)');
     expect(yaml).toContain('with implicit it silently drops offline_access');
     expect(pocketbase).toContain('AUTHELIA_SCOPES=openid email profile groups offline_access\n');
+  });
+
+  it('--no-offline-access: neither the scope nor the grant, also when AUTHELIA_SCOPES lists it', async () => {
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--no-offline-access'], { AUTHELIA_SCOPES: 'openid offline_access email profile groups' });
+    expect(run.code, run.stderr).toBe(0);
+    const { yaml, pocketbase } = splitConfigOutput(run.stdout);
+    expect(clientOf(yaml)).toMatchObject({ scopes: ['openid', 'email', 'profile', 'groups'], grant_types: ['authorization_code'] });
+    expect(yaml).not.toContain('silently drops offline_access');
+    expect(pocketbase).not.toContain('AUTHELIA_SCOPES=');
   });
 
   it('offline access follows AUTHELIA_SCOPES without the flag', async () => {
@@ -237,15 +262,15 @@ describe('pocketbase-authelia authelia-config (the bundled CLI)', () => {
   });
 
   it.each([
-    ['--offline-access', ['--offline-access'], {}, '(--offline-access)'],
-    ['AUTHELIA_SCOPES', [], { AUTHELIA_SCOPES: 'openid groups offline_access' }, '(AUTHELIA_SCOPES lists offline_access)'],
-    ['--scopes', ['--scopes', 'openid groups offline_access'], {}, '(--scopes lists offline_access)'],
-  ])('implicit consent with offline access from %s: an error, exit 1, nothing printed', async (_label, flags, env, why) => {
+    ['the default', [], {}],
+    ['AUTHELIA_SCOPES', [], { AUTHELIA_SCOPES: 'openid groups offline_access' }],
+    ['--scopes', ['--scopes', 'openid groups offline_access'], {}],
+  ])('implicit consent with offline access (%s): an error, exit 1, nothing printed', async (_label, flags, env) => {
     const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--consent', 'implicit', ...flags], env);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`error: --consent: implicit cannot go with offline access ${why}: Authelia silently drops offline_access without ` +
-      'a consent the user gave, so no refresh token would come; use --consent explicit (the default) or pre-configured, or leave offline_access out\n');
+    expect(run.stderr).toBe('error: --consent: implicit cannot go with offline access (on by default): Authelia silently drops offline_access without ' +
+      'a consent the user gave, so no refresh token would come; use --consent pre-configured (the default) or explicit, or add --no-offline-access\n');
   });
 
   it('--authelia-url or AUTHELIA_URL with credentials: refused, naming it, without echoing them', async () => {
