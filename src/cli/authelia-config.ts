@@ -81,10 +81,10 @@ export function clientScopes(requested: readonly string[], options: { withoutGro
   return { scopes, note };
 }
 
-/** Printed with every client that has offline_access: Authelia drops the scope silently otherwise. */
+/** Printed with every client that has offline_access: its consent page shows in every consent mode. */
 export const OFFLINE_CONSENT_CAVEAT = [
-  'offline_access: Authelia issues a refresh token only after a consent the user gave, so keep',
-  'consent_mode explicit or pre-configured (or auto); with implicit it silently drops offline_access.',
+  'offline_access: Authelia issues a refresh token only after a consent the user gave, and shows its',
+  'consent page for it whatever consent_mode says (implicit too); pre-configured lets users remember it.',
 ];
 
 const CONSENT_COMMENT: Record<ConsentMode, string[]> = {
@@ -94,8 +94,8 @@ const CONSENT_COMMENT: Record<ConsentMode, string[]> = {
     '--consent implicit never asks (only for your own apps: the OpenID Connect spec does not allow it).',
   ],
   implicit: [
-    'implicit: consent is assumed and never asked (--consent implicit). Convenient for your own apps,',
-    "but not allowed by the OpenID Connect spec; Authelia's default asks at every login (explicit).",
+    'implicit: consent is assumed and never asked (--consent implicit), except for offline_access, which',
+    "Authelia always asks for. Not allowed by the OpenID Connect spec; Authelia's default asks at every login (explicit).",
   ],
   'pre-configured': [
     'pre-configured (the default here): users see the consent page once, may tick "remember" on it, and are',
@@ -253,11 +253,6 @@ export function runAutheliaConfig(args: ConfigArgs, io: Io): number {
   if (!(CONSENT_MODES as readonly string[]).includes(consent)) problems.push(`--consent: "${consent}" must be one of ${CONSENT_MODES.join(', ')}`);
   // The strongest bound the README documents: checks for the whole session, not only the first hour.
   const offlineAccess = args.noOfflineAccess !== true;
-  if (offlineAccess && consent === 'implicit') {
-    // An error, not a warning: the client would look right and silently never get a refresh token.
-    problems.push('--consent: implicit cannot go with offline access (on by default): Authelia silently drops offline_access without a consent ' +
-      'the user gave, so no refresh token would come; use --consent pre-configured (the default) or explicit, or add --no-offline-access');
-  }
   const clientName = args.clientName ?? 'PocketBase';
   if (!clientName.trim() || clientName.length > 100 || /[\u0000-\u001f\u007f]/.test(clientName)) {
     problems.push('--client-name: must be 1 to 100 printable characters');
