@@ -78,6 +78,7 @@ function startDemoIdp(s: Settings, clientSecret: string): Promise<Idp> {
     port: s.idpPort,
     consent: 'explicit',
     adminPage: true,
+    adminPageNote: whenChangesArrive({ ...DEMO_REVALIDATION, ...process.env }),
     users: [...DEMO_USERS],
     // offline_access: PocketBase keeps a refresh token and can check the user with the IdP for the whole session.
     clients: [{ clientId: CLIENT_ID, clientSecret, redirectUris: [`http://${hostPort(s.host, s.port)}/api/oauth2-redirect`], offlineAccess: true }],
@@ -88,11 +89,13 @@ function startDemoIdp(s: Settings, clientSecret: string): Promise<Idp> {
  * The demo IdP's settings override any AUTHELIA_* left in the shell, which would not match it.
  * AUTHELIA_ROLES defaults to roles for the demo users' groups.
  */
-function envForDemoIdp(issuer: string, clientSecret: string): NodeJS.ProcessEnv {
+function envForDemoIdp(issuer: string, clientSecret: string, pageUrl: string): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of ['AUTHELIA_URL', 'AUTHELIA_CLIENT_ID', 'AUTHELIA_CLIENT_SECRET']) delete env[`${name}_FILE`];
   const roles = env['AUTHELIA_ROLES'] || env['AUTHELIA_ROLES_FILE'] ? {} : { AUTHELIA_ROLES: DEMO_ROLES };
-  return { ...DEMO_REVALIDATION, ...env, ...roles, AUTHELIA_URL: issuer, AUTHELIA_CLIENT_ID: CLIENT_ID, AUTHELIA_CLIENT_SECRET: clientSecret };
+  // After signing out, the IdP's portal sign-out page sends the browser back to the demo page (same host: its "cookie domain").
+  const signOut = env['AUTHELIA_SIGN_OUT_REDIRECT'] || env['AUTHELIA_SIGN_OUT_REDIRECT_FILE'] ? {} : { AUTHELIA_SIGN_OUT_REDIRECT: pageUrl };
+  return { ...DEMO_REVALIDATION, ...env, ...roles, ...signOut, AUTHELIA_URL: issuer, AUTHELIA_CLIENT_ID: CLIENT_ID, AUTHELIA_CLIENT_SECRET: clientSecret };
 }
 
 /**
@@ -104,6 +107,20 @@ const DEMO_REVALIDATION = {
   AUTHELIA_REVALIDATE_AFTER: '30s',
   AUTHELIA_SWEEP: '* * * * *',
 };
+
+/** What the IdP's users page says about when an edit reaches PocketBase, from the demo's effective settings. */
+export function whenChangesArrive(env: NodeJS.ProcessEnv): string {
+  const setting = (name: string) => env[name] || (env[`${name}_FILE`] ? `(from ${env[`${name}_FILE`]})` : '');
+  const after = setting('AUTHELIA_REVALIDATE_AFTER') || '5m';
+  const sweep = setting('AUTHELIA_SWEEP') || '*/10 * * * *';
+  const refresh = after === 'off' || after === '0'
+    ? 'A Refresh on the demo page does not ask (AUTHELIA_REVALIDATE_AFTER=off)'
+    : `A Refresh on the demo page asks once ${after} have passed since that user's last check (AUTHELIA_REVALIDATE_AFTER=${after})`;
+  const background = sweep === 'off'
+    ? 'there is no background sweep (AUTHELIA_SWEEP=off)'
+    : `the background sweep asks for every signed-in user ${sweep === '* * * * *' ? 'every minute, on the minute' : `on the schedule ${sweep} (UTC)`} (AUTHELIA_SWEEP=${sweep})`;
+  return `PocketBase sees a change here only when it next asks. ${refresh}; ${background}. Whichever comes first brings the change; the demo page's Refresh says whether it checked, or when it will.`;
+}
 
 interface PocketBaseProcess {
   child: ChildProcess;
@@ -160,7 +177,7 @@ function banner(s: Settings, idp: Idp | undefined, env: NodeJS.ProcessEnv): stri
     lines.push(`  Roles:       AUTHELIA_ROLES=${env['AUTHELIA_ROLES'] ?? `(from ${env['AUTHELIA_ROLES_FILE']})`}`);
     if (idp.adminUrl) {
       lines.push(`  Demo users:  ${idp.adminUrl}   change groups or disable a user`);
-      lines.push('               then press Refresh on the demo page (after 30 s), or wait for the sweep (every minute)');
+      lines.push(`               ${whenChangesArrive(env)}`);
     }
   } else {
     lines.push(`  Authelia:    ${s.externalAuthelia}   (its client must allow redirect URI ${pbUrl}/api/oauth2-redirect)`);
@@ -200,7 +217,7 @@ async function main(): Promise<void> {
       const started = await startDemoIdp(s, clientSecret);
       closers.push(() => started.close());
       idp = started;
-      env = envForDemoIdp(started.issuer, clientSecret);
+      env = envForDemoIdp(started.issuer, clientSecret, `http://${hostPort(s.host, s.pagePort)}/`);
     }
 
     const pb = startPocketBase(binary, s, env);

@@ -26,12 +26,14 @@ export function demoPage(pocketbaseUrl: string, names: FieldNames): string {
   th, td { text-align: left; padding: 0.35rem 0.75rem 0.35rem 0; vertical-align: top; }
   td.why { color: #6b7280; font-size: 0.9em; }
   #notes li { margin: 0.25rem 0; }
+  #refresh-result { background: #f3f4f6; padding: 0.5rem 0.75rem; border-radius: 0.3rem; }
   .empty { color: #6b7280; }
 </style>
 </head>
 <body>
 <h1>PocketBase + Authelia</h1>
 <p><button id="login">Login with Authelia</button> <button id="refresh">Refresh</button> <button id="logout">Sign out</button></p>
+<p id="refresh-result" role="status" hidden></p>
 <section id="session" data-state="signed-out">
   <p id="who">Not signed in.</p>
   <div id="details" hidden>
@@ -92,17 +94,69 @@ export function demoPage(pocketbaseUrl: string, names: FieldNames): string {
     }
   });
   // auth-refresh: after AUTHELIA_REVALIDATE_AFTER, PocketBase asks the IdP before answering, so a
-  // change on the demo users page shows up here (or the refresh is refused).
+  // change on the demo users page shows up here (or the refresh is refused). The page says which
+  // happened by reading the record's own check times (GET /api/authelia/status/me) before and after.
+  const ownCheck = () => pb.send('/api/authelia/status/me', {});
+  const clock = (iso) => new Date(iso).toLocaleTimeString('en-GB', { hour12: false });
+  const groupsText = (groups) => (groups && groups.length ? groups.join(', ') : '(none)');
+  function said(outcome, text) {
+    $('refresh-result').hidden = false;
+    $('refresh-result').dataset.outcome = outcome;
+    $('refresh-result').textContent = text;
+  }
   $('refresh').addEventListener('click', async () => {
+    const auth = pb.authStore.record;
+    if (!auth) return said('signed-out', 'Not signed in: nothing to refresh.');
+    said('pending', 'Refreshing...');
+    let before;
+    let groupsBefore;
+    try {
+      before = await ownCheck();
+      groupsBefore = (await pb.collection(names.authCollection).getOne(auth.id))[names.groupsField] || [];
+    } catch (err) {
+      before = null;
+      groupsBefore = null;
+    }
     try {
       await pb.collection(names.authCollection).authRefresh();
-      await render();
     } catch (err) {
       pb.authStore.clear();
-      showState('failed', 'Refresh refused: ' + (err && err.message ? err.message : String(err)));
+      const message = err && err.message ? err.message : String(err);
+      showState('failed', 'Refresh refused: ' + message);
+      return said('refused', 'Refused: ' + message);
+    }
+    try {
+      const after = await ownCheck();
+      const groupsAfter = pb.authStore.record[names.groupsField] || [];
+      await render();
+      if (before && after.lastSuccessfulCheck && after.lastSuccessfulCheck !== before.lastSuccessfulCheck) {
+        const changed = JSON.stringify(groupsBefore) !== JSON.stringify(groupsAfter);
+        said(changed ? 'checked-changed' : 'checked-unchanged', 'Checked with Authelia just now: groups ' +
+          (changed ? 'changed, ' + groupsText(groupsBefore) + ' → ' + groupsText(groupsAfter) : 'unchanged (' + groupsText(groupsAfter) + ')') + '.');
+      } else if (after.nextCheckAtRefresh) {
+        said('not-due', 'Not checked with Authelia: not due until ' + clock(after.nextCheckAtRefresh) +
+          ' (AUTHELIA_REVALIDATE_AFTER=' + after.revalidateAfter + ' after the last check, at ' + clock(after.lastSuccessfulCheck) + ')' +
+          (after.sweep !== 'off' ? '; the sweep (' + after.sweep + ') may check sooner.' : '.'));
+      } else {
+        said('not-checked', 'Not checked with Authelia: auth-refresh does not ask it here (AUTHELIA_REVALIDATE_AFTER=' + after.revalidateAfter + ').');
+      }
+    } catch (err) {
+      fail(err);
     }
   });
-  $('logout').addEventListener('click', () => { pb.authStore.clear(); render().catch(fail); });
+  // Sign out where Authelia hears it: PocketBase ends every session of the record and revokes the
+  // Authelia grant, then the browser goes to Authelia's own sign-out page (which comes back here).
+  $('logout').addEventListener('click', async () => {
+    let next = null;
+    try {
+      if (pb.authStore.isValid) next = (await pb.send('/api/authelia/sign-out', { method: 'POST' })).autheliaSignOutURL;
+    } catch (err) {
+      // Already signed out on the server (the token is dead): forgetting it here is all that is left.
+    }
+    pb.authStore.clear();
+    if (next) window.location.assign(next);
+    else render().catch(fail);
+  });
   render().catch(fail);
 </script>
 </body>

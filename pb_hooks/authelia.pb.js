@@ -27,6 +27,9 @@ onRecordAuthRefreshRequest((e) => {
 routerAdd("GET", "/api/authelia/status/records", (e) => {
   require(`${__hooks}/authelia/revalidation-status.js`).recordsStatus(e);
 }, $apis.requireSuperuserAuth());
+routerAdd("GET", "/api/authelia/status/me", (e) => {
+  require(`${__hooks}/authelia/revalidation-status.js`).ownCheckStatus(e);
+}, $apis.requireAuth());
 const sweepSchedule = require(`${__hooks}/authelia/sweep-schedule.js`).sweepScheduleFromEnv();
 if (sweepSchedule) {
   cronAdd("authelia-sweep", sweepSchedule, () => {

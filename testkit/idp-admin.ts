@@ -20,6 +20,7 @@ export class AdminPage {
   constructor(
     private readonly users: UserDirectory,
     private readonly basePath: string,
+    private readonly note: string | undefined = undefined,
   ) {}
 
   /** Handles GET/POST <issuer>/demo/users. */
@@ -27,7 +28,10 @@ export class AdminPage {
     const action = `${this.basePath}${ADMIN_PATH}`;
     if (req.method === 'GET' || req.method === 'HEAD') {
       const notice = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('saved');
-      return sendPage(res, 200, usersPage({ action, csrfToken: this.#csrfToken, users: this.users.list(), backendDown: this.users.backendDown, ...(notice ? { notice: `Saved ${notice}.` } : {}) }));
+      return sendPage(res, 200, usersPage({
+        action, csrfToken: this.#csrfToken, users: this.users.list(), backendDown: this.users.backendDown,
+        ...(notice ? { notice: `Saved ${notice}.` } : {}), ...(this.note ? { note: this.note } : {}),
+      }));
     }
     if (req.method !== 'POST') return sendPage(res, 405, errorPage('invalid_request', 'Use GET or POST.'));
 

@@ -17,7 +17,7 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function layout(title: string, body: string, width = '22rem'): string {
+export function layout(title: string, body: string, width = '22rem'): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -86,7 +86,7 @@ ${description ? `<p>${escapeHtml(description)}</p>` : ''}
 }
 
 /** The demo's user admin page: one form per user to set groups and disable or enable them. */
-export function usersPage(opts: { action: string; csrfToken: string; users: IdpUser[]; backendDown: boolean; notice?: string }): string {
+export function usersPage(opts: { action: string; csrfToken: string; users: IdpUser[]; backendDown: boolean; notice?: string; note?: string }): string {
   const notice = opts.notice ? `<p class="muted" role="status">${escapeHtml(opts.notice)}</p>` : '';
   const rows = opts.users.map((u) => {
     const groups = Array.isArray(u.groups) ? u.groups.join(', ') : '';
@@ -105,7 +105,9 @@ export function usersPage(opts: { action: string; csrfToken: string; users: IdpU
 </section>`;
   });
   return layout('Users', `<h1>Demo users</h1>
-<p class="muted">Changes apply at once: the next userinfo call sees them, no new sign-in needed.</p>
+<p class="muted">The identity provider sees a change at once (its next userinfo answer); a relying party
+sees it only when it asks again, without a new sign-in.</p>
+${opts.note ? `<p id="reaches" class="muted">${escapeHtml(opts.note)}</p>` : ''}
 ${notice}
 <section class="user">
 <h2>User backend: ${opts.backendDown ? '<span class="error">down</span>' : 'up'}</h2>

@@ -81,6 +81,17 @@ export class IdpStore {
     }
   }
 
+  /** One browser session (the portal's sign-out); the tokens it led to stay valid, as in Authelia. */
+  forgetSession(id: string): void {
+    this.#entries.delete(`Session:${id}`);
+  }
+
+  /** Every token of a grant (Authelia: revoking an access token also deactivates the grant's refresh tokens). */
+  revokeGrant(grantId: string): void {
+    for (const k of this.#grantMembers.get(grantId) ?? []) this.#entries.delete(k);
+    this.#grantMembers.delete(grantId);
+  }
+
   /** Every token, code, grant and browser session: Authelia redeployed on fresh storage. */
   forgetTokens(): void {
     this.clear();

@@ -11,12 +11,14 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { UserDirectory } from './idp-accounts.js';
 import { ADMIN_PATH, AdminPage } from './idp-admin.js';
 import { adjustAuthorizationRequest } from './idp-authorization.js';
 import { StrictClientAuth } from './idp-client-auth.js';
+import { handleLogout } from './idp-logout.js';
 import { handleInteraction, RememberedConsents, type ConsentMode } from './idp-interactions.js';
 import { errorPage } from './idp-pages.js';
 import { IdpStore } from './idp-store.js';
@@ -70,8 +72,12 @@ export interface IdpOptions {
   accessTokenTtl?: number;
   /** Refresh token lifespan in seconds, fresh on every rotation; default Authelia's 5400. */
   refreshTokenTtl?: number;
+  /** PEM key and certificate: serve HTTPS (as real Authelia does) with an `https://` issuer. */
+  tls?: { key: string; cert: string };
   /** Serve the demo's user admin page at <issuer>/demo/users (the demo only, never tests). */
   adminPage?: boolean;
+  /** What the users page says about when a change reaches the relying party (default: nothing). */
+  adminPageNote?: string;
   users: IdpUser[];
   clients: IdpClient[];
 }
@@ -119,6 +125,9 @@ const ROUTES = {
 // The calls a relying party makes after the login, which tests want to count.
 const LOGGED_PATHS = [ROUTES.token, ROUTES.userinfo, ROUTES.revocation];
 
+// Authelia's portal sign-out page (not an OpenID endpoint: Authelia has no end-session endpoint).
+const LOGOUT_PATH = '/logout';
+
 // Authelia's default scopes for a registered client.
 const CLIENT_SCOPES = 'openid profile email groups';
 
@@ -141,7 +150,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const grantFacts = new Map<string, GrantFacts>();
   const remembered = new RememberedConsents();
   const traffic = new Traffic(LOGGED_PATHS);
-  const admin = options.adminPage === true ? new AdminPage(users, basePath) : undefined;
+  const admin = options.adminPage === true ? new AdminPage(users, basePath, options.adminPageNote) : undefined;
   for (const name of ['accessTokenTtl', 'refreshTokenTtl'] as const) {
     const ttl = options[name];
     if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) throw new TypeError(`startIdp: ${name} must be a positive whole number of seconds, got ${String(ttl)}`);
@@ -149,7 +158,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const key = await signingKey();
 
   // Listen first: the issuer URL (and so the provider) depends on the port we actually got.
-  const server = createServer();
+  const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -158,7 +167,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     });
   });
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://${host.includes(':') ? `[${host}]` : host}:${port}${basePath}`;
+  const issuer = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}${basePath}`;
 
   let provider: Provider;
   try {
@@ -179,6 +188,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         for (const token of [body?.access_token, body?.refresh_token]) if (typeof token === 'string') issuedTokens.push(token);
         if (ctx.status === 200 && typeof body?.access_token === 'string') noteIssued(ctx, body.access_token, store, grantFacts);
       }
+      // Authelia: revoking an access token also deactivates its grant's refresh tokens (oidc-provider
+      // revokes the grant only for a refresh token).
+      const revokedAccess = ctx.path === ROUTES.revocation && ctx.status === 200 ? (ctx.oidc?.entities['AccessToken'] as { grantId?: string } | undefined) : undefined;
+      if (revokedAccess?.grantId) store.revokeGrant(revokedAccess.grantId);
     }
   });
 
@@ -200,6 +213,10 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' });
         res.end(errorPage('server_error', 'The sign-in page failed.'));
       });
+      return;
+    }
+    if (path === LOGOUT_PATH && req.method === 'GET') {
+      handleLogout(req, res, { store, issuer, basePath });
       return;
     }
     if (path === ROUTES.userinfo) {

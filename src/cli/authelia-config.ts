@@ -11,7 +11,8 @@ export const CONSENT_MODES = ['explicit', 'implicit', 'pre-configured', 'auto'] 
 export type ConsentMode = (typeof CONSENT_MODES)[number];
 
 export const PLACEHOLDER_AUTHELIA_URL = 'https://auth.example.com';
-export const PLACEHOLDER_SECRET_FILE = '/run/secrets/authelia_client_secret';
+/** The README's path too: one name for the secret file everywhere an operator reads. */
+export const PLACEHOLDER_SECRET_FILE = '/run/secrets/pocketbase_oidc';
 export const REDIRECT_PATH = '/api/oauth2-redirect';
 
 export interface ClientSettings {
@@ -54,12 +55,14 @@ export const OFFLINE_ACCESS = 'offline_access';
 
 /**
  * The client's scopes: what PocketBase requests, plus `groups`, which group sync needs, unless the
- * operator left it out on purpose (`--no-groups`), plus `offline_access` on `--offline-access`.
- * Every change is explained in `note`.
+ * operator left it out on purpose (`--no-groups`), plus `offline_access` (the default; not with
+ * `--no-offline-access`, which also takes it out of AUTHELIA_SCOPES). Every change is explained in `note`.
  */
 export function clientScopes(requested: readonly string[], options: { withoutGroups: boolean; offlineAccess: boolean }): { scopes: string[]; note: string[] } {
-  const scopes = options.withoutGroups ? requested.filter((scope) => scope !== 'groups') : [...requested];
   const note: string[] = [];
+  const offlineRemoved = !options.offlineAccess && requested.includes(OFFLINE_ACCESS);
+  const scopes = requested.filter((scope) => !(options.withoutGroups && scope === 'groups') && !(offlineRemoved && scope === OFFLINE_ACCESS));
+  if (offlineRemoved) note.push('No "offline_access" (--no-offline-access): PocketBase can re-check users only while the login\'s access token lives (1 hour by default).');
   const groupsAdded = !options.withoutGroups && !requested.includes('groups');
   const offlineAdded = options.offlineAccess && !requested.includes(OFFLINE_ACCESS);
   if (options.withoutGroups) note.push('No "groups" scope (--no-groups): Authelia will not send groups, so group sync gives every user no groups.');
@@ -69,33 +72,34 @@ export function clientScopes(requested: readonly string[], options: { withoutGro
   }
   if (offlineAdded) {
     scopes.push(OFFLINE_ACCESS);
-    note.push('"offline_access" was added (--offline-access): PocketBase asks for a refresh token to re-check users with Authelia.');
+    note.push('"offline_access" was added (the default; --no-offline-access leaves it out): PocketBase asks for a refresh token to',
+      're-check users with Authelia for the whole session, not only while the login\'s access token lives.');
   }
-  if (groupsAdded || offlineAdded) {
+  if (groupsAdded || offlineAdded || offlineRemoved) {
     note.push(`Set AUTHELIA_SCOPES as printed below${groupsAdded ? ', or rerun with --no-groups to leave groups out' : ''}.`);
   }
   return { scopes, note };
 }
 
-/** Printed with every client that has offline_access: Authelia drops the scope silently otherwise. */
+/** Printed with every client that has offline_access: its consent page shows in every consent mode. */
 export const OFFLINE_CONSENT_CAVEAT = [
-  'offline_access: Authelia issues a refresh token only after a consent the user gave, so keep',
-  'consent_mode explicit or pre-configured (or auto); with implicit it silently drops offline_access.',
+  'offline_access: Authelia issues a refresh token only after a consent the user gave, and shows its',
+  'consent page for it whatever consent_mode says (implicit too); pre-configured lets users remember it.',
 ];
 
 const CONSENT_COMMENT: Record<ConsentMode, string[]> = {
   explicit: [
     "explicit: Authelia asks for consent at every login, as with Authelia's default (auto) when no",
-    'pre_configured_consent_duration is set. --consent pre-configured lets users remember their consent;',
+    'pre_configured_consent_duration is set. --consent pre-configured (the default) lets users remember their consent;',
     '--consent implicit never asks (only for your own apps: the OpenID Connect spec does not allow it).',
   ],
   implicit: [
-    'implicit: consent is assumed and never asked (--consent implicit). Convenient for your own apps,',
-    "but not allowed by the OpenID Connect spec; Authelia's default asks at every login (explicit).",
+    'implicit: consent is assumed and never asked (--consent implicit), except for offline_access, which',
+    "Authelia always asks for. Not allowed by the OpenID Connect spec; Authelia's default asks at every login (explicit).",
   ],
   'pre-configured': [
-    'pre-configured: users may tick "remember" on the consent page and are not asked again for',
-    'pre_configured_consent_duration.',
+    'pre-configured (the default here): users see the consent page once, may tick "remember" on it, and are',
+    'not asked again for pre_configured_consent_duration. --consent explicit asks at every login.',
   ],
   auto: ['auto: explicit, or pre-configured when pre_configured_consent_duration is set.'],
 };
@@ -148,7 +152,7 @@ export function renderClientYaml(settings: ClientSettings, digest: string): stri
 }
 
 /** The PocketBase variables, and the secret itself when it was generated (the only copy). */
-export function renderPocketBaseLines(settings: ClientSettings, secret: string, source: SecretSource, tokenKey: string = generateTokenKey()): string {
+export function renderPocketBaseLines(settings: ClientSettings, secret: string, source: SecretSource, tokenKey: string): string {
   const secretFile = source.kind === 'file' ? source.path : source.suggestedFile;
   const lines = ['# PocketBase: environment of the PocketBase process (then restart PocketBase).'];
   if (settings.autheliaUrl === undefined) lines.push("# Placeholder: set Authelia's root URL (its issuer), or rerun with --authelia-url.");
@@ -160,8 +164,8 @@ export function renderPocketBaseLines(settings: ClientSettings, secret: string, 
     lines.push('# A file holding only the secret below, readable by PocketBase alone (any path will do).');
   }
   lines.push(`AUTHELIA_CLIENT_SECRET_FILE=${secretFile}`);
-  lines.push('# Encrypts the Authelia tokens PocketBase keeps, so they survive restarts; never stored in the database.');
-  lines.push('# Freshly generated: if PocketBase already has one, keep that one (a new key makes stored tokens unreadable).');
+  lines.push('# Encrypts the Authelia tokens PocketBase stores; a fresh one on every run. Keep the one you set:',
+    '# another key makes the stored tokens unreadable until users sign in again. Keep it secret (AUTHELIA_TOKEN_KEY_FILE works too).');
   lines.push(`AUTHELIA_TOKEN_KEY=${tokenKey}`);
   lines.push('');
   if (source.kind === 'file') {
@@ -192,8 +196,8 @@ export interface ConfigArgs {
   readonly consent?: string | undefined;
   readonly scopes?: string | undefined;
   readonly noGroups?: boolean | undefined;
-  /** Also on when AUTHELIA_SCOPES (or --scopes) lists offline_access. */
-  readonly offlineAccess?: boolean | undefined;
+  /** `--no-offline-access`: leave offline_access out (it is on by default). */
+  readonly noOfflineAccess?: boolean | undefined;
   readonly secretFile?: string | undefined;
 }
 
@@ -245,15 +249,10 @@ export function runAutheliaConfig(args: ConfigArgs, io: Io): number {
 
   const policy = args.policy ?? 'two_factor';
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(policy)) problems.push(`--policy: "${policy}" must be one_factor, two_factor or the name of an authorization policy`);
-  const consent = args.consent ?? 'explicit';
+  const consent = args.consent ?? 'pre-configured';
   if (!(CONSENT_MODES as readonly string[]).includes(consent)) problems.push(`--consent: "${consent}" must be one of ${CONSENT_MODES.join(', ')}`);
-  const offlineAccess = args.offlineAccess === true || (parsed.status === 'valid' && parsed.config.scopes.includes(OFFLINE_ACCESS));
-  if (offlineAccess && consent === 'implicit') {
-    // An error, not a warning: the client would look right and silently never get a refresh token.
-    const why = args.offlineAccess === true ? '--offline-access' : `${flagFor.has('AUTHELIA_SCOPES') ? '--scopes' : 'AUTHELIA_SCOPES'} lists offline_access`;
-    problems.push(`--consent: implicit cannot go with offline access (${why}): Authelia silently drops offline_access without a consent ` +
-      'the user gave, so no refresh token would come; use --consent explicit (the default) or pre-configured, or leave offline_access out');
-  }
+  // The strongest bound the README documents: checks for the whole session, not only the first hour.
+  const offlineAccess = args.noOfflineAccess !== true;
   const clientName = args.clientName ?? 'PocketBase';
   if (!clientName.trim() || clientName.length > 100 || /[\u0000-\u001f\u007f]/.test(clientName)) {
     problems.push('--client-name: must be 1 to 100 printable characters');
@@ -297,6 +296,6 @@ export function runAutheliaConfig(args: ConfigArgs, io: Io): number {
   secret ??= generateSecret();
   io.out(renderClientYaml(settings, pbkdf2Digest(secret)));
   io.out('\n');
-  io.out(renderPocketBaseLines(settings, secret, source));
+  io.out(renderPocketBaseLines(settings, secret, source, generateTokenKey()));
   return 0;
 }

@@ -5,6 +5,7 @@ import { parseConfig, type Config } from '../core/config.js';
 import { DISCOVERY_PATH, ENDPOINT_CLAIMS, fallbackEndpoints, judgeEndpoint, stringList, tokenEndpointAuth } from '../core/discovery.js';
 import { redactUrl, sameOrigin } from '../core/urls.js';
 import type { EnvSource, ReadTextFile } from '../core/env.js';
+import { certificateAdvice, certificateProblem } from '../core/tls-advice.js';
 import { redirectUri } from './authelia-config.js';
 
 export type Level = 'ok' | 'warn' | 'error' | 'info';
@@ -57,6 +58,11 @@ export async function runChecks(deps: CheckDeps): Promise<CheckLine[]> {
     return lines;
   }
   lines.push(line('ok', 'discovery', `read ${config.issuer}${DISCOVERY_PATH}`));
+  const extraCa = deps.env['NODE_EXTRA_CA_CERTS']?.trim();
+  if (extraCa && config.issuer.toLowerCase().startsWith('https:')) {
+    lines.push(line('info', 'NODE_EXTRA_CA_CERTS', `this check also trusted the CA in ${extraCa}; PocketBase does not read this variable: ` +
+      'give it the same CA with SSL_CERT_FILE (or SSL_CERT_DIR) when Authelia\'s certificate comes from a private CA'));
+  }
   const checked = checkDiscovery(fetched.document, config);
   lines.push(...checked);
   const doc = fetched.document as Readonly<Record<string, unknown>>;
@@ -77,8 +83,11 @@ async function fetchDiscovery(fetcher: typeof fetch, config: Config): Promise<{ 
   try {
     response = await fetcher(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(config.discoveryTimeoutSeconds * 1000) });
   } catch (error) {
+    const detail = describeFetchError(error, config.discoveryTimeoutSeconds);
+    const certificate = tlsProblem(error);
+    if (certificate !== undefined) return { problem: `cannot read ${url} (${detail}): ${certificateAdvice(certificate, 'cli')}` };
     return {
-      problem: `cannot reach Authelia at ${url} (${describeFetchError(error, config.discoveryTimeoutSeconds)}); ` +
+      problem: `cannot reach Authelia at ${url} (${detail}); ` +
         'start Authelia or fix AUTHELIA_URL: PocketBase must reach it at this URL',
     };
   }
@@ -94,6 +103,13 @@ async function fetchDiscovery(fetcher: typeof fetch, config: Config): Promise<{ 
   } catch {
     return { problem: `${url} did not answer JSON; is AUTHELIA_URL Authelia's root URL, and not its login portal behind a proxy rule?` };
   }
+}
+
+/** A certificate problem behind a failed fetch (Node puts OpenSSL's verify code on the cause). */
+function tlsProblem(error: unknown) {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  return certificateProblem(typeof cause?.message === 'string' ? cause.message : '', code);
 }
 
 function describeFetchError(error: unknown, timeoutSeconds: number): string {
@@ -217,7 +233,9 @@ async function probeClient(fetcher: typeof fetch, config: Config, tokenUrl: stri
   const post = isRefusedClient(basic) ? await tokenRequest(fetcher, config, tokenUrl, 'client_secret_post') : undefined;
   const last = post ?? basic;
   if ('failed' in last) {
-    return line('warn', 'client', `could not try the client id and secret at ${tokenUrl} (${describeFetchError(last.failed, config.discoveryTimeoutSeconds)})`);
+    const certificate = tlsProblem(last.failed);
+    return line('warn', 'client', `could not try the client id and secret at ${tokenUrl} (${describeFetchError(last.failed, config.discoveryTimeoutSeconds)})` +
+      (certificate === undefined ? '' : `: ${certificateAdvice(certificate, 'cli')}`));
   }
   if (isRefusedClient(last)) {
     return line('error', 'client', `Authelia refused client "${config.clientId}" and its secret with HTTP Basic and in the request body (invalid_client): ` +

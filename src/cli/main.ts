@@ -13,12 +13,12 @@ Commands:
       --client-id ID         default: AUTHELIA_CLIENT_ID, else pocketbase
       --client-name NAME     shown on Authelia's consent page (default: PocketBase)
       --policy POLICY        one_factor, two_factor (default) or a named authorization policy
-      --consent MODE         explicit (default), implicit, pre-configured or auto
+      --consent MODE         pre-configured (default: consent asked once, then remembered), explicit,
+                             implicit (not with offline access) or auto
       --scopes "S1 S2"       default: AUTHELIA_SCOPES, else openid email profile groups
       --no-groups            do not add the groups scope
-      --offline-access       add offline_access and the refresh_token grant, so PocketBase can re-check
-                             users with Authelia (also when AUTHELIA_SCOPES lists offline_access);
-                             needs consent explicit, pre-configured or auto
+      --no-offline-access    leave out offline_access and the refresh_token grant (on by default, so that
+                             PocketBase can re-check users with Authelia for the whole session)
       --secret-file PATH     reuse the secret in PATH instead of generating one
   check [--pocketbase-url URL]           check the AUTHELIA_* environment against Authelia
 
@@ -35,7 +35,7 @@ const COMMANDS = {
     consent: { type: 'string' },
     scopes: { type: 'string' },
     'no-groups': { type: 'boolean' },
-    'offline-access': { type: 'boolean' },
+    'no-offline-access': { type: 'boolean' },
     'secret-file': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -88,7 +88,7 @@ async function main(argv: readonly string[]): Promise<number> {
       consent: text('consent'),
       scopes: text('scopes'),
       noGroups: values['no-groups'] === true,
-      offlineAccess: values['offline-access'] === true,
+      noOfflineAccess: values['no-offline-access'] === true,
       secretFile: text('secret-file'),
     }, { env: process.env, readFile, out, err });
   }

@@ -14,11 +14,6 @@ export function generateSecret(): string {
   return randomBytes(54).toString('base64url');
 }
 
-/** AUTHELIA_TOKEN_KEY: exactly 32 characters (`$security.encrypt` takes a 32-byte AES-256 key), 128 random bits as hex. */
-export function generateTokenKey(): string {
-  return randomBytes(16).toString('hex');
-}
-
 export function adaptedBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64').replace(/=+$/, '').replaceAll('+', '.');
 }
@@ -27,4 +22,9 @@ export function adaptedBase64(bytes: Uint8Array): string {
 export function pbkdf2Digest(secret: string, salt: Uint8Array = randomBytes(SALT_BYTES)): string {
   const key = pbkdf2Sync(secret, salt, PBKDF2_ITERATIONS, KEY_BYTES, 'sha512');
   return `$pbkdf2-sha512$${PBKDF2_ITERATIONS}$${adaptedBase64(salt)}$${adaptedBase64(key)}`;
+}
+
+/** AUTHELIA_TOKEN_KEY: 32 URL-safe characters (base64url of 24 random bytes), what `$security.encrypt` takes. */
+export function generateTokenKey(): string {
+  return randomBytes(24).toString('base64url');
 }

@@ -45,6 +45,11 @@ routerAdd('GET', '/api/authelia/status/records', (e) => {
   require(`${__hooks}/authelia/revalidation-status.js`).recordsStatus(e);
 }, $apis.requireSuperuserAuth());
 
+// The signed-in record's own last check and next due check (times only), for frontends.
+routerAdd('GET', '/api/authelia/status/me', (e) => {
+  require(`${__hooks}/authelia/revalidation-status.js`).ownCheckStatus(e);
+}, $apis.requireAuth());
+
 const sweepSchedule = require(`${__hooks}/authelia/sweep-schedule.js`).sweepScheduleFromEnv();
 if (sweepSchedule) {
   cronAdd('authelia-sweep', sweepSchedule, () => {

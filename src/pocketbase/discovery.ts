@@ -1,6 +1,7 @@
 import type { Config } from '../core/config.js';
 import { DISCOVERY_PATH, fallbackEndpoints, parseDiscovery, type Endpoints } from '../core/discovery.js';
 import type { DiscoveryOutcome } from '../core/state.js';
+import { certificateAdvice, certificateProblem } from '../core/tls-advice.js';
 import { logWarn } from './log.js';
 
 export interface Discovered {
@@ -22,7 +23,11 @@ export function discoverEndpoints(app: CoreApp, config: Config): Discovered {
     }
     document = JSON.parse(toString(response.body));
   } catch (error) {
-    return fallback(app, config, `${url} could not be read (${describe(error)})`, null);
+    const detail = describe(error);
+    const problem = certificateProblem(detail);
+    // A certificate problem does not heal when Authelia comes up: say what fixes it.
+    if (problem !== undefined) return fallback(app, config, `${url} could not be read (${detail}); ${certificateAdvice(problem, 'pocketbase')}`, null);
+    return fallback(app, config, `${url} could not be read (${detail})`, null);
   }
   const result = parseDiscovery(document, config.issuer, config);
   if (!result.ok) {

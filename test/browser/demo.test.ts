@@ -17,6 +17,7 @@ import { launchChromium, openContext } from './chromium.js';
 const SCREENSHOT = resolve('docs/demo-page.png');
 const DEMO_VIEWPORT = { width: 960, height: 480 };
 const READY = 'PocketBase + Authelia demo is running';
+const REVALIDATE_AFTER_S = 3;
 
 interface Demo {
   readonly pageUrl: string;
@@ -31,7 +32,8 @@ async function startDemo(): Promise<Demo> {
   // The demo's own defaults, not the shell's: no operator AUTHELIA_* reaches it.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AUTHELIA_')));
   const child: ChildProcess = spawn(process.execPath, ['demo/run.mjs'], {
-    env: { ...env, HOST: '127.0.0.1', PORT: String(port), IDP_PORT: String(idpPort), DEMO_PAGE_PORT: String(pagePort), PB_DATA: join(dataDir, 'pb_data') },
+    // A short revalidation interval and no sweep, so that the Refresh test below knows who checks.
+    env: { ...env, AUTHELIA_REVALIDATE_AFTER: `${REVALIDATE_AFTER_S}s`, AUTHELIA_SWEEP: 'off', HOST: '127.0.0.1', PORT: String(port), IDP_PORT: String(idpPort), DEMO_PAGE_PORT: String(pagePort), PB_DATA: join(dataDir, 'pb_data') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -112,6 +114,23 @@ describe('the demo page (npm start)', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true, animations: 'disabled', caret: 'hide' });
   });
 
+  it("Sign out ends the PocketBase session and Authelia's own: the next Login with Authelia asks alice for her password again", async () => {
+    const { page } = await openContext(browser, 'demo-sign-out', DEMO_VIEWPORT);
+    await page.goto(demo.pageUrl);
+    await signIn(page, demo, 'alice');
+    const visited: string[] = [];
+    page.on('request', (request) => {
+      if (request.isNavigationRequest()) visited.push(request.url());
+    });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(demo.pageUrl);
+    await page.getByText('Not signed in.').waitFor();
+    expect(visited.some((url) => url.startsWith(`${demo.idpUrl}/logout?rd=`))).toBe(true);
+    // The IdP's browser session is gone too: the popup shows the sign-in form, not the consent page.
+    await signIn(page, demo, 'alice');
+    expect(await page.locator('#who').textContent()).toBe('Signed in as Alice Demo (alice@example.test)');
+  });
+
   it('bob (dev) sees his group and role, and an empty list: the rule admits only members of admins', async () => {
     const { page } = await openContext(browser, 'demo-bob', DEMO_VIEWPORT);
     await page.goto(demo.pageUrl);
@@ -124,5 +143,37 @@ describe('the demo page (npm start)', () => {
       roles: 'developer',
       notes: ['No notes: the rule lets this user read none.'],
     });
+  });
+
+  it('says what Refresh did: not due yet, then checked with Authelia once due, after a change on the IdP users page that says when changes arrive', async () => {
+    const { context, page } = await openContext(browser, 'demo-carol', DEMO_VIEWPORT);
+    await page.goto(demo.pageUrl);
+    await signIn(page, demo, 'carol');
+    const signedInAt = Date.now();
+    const refresh = async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.locator('#refresh-result:not([data-outcome="pending"])').waitFor();
+      return { outcome: await page.locator('#refresh-result').getAttribute('data-outcome'), text: await page.locator('#refresh-result').textContent() };
+    };
+
+    expect(await refresh()).toEqual({
+      outcome: 'not-due',
+      text: expect.stringMatching(new RegExp(`^Not checked with Authelia: not due until \\d\\d:\\d\\d:\\d\\d \\(AUTHELIA_REVALIDATE_AFTER=${REVALIDATE_AFTER_S}s after the last check, at \\d\\d:\\d\\d:\\d\\d\\)\\.$`)),
+    });
+
+    const users = await context.newPage();
+    await users.goto(`${demo.idpUrl}/demo/users`);
+    expect(await users.locator('#reaches').textContent()).toBe('PocketBase sees a change here only when it next asks. A Refresh on the demo page asks once ' +
+      `${REVALIDATE_AFTER_S}s have passed since that user's last check (AUTHELIA_REVALIDATE_AFTER=${REVALIDATE_AFTER_S}s); there is no background sweep ` +
+      "(AUTHELIA_SWEEP=off). Whichever comes first brings the change; the demo page's Refresh says whether it checked, or when it will.");
+    const carol = users.locator('section.user', { hasText: 'carol@example.test' });
+    await carol.getByLabel('Groups (comma-separated)').fill('dev');
+    await carol.getByRole('button', { name: 'Save' }).click();
+    await users.getByText('Saved carol.').waitFor();
+
+    await new Promise((done) => setTimeout(done, Math.max(0, signedInAt + REVALIDATE_AFTER_S * 1000 + 500 - Date.now())));
+    expect(await refresh()).toEqual({ outcome: 'checked-changed', text: 'Checked with Authelia just now: groups changed, (none) → dev.' });
+    expect((await shown(page))['groups']).toBe('["dev"]');
+    expect((await refresh()).outcome).toBe('not-due');
   });
 });

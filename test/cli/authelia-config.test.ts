@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,7 +73,7 @@ describe('renderClientYaml', () => {
   });
 
   it('prints the consent caveat with offline_access, and only then', () => {
-    const caveat = /# offline_access: Authelia issues a refresh token only after a consent the user gave[^\n]*\n\s+# [^\n]*with implicit it silently drops offline_access\.\n\s+consent_mode: 'explicit'/;
+    const caveat = /# offline_access: Authelia issues a refresh token only after a consent the user gave, and shows its\n\s+# consent page for it whatever consent_mode says \(implicit too\); pre-configured lets users remember it\.\n\s+consent_mode: 'explicit'/;
     expect(renderClientYaml({ ...SETTINGS, scopes: [...SETTINGS.scopes, 'offline_access'] }, DIGEST)).toMatch(caveat);
     expect(renderClientYaml(SETTINGS, DIGEST)).not.toContain('offline_access');
   });
@@ -102,13 +102,20 @@ describe('clientScopes', () => {
     expect(note.join(' ')).toMatch(/no groups/);
   });
 
-  it('adds offline_access on --offline-access, and says so', () => {
+  it('adds offline_access by default, and says so', () => {
     const { scopes, note } = clientScopes(['openid', 'email', 'groups'], { withoutGroups: false, offlineAccess: true });
     expect(scopes).toEqual(['openid', 'email', 'groups', 'offline_access']);
     expect(note).toEqual([
-      '"offline_access" was added (--offline-access): PocketBase asks for a refresh token to re-check users with Authelia.',
+      '"offline_access" was added (the default; --no-offline-access leaves it out): PocketBase asks for a refresh token to',
+      're-check users with Authelia for the whole session, not only while the login\'s access token lives.',
       'Set AUTHELIA_SCOPES as printed below.',
     ]);
+  });
+
+  it('takes offline_access out of AUTHELIA_SCOPES on --no-offline-access, and says what that means', () => {
+    const { scopes, note } = clientScopes(['openid', 'offline_access', 'groups'], { withoutGroups: false, offlineAccess: false });
+    expect(scopes).toEqual(['openid', 'groups']);
+    expect(note.join(' ')).toMatch(/No "offline_access" \(--no-offline-access\).*Set AUTHELIA_SCOPES as printed below/);
   });
 
   it('keeps offline_access once when AUTHELIA_SCOPES already lists it', () => {
@@ -147,7 +154,7 @@ describe('normalizePocketBaseUrl and redirectUri', () => {
 
 describe('renderPocketBaseLines', () => {
   it('prints a generated secret once, between markers, and points at a secret file', () => {
-    const text = renderPocketBaseLines(SETTINGS, 'THE-SECRET', { kind: 'generated', suggestedFile: '/run/secrets/x', replaces: undefined });
+    const text = renderPocketBaseLines(SETTINGS, 'THE-SECRET', { kind: 'generated', suggestedFile: '/run/secrets/x', replaces: undefined }, 'K'.repeat(32));
     expect(text.split('THE-SECRET')).toHaveLength(2);
     expect(printedSecret(text)).toBe('THE-SECRET');
     expect(text).toContain('AUTHELIA_CLIENT_SECRET_FILE=/run/secrets/x\n');
@@ -155,19 +162,13 @@ describe('renderPocketBaseLines', () => {
   });
 
   it('does not repeat a secret read from a file', () => {
-    const text = renderPocketBaseLines(SETTINGS, 'THE-SECRET', { kind: 'file', path: '/etc/pb/secret' });
+    const text = renderPocketBaseLines(SETTINGS, 'THE-SECRET', { kind: 'file', path: '/etc/pb/secret' }, 'K'.repeat(32));
     expect(text).not.toContain('THE-SECRET');
     expect(text).toContain('AUTHELIA_CLIENT_SECRET_FILE=/etc/pb/secret\n');
   });
 
-  it('prints a freshly generated AUTHELIA_TOKEN_KEY of 32 characters', () => {
-    const keys = [1, 2].map(() => /^AUTHELIA_TOKEN_KEY=(.*)$/m.exec(renderPocketBaseLines(SETTINGS, 's', { kind: 'file', path: '/f' }))?.[1]);
-    expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
-    expect(keys[1]).not.toBe(keys[0]);
-  });
-
   it('prints AUTHELIA_SCOPES and AUTHELIA_PKCE when they differ from the defaults', () => {
-    const text = renderPocketBaseLines({ ...SETTINGS, scopes: ['openid', 'groups'], pkce: false }, 's', { kind: 'file', path: '/f' });
+    const text = renderPocketBaseLines({ ...SETTINGS, scopes: ['openid', 'groups'], pkce: false }, 's', { kind: 'file', path: '/f' }, 'K'.repeat(32));
     expect(text).toContain('AUTHELIA_SCOPES=openid groups\n');
     expect(text).toContain('AUTHELIA_PKCE=false\n');
   });
@@ -186,8 +187,17 @@ describe('pocketbase-authelia authelia-config (the bundled CLI)', () => {
     expect(verifyDigest(secret, client['client_secret'] as string)).toBe(true);
     expect(pythonVerifiesDigest(secret, client['client_secret'] as string)).toBe(true);
     expect(client['redirect_uris']).toEqual(['https://pb.example.com/api/oauth2-redirect']);
-    expect(client['scopes']).toEqual(['openid', 'email', 'profile', 'groups']);
-    expect(client['consent_mode']).toBe('explicit');
+    // The strongest bound the README documents: offline_access, consent remembered after the first time.
+    expect(client['scopes']).toEqual(['openid', 'email', 'profile', 'groups', 'offline_access']);
+    expect(client['grant_types']).toEqual(['authorization_code', 'refresh_token']);
+    expect(client['consent_mode']).toBe('pre-configured');
+    expect(client['pre_configured_consent_duration']).toBe('1w');
+    expect(pocketbase).toContain('AUTHELIA_SCOPES=openid email profile groups offline_access\n');
+    // The README's secret path, and a token key PocketBase accepts (32 characters).
+    expect(pocketbase).toContain('AUTHELIA_CLIENT_SECRET_FILE=/run/secrets/pocketbase_oidc\n');
+    expect(readFileSync('README.md', 'utf8')).toContain('AUTHELIA_CLIENT_SECRET_FILE=/run/secrets/pocketbase_oidc');
+    const tokenKey = /^AUTHELIA_TOKEN_KEY=(.*)$/m.exec(pocketbase)?.[1];
+    expect(tokenKey).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(pocketbase).toContain('AUTHELIA_URL=https://auth.example.com\n');
     expect(pocketbase).toMatch(/# Placeholder: set Authelia's root URL/);
     expect(pocketbase).toContain('AUTHELIA_CLIENT_ID=pocketbase\n');
@@ -196,7 +206,7 @@ describe('pocketbase-authelia authelia-config (the bundled CLI)', () => {
 
   it('reads AUTHELIA_* from the environment, flags win', async () => {
     const run = await runCli(
-      ['authelia-config', '--pocketbase-url', 'http://127.0.0.1:8090', '--client-id', 'pb-prod', '--policy', 'one_factor', '--consent', 'implicit'],
+      ['authelia-config', '--pocketbase-url', 'http://127.0.0.1:8090', '--client-id', 'pb-prod', '--policy', 'one_factor', '--consent', 'implicit', '--no-offline-access'],
       { AUTHELIA_URL: 'https://sso.example.org/authelia/', AUTHELIA_CLIENT_ID: 'ignored', AUTHELIA_SCOPES: 'openid,email' },
     );
     expect(run.code).toBe(0);
@@ -210,15 +220,15 @@ describe('pocketbase-authelia authelia-config (the bundled CLI)', () => {
   });
 
   it('--no-groups leaves groups out', async () => {
-    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--no-groups']);
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--no-groups', '--no-offline-access']);
     expect(run.code).toBe(0);
     const { yaml, pocketbase } = splitConfigOutput(run.stdout);
     expect(clientOf(yaml)['scopes']).toEqual(['openid', 'email', 'profile']);
     expect(pocketbase).toContain('AUTHELIA_SCOPES=openid email profile\n');
   });
 
-  it('--offline-access: offline_access in the scopes, the refresh_token grant, the consent caveat, AUTHELIA_SCOPES to match', async () => {
-    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--offline-access']);
+  it('offline access by default: offline_access in the scopes, the refresh_token grant, the consent caveat, AUTHELIA_SCOPES to match', async () => {
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--consent', 'explicit']);
     expect(run.code, run.stderr).toBe(0);
     const { yaml, pocketbase } = splitConfigOutput(run.stdout);
     expect(clientOf(yaml)).toMatchObject({
@@ -226,9 +236,18 @@ describe('pocketbase-authelia authelia-config (the bundled CLI)', () => {
       grant_types: ['authorization_code', 'refresh_token'],
       consent_mode: 'explicit',
     });
-    expect(yaml).toContain('# "offline_access" was added (--offline-access)');
-    expect(yaml).toContain('with implicit it silently drops offline_access');
+    expect(yaml).toContain('# "offline_access" was added (the default; --no-offline-access leaves it out)');
+    expect(yaml).toContain('shows its');
     expect(pocketbase).toContain('AUTHELIA_SCOPES=openid email profile groups offline_access\n');
+  });
+
+  it('--no-offline-access: neither the scope nor the grant, also when AUTHELIA_SCOPES lists it', async () => {
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--no-offline-access'], { AUTHELIA_SCOPES: 'openid offline_access email profile groups' });
+    expect(run.code, run.stderr).toBe(0);
+    const { yaml, pocketbase } = splitConfigOutput(run.stdout);
+    expect(clientOf(yaml)).toMatchObject({ scopes: ['openid', 'email', 'profile', 'groups'], grant_types: ['authorization_code'] });
+    expect(yaml).not.toContain('offline_access: Authelia issues a refresh token');
+    expect(pocketbase).not.toContain('AUTHELIA_SCOPES=');
   });
 
   it('offline access follows AUTHELIA_SCOPES without the flag', async () => {
@@ -237,21 +256,17 @@ describe('pocketbase-authelia authelia-config (the bundled CLI)', () => {
     expect(run.code, run.stderr).toBe(0);
     const { yaml, pocketbase } = splitConfigOutput(run.stdout);
     expect(clientOf(yaml)).toMatchObject({ scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'], grant_types: ['authorization_code', 'refresh_token'] });
-    expect(yaml).toContain('with implicit it silently drops offline_access');
+    expect(yaml).toContain('shows its');
     expect(yaml).not.toContain('was added');
     expect(pocketbase).toContain('AUTHELIA_SCOPES=openid offline_access email profile groups\n');
   });
 
-  it.each([
-    ['--offline-access', ['--offline-access'], {}, '(--offline-access)'],
-    ['AUTHELIA_SCOPES', [], { AUTHELIA_SCOPES: 'openid groups offline_access' }, '(AUTHELIA_SCOPES lists offline_access)'],
-    ['--scopes', ['--scopes', 'openid groups offline_access'], {}, '(--scopes lists offline_access)'],
-  ])('implicit consent with offline access from %s: an error, exit 1, nothing printed', async (_label, flags, env, why) => {
-    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--consent', 'implicit', ...flags], env);
-    expect(run.code).toBe(1);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`error: --consent: implicit cannot go with offline access ${why}: Authelia silently drops offline_access without ` +
-      'a consent the user gave, so no refresh token would come; use --consent explicit (the default) or pre-configured, or leave offline_access out\n');
+  it('implicit consent with offline access is allowed: Authelia still shows its consent page for offline_access, and the comment says so', async () => {
+    const run = await runCli(['authelia-config', '--pocketbase-url', 'https://pb.example.com', '--consent', 'implicit']);
+    expect(run.code, run.stderr).toBe(0);
+    const { yaml } = splitConfigOutput(run.stdout);
+    expect(clientOf(yaml)).toMatchObject({ consent_mode: 'implicit', grant_types: ['authorization_code', 'refresh_token'] });
+    expect(yaml).toContain('consent page for it whatever consent_mode says (implicit too)');
   });
 
   it('--authelia-url or AUTHELIA_URL with credentials: refused, naming it, without echoing them', async () => {

@@ -23,13 +23,15 @@ export interface StackOptions {
 
 export type IdpVariant = Partial<Pick<IdpOptions, 'autheliaVersion' | 'consent' | 'issuerPath' | 'port' | 'accessTokenTtl' | 'refreshTokenTtl'>> & {
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** Authelia's revocation_endpoint_auth_method: Basic unless set. */
+  revocationEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
   /** Register the client with the offline_access scope and the refresh_token grant type. */
   offlineAccess?: boolean;
 };
 
 /** The Authelia-like IdP with our client registered for a PocketBase on `pbPort`. */
 export async function startIdpFor(pbPort: number, users: IdpUser[], variant: IdpVariant = {}): Promise<Idp> {
-  const { tokenEndpointAuthMethod, offlineAccess, ...options } = variant;
+  const { tokenEndpointAuthMethod, revocationEndpointAuthMethod, offlineAccess, ...options } = variant;
   return startIdp({
     users,
     clients: [{
@@ -37,6 +39,7 @@ export async function startIdpFor(pbPort: number, users: IdpUser[], variant: Idp
       clientSecret: CLIENT_SECRET,
       redirectUris: [`http://127.0.0.1:${pbPort}/api/oauth2-redirect`],
       ...(tokenEndpointAuthMethod ? { tokenEndpointAuthMethod } : {}),
+      ...(revocationEndpointAuthMethod ? { revocationEndpointAuthMethod } : {}),
       ...(offlineAccess ? { offlineAccess } : {}),
     }],
     ...options,

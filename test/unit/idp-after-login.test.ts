@@ -454,6 +454,45 @@ describe('a browser still signed in at the IdP', () => {
   });
 });
 
+describe("Authelia's portal sign-out page", () => {
+  it('ends the browser session (the next authorization asks for the password), keeps issued tokens valid, and redirects only inside its cookie domain', async () => {
+    const idp = await startIdp(options());
+    try {
+      const browser = new Browser();
+      const verifier = randomBytes(32).toString('base64url');
+      const start = authUrl(idp, createHash('sha256').update(verifier).digest('base64url'), 'openid groups') + `&redirect_uri=${encodeURIComponent(REDIRECT)}`;
+      const loginForm = await browser.go(start);
+      const consent = await browser.go(formAction(loginForm.page!, idp.issuer), { username: 'alice', password: 'alice-pw' });
+      const code = (await browser.go(formAction(consent.page!, idp.issuer), { decision: 'accept' })).redirect?.searchParams.get('code') ?? '';
+      const { json: tokens } = await clientPost(idp, '/api/oidc/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier });
+      expect((await browser.go(start)).page).toContain('name="decision"'); // still signed in
+
+      const back = await browser.go(`${idp.issuer}/logout?rd=${encodeURIComponent(`${REDIRECT}?bye=1`)}`);
+      expect(back.redirect?.href).toBe(`${REDIRECT}?bye=1`);
+      expect((await browser.go(start)).page).toContain('name="password"');
+      expect((await userinfo(idp, tokens.access_token)).json.preferred_username).toBeUndefined(); // openid groups only: no profile
+      expect((await userinfo(idp, tokens.access_token)).status).toBe(200);
+
+      const elsewhere = await browser.go(`${idp.issuer}/logout?rd=${encodeURIComponent('https://evil.example.net/')}`);
+      expect(elsewhere.redirect).toBeUndefined();
+      expect(elsewhere.page).toContain('You are signed out of Authelia.');
+    } finally {
+      await idp.close();
+    }
+  });
+
+  it('revoking an access token also ends its grant\'s refresh token, as in Authelia', async () => {
+    const idp = await startIdp(options());
+    try {
+      const tokens = await login(idp, 'alice', 'alice-pw');
+      expect((await clientPost(idp, '/api/oidc/revocation', { token: tokens.access_token, token_type_hint: 'access_token' })).status).toBe(200);
+      expect(await refresh(idp, tokens.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+    } finally {
+      await idp.close();
+    }
+  });
+});
+
 describe('demo users admin page', () => {
   let idp: Idp;
   beforeAll(async () => {

@@ -1,0 +1,169 @@
+// Sign-out that reaches Authelia, end to end: a real PocketBase with the built hooks and the
+// Authelia-like IdP, whose revocation endpoint has Authelia's semantics (its own client
+// authentication, Basic by default; revoking a token revokes the grant).
+import { describe, expect, it } from 'vitest';
+import { TIMED_VERSIONS, VERSIONS } from '../../testkit/pocketbase-versions.js';
+import type { Stack } from '../support/stack.js';
+import { CLIENT_ID, CLIENT_SECRET, ssoLogin, storedUser, type IdpVariant, type StackOptions } from '../support/stack.js';
+import { person, refresh, sleep, withStack, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
+import { subscribe } from '../support/sse.js';
+
+const TIMEOUT = 120_000;
+
+function offline(version: string, users: StackOptions['users'], idp: IdpVariant = {}, env: Record<string, string> = {}): StackOptions {
+  return { version, users, idp: { offlineAccess: true, ...idp }, env: { AUTHELIA_SCOPES: WITH_OFFLINE_ACCESS, AUTHELIA_SWEEP: 'off', ...env } };
+}
+
+async function signOut(stack: Stack, token: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${stack.pb.url}/api/authelia/sign-out`, { method: 'POST', headers: { authorization: token } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Whether Authelia still honours a token (introspection, with Basic like Authelia's default). */
+async function active(stack: Stack, token: string): Promise<boolean> {
+  const response = await fetch(`${stack.idp.issuer}/api/oidc/introspection`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}` },
+    body: new URLSearchParams({ token }),
+  });
+  return ((await response.json()) as { active?: boolean }).active === true;
+}
+
+/** The refresh token Authelia issued at the n-th token answer (the IdP logs access and refresh tokens in pairs). */
+const refreshTokenOf = (stack: Stack, login: number) => stack.idp.issuedTokens[login * 2 + 1]!;
+
+async function ownRecord(stack: Stack, id: string, token: string): Promise<number> {
+  return (await fetch(`${stack.pb.url}/api/collections/users/records/${id}`, { headers: { authorization: token } })).status;
+}
+
+async function status(stack: Stack): Promise<Record<string, any>> {
+  return (await stack.pb.superuser()).send('/api/authelia/status', {});
+}
+
+describe.each(VERSIONS)('sign-out on PocketBase %s', (version) => {
+  it("ends every session of the record on every device, revokes the Authelia grant, and answers Authelia's sign-out page", { timeout: TIMEOUT }, async () => {
+    const amy = person('amy', ['admins']);
+    await withStack(offline(version, [amy]), async (stack) => {
+      const laptop = (await ssoLogin(stack.pb.url, amy)).auth;
+      const phone = (await ssoLogin(stack.pb.url, amy)).auth;
+      const kept = refreshTokenOf(stack, 1); // the second login's grant is the one kept for checks
+      expect(await active(stack, kept)).toBe(true);
+      const superuser = await stack.pb.superuser();
+      const signedIn = '@request.auth.id != ""';
+      await superuser.collections.create({ name: 'members_news', type: 'base', listRule: signedIn, viewRule: signedIn, fields: [{ name: 'title', type: 'text' }] });
+      await superuser.collections.create({ name: 'public_news', type: 'base', listRule: '', viewRule: '', fields: [{ name: 'title', type: 'text' }] });
+      const feed = await subscribe(stack.pb.url, laptop.token, ['members_news/*', 'public_news/*']);
+      try {
+        await superuser.collection('members_news').create({ title: 'before' });
+        expect((await feed.next())?.name).toBe('members_news/*');
+        const answer = await signOut(stack, phone.token);
+        expect(answer).toEqual({ status: 200, body: { autheliaSignOutURL: `${stack.idp.issuer}/logout` } });
+        for (const token of [laptop.token, phone.token]) {
+          expect((await refresh(stack, token)).status).toBe(401);
+          expect(await ownRecord(stack, laptop.record.id, token)).toBe(404); // a guest to API rules
+        }
+        expect(await active(stack, kept)).toBe(false);
+        // The laptop's open realtime connection is signed in no more: events reach a client in the
+        // order they happen, so the public marker shows nothing for members came before it.
+        await superuser.collection('members_news').create({ title: 'after' });
+        await superuser.collection('public_news').create({ title: 'marker' });
+        const seen = await feed.until((event) => event.name === 'public_news/*');
+        expect(seen.filter((event) => event.name === 'members_news/*')).toEqual([]);
+      } finally {
+        feed.close();
+      }
+      expect((await storedUser(stack.pb, amy.email))['groups']).toEqual(['admins']); // signing out takes no group away
+      expect((await status(stack)).signOut).toMatchObject({ signOuts: 1, revocationsDone: 1, revocationsFailed: 0 });
+      const again = (await ssoLogin(stack.pb.url, amy)).auth;
+      expect((await refresh(stack, again.token)).status).toBe(200);
+    });
+  });
+
+  it('a local account gets its PocketBase sessions ended and no Authelia page; a guest gets 401', { timeout: TIMEOUT }, async () => {
+    await withStack(offline(version, []), async (stack) => {
+      const superuser = await stack.pb.superuser();
+      await superuser.collection('users').create({ email: 'local@example.test', password: 'local-password-1', passwordConfirm: 'local-password-1' });
+      const login = await fetch(`${stack.pb.url}/api/collections/users/auth-with-password`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identity: 'local@example.test', password: 'local-password-1' }),
+      });
+      const { token } = (await login.json()) as { token: string };
+      expect(await signOut(stack, token)).toEqual({ status: 200, body: { autheliaSignOutURL: null } });
+      expect((await refresh(stack, token)).status).toBe(401);
+      expect((await fetch(`${stack.pb.url}/api/authelia/sign-out`, { method: 'POST' })).status).toBe(401);
+    });
+  });
+
+  it('ends the PocketBase sessions while Authelia is down, and revokes the grant once it is back', { timeout: TIMEOUT }, async () => {
+    const ben = person('ben', ['dev']);
+    await withStack(offline(version, [ben]), async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, ben);
+      const kept = refreshTokenOf(stack, 0);
+      stack.idp.setDown('unavailable');
+      expect((await signOut(stack, auth.token)).status).toBe(200);
+      expect((await refresh(stack, auth.token)).status).toBe(401);
+      expect((await status(stack)).signOut).toMatchObject({ revocationsFailed: 1, revocationsQueued: 1 });
+
+      stack.idp.setDown('up');
+      expect(await active(stack, kept)).toBe(true);
+      await (await stack.pb.superuser()).send('/api/crons/authelia-revocations', { method: 'POST' }); // as the minute's cron would
+      for (let attempt = 0; attempt < 50 && (await active(stack, kept)); attempt++) await sleep(100);
+      expect(await active(stack, kept)).toBe(false);
+      expect((await status(stack)).signOut).toMatchObject({ revocationsDone: 1, revocationsQueued: 0 });
+    });
+  });
+
+  it('the superuser kill switch signs any record out; nobody else may use it; the log names the superuser', { timeout: TIMEOUT }, async () => {
+    const cy = person('cy', ['admins']);
+    const di = person('di', ['dev']);
+    await withStack(offline(version, [cy, di], {}, { AUTHELIA_SIGN_OUT_REDIRECT: 'https://app.example.test/bye' }), async (stack) => {
+      const victim = (await ssoLogin(stack.pb.url, cy)).auth;
+      const other = (await ssoLogin(stack.pb.url, di)).auth;
+      const path = `${stack.pb.url}/api/authelia/records/users/${victim.record.id}/sign-out`;
+      expect((await fetch(path, { method: 'POST' })).status).toBe(401);
+      expect([401, 403]).toContain((await fetch(path, { method: 'POST', headers: { authorization: other.token } })).status);
+      expect((await refresh(stack, victim.token)).status).toBe(200); // refused calls changed nothing
+
+      const superuser = await stack.pb.superuser();
+      const answer = await superuser.send(`/api/authelia/records/users/${victim.record.id}/sign-out`, { method: 'POST' });
+      expect(answer).toEqual({ autheliaSignOutURL: `${stack.idp.issuer}/logout?rd=${encodeURIComponent('https://app.example.test/bye')}` });
+      expect((await refresh(stack, victim.token)).status).toBe(401);
+      expect((await refresh(stack, other.token)).status).toBe(200);
+      await expect(superuser.send('/api/authelia/records/users/nosuchrecord1234/sign-out', { method: 'POST' })).rejects.toMatchObject({ status: 404 });
+      const logs = await stack.pb.logs(/a superuser signed a record out/);
+      expect(logs).toMatch(new RegExp(`a superuser signed a record out.*"superuser":"${superuser.authStore.record?.id}"`));
+      expect(logs).toContain(String(superuser.authStore.record?.['email']));
+    });
+  });
+
+  it.each<[string, IdpVariant]>([
+    ['a Basic-only revocation endpoint while the token endpoint takes client_secret_post', { tokenEndpointAuthMethod: 'client_secret_post' }],
+    ['a post-only revocation endpoint', { revocationEndpointAuthMethod: 'client_secret_post' }],
+  ])('revokes at %s', { timeout: TIMEOUT }, async (_label, idp) => {
+    const eli = person('eli', ['dev']);
+    await withStack(offline(version, [eli], idp), async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, eli);
+      const kept = refreshTokenOf(stack, 0);
+      expect((await signOut(stack, auth.token)).status).toBe(200);
+      expect(await active(stack, kept)).toBe(false);
+    });
+  });
+});
+
+describe.each(TIMED_VERSIONS)('no Authelia token left behind on PocketBase %s', (version) => {
+  it("a new sign-in revokes the previous grant, and a removed user's grant is revoked, by the revocation job", { timeout: TIMEOUT }, async () => {
+    const fox = person('fox', ['dev']);
+    await withStack(offline(version, [fox], {}, { AUTHELIA_REVALIDATE_AFTER: '1s' }), async (stack) => {
+      const first = (await ssoLogin(stack.pb.url, fox)).auth;
+      await ssoLogin(stack.pb.url, fox);
+      const [previous, current] = [refreshTokenOf(stack, 0), refreshTokenOf(stack, 1)];
+      stack.idp.removeUser('fox');
+      await sleep(1_200);
+      expect((await refresh(stack, first.token)).status).toBe(401); // a lone user: believed, access taken away
+      expect(await active(stack, previous)).toBe(true); // queued, not yet revoked: the login and the 401 did not wait on Authelia
+      await (await stack.pb.superuser()).send('/api/crons/authelia-revocations', { method: 'POST' });
+      for (let attempt = 0; attempt < 50 && ((await active(stack, previous)) || (await active(stack, current))); attempt++) await sleep(100);
+      expect(await active(stack, previous)).toBe(false);
+      expect(await active(stack, current)).toBe(false);
+    });
+  });
+});
