@@ -51,7 +51,8 @@ describe.concurrent.each(VERSIONS)('bounds across configuration changes on Pocke
   it('after AUTHELIA_PROVIDER moves to another slot, records linked through the old one stay under checks: the sweep ends a removed user, a current one goes on', { timeout: TIMEOUT }, async () => {
     const uma = person('uma', ['admins']);
     const vic = person('vic', ['admins']);
-    const env = { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: '0 0 1 1 *' };
+    // A lasting token key: without one, a restart drops the stored tokens (see token-key.test.ts).
+    const env = { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: '0 0 1 1 *', AUTHELIA_TOKEN_KEY: 'k'.repeat(32) };
     const stack = await startStack({ version, users: [uma, vic], env });
     let pb = stack.pb;
     try {
@@ -76,6 +77,32 @@ describe.concurrent.each(VERSIONS)('bounds across configuration changes on Pocke
       const gone = await refresh(pb, umaLogin.token);
       expect(gone.status).toBe(401);
       expect(gone.message).toMatch(GONE);
+    } finally {
+      await pb.destroy();
+      await stack.idp.close();
+    }
+  });
+
+  it('after AUTHELIA_COLLECTION moves to another collection, records linked in the old one stay under checks and the bound', { timeout: TIMEOUT }, async () => {
+    const ann = person('ann', ['admins']);
+    const bob = person('bob', ['admins']);
+    // A lasting token key: without one, a restart drops the stored tokens (see token-key.test.ts).
+    const env = { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: '0 0 1 1 *', AUTHELIA_TOKEN_KEY: 'k'.repeat(32) };
+    const stack = await startStack({ version, users: [ann, bob], env });
+    let pb = stack.pb;
+    try {
+      const annLogin = (await ssoLogin(pb.url, ann)).auth;
+      const bobLogin = (await ssoLogin(pb.url, bob)).auth;
+      await (await pb.superuser()).collections.create({ name: 'staff', type: 'auth', fields: [] });
+      pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, ...env, AUTHELIA_COLLECTION: 'staff' });
+      stack.idp.removeUser('bob');
+
+      expect(await sweepNow(pb)).toMatchObject({ checked: 2, ended: 1 });
+      expect((await refresh(pb, bobLogin.token)).status).toBe(401);
+      await sleep(1_500);
+      stack.idp.requests.length = 0;
+      expect((await refresh(pb, annLogin.token)).status).toBe(200);
+      expect(stack.idp.requests.map((request) => request.path)).toContain('/api/oidc/userinfo');
     } finally {
       await pb.destroy();
       await stack.idp.close();
