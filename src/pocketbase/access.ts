@@ -60,9 +60,9 @@ export function endRecordSessions(app: CoreApp, record: core.Record): void {
 }
 
 /**
- * Saves a check's new claims. An unrelated field that no longer validates must
- * not keep groups a user lost: the managed fields alone are then written
- * without validation (what AUTHELIA_SYNC_PROFILE would change waits for a
+ * Saves new claims (a login's or a check's). An unrelated field that no longer
+ * validates must not keep groups a user lost: the named fields alone are then
+ * written without validation (what AUTHELIA_SYNC_PROFILE would change waits for a
  * record that validates).
  */
 export function saveClaims(app: CoreApp, record: core.Record, managedNames: readonly string[]): void {

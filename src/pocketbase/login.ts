@@ -1,6 +1,6 @@
-import { decideLogin } from '../core/login-decision.js';
+import { decideLogin, managedFields } from '../core/login-decision.js';
 import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, type ActiveState, type LoginProblem } from '../core/state.js';
-import { revokeAccess, stageClaims } from './access.js';
+import { revokeAccess, saveClaims, stageClaims } from './access.js';
 import { logInfo, logWarn } from './log.js';
 import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from './sign-in-gate.js';
@@ -62,7 +62,9 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   // The response written inside e.next() shows the staged values; PocketBase
   // saves them in its own transaction if it updates the record there.
   e.next();
-  if (save) e.app.save(record);
+  // A login that takes groups away (or ends older sessions) must land even when an
+  // unrelated field no longer validates (a required field added since).
+  if (save) saveClaims(e.app, record, [...managedFields(state.login), 'tokenKey']);
   if (link !== 'this') e.app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
   if (tokens) storeLoginTokens(e.app, record, tokens, state);
 }

@@ -30,6 +30,18 @@ async function withStack(options: StackOptions, scenario: (stack: Stack) => Prom
   }
 }
 
+/** Runs the sweep now, as a superuser can (Settings → Crons), and waits for its report. */
+async function sweepNow(stack: Stack): Promise<Record<string, unknown>> {
+  const superuser = await stack.pb.superuser();
+  const asked = Date.now();
+  await superuser.send('/api/crons/authelia-sweep', { method: 'POST' });
+  for (;;) {
+    const sweep = (await superuser.send('/api/authelia/status', {})).revalidation.lastSweep as Record<string, unknown> | null;
+    if (sweep && Date.parse(String(sweep['at'])) >= asked - 1_000) return sweep;
+    await sleep(200);
+  }
+}
+
 /** A superuser's ordinary schema change that makes every older record invalid. */
 async function addRequiredField(stack: Stack): Promise<void> {
   const superuser = await stack.pb.superuser();
@@ -68,6 +80,30 @@ describe.concurrent.each(VERSIONS)('revocation on PocketBase %s', (version) => {
 
       expect((await refresh(stack, auth.token)).status).toBe(200);
       expect((await storedUser(stack.pb, sam.email))['groups']).toEqual(['dev']);
+    });
+  });
+
+  it('a login that takes a group away lands even when the record no longer validates', { timeout: TIMEOUT }, async () => {
+    const uli = person('uli', ['admins', 'dev']);
+    await withStack({ version, users: [uli], env: { AUTHELIA_SWEEP: 'off' } }, async (stack) => {
+      await ssoLogin(stack.pb.url, uli);
+      await addRequiredField(stack);
+      stack.idp.setUser({ ...uli, groups: ['dev'] });
+      const { auth } = await ssoLogin(stack.pb.url, uli);
+      expect(auth.record['groups']).toEqual(['dev']);
+      expect((await storedUser(stack.pb, uli.email))['groups']).toEqual(['dev']);
+    });
+  });
+
+  it('the sweep ends a removed user whose record no longer validates', { timeout: TIMEOUT }, async () => {
+    const val = person('val', ['admins']);
+    await withStack({ version, users: [val], env: { AUTHELIA_REVALIDATE_AFTER: 'off', AUTHELIA_SWEEP: '0 0 1 1 *' } }, async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, val);
+      await addRequiredField(stack);
+      stack.idp.removeUser('val');
+      expect(await sweepNow(stack)).toMatchObject({ checked: 1, ended: 1 });
+      expect((await storedUser(stack.pb, val.email))['groups']).toEqual([]);
+      expect((await refresh(stack, auth.token)).status).toBe(401);
     });
   });
 
