@@ -72,7 +72,12 @@ export async function runChecks(deps: CheckDeps): Promise<CheckLine[]> {
     lines.push(line('error', 'client', `not tried: the client secret is sent only to AUTHELIA_URL's origin ${token.issuerOrigin}, ` +
       `and the discovery document's token_endpoint ${redactUrl(token.url)} is off it`));
   } else if (token.kind === 'usable' && checked.every((item) => item.level !== 'error')) {
-    lines.push(await probeClient(deps.fetch, config, token.url));
+    const client = await probeClient(deps.fetch, config, token.url);
+    lines.push(client);
+    if (client.level === 'ok') {
+      const revocation = judgeEndpoint(doc['revocation_endpoint'], config.issuer);
+      lines.push(await probeRevocation(deps.fetch, config, revocation.kind === 'unusable' ? `${config.issuer}/api/oidc/revocation` : revocation.url));
+    }
   }
   return lines;
 }
@@ -263,6 +268,34 @@ async function tokenRequest(fetcher: typeof fetch, config: Config, tokenUrl: str
     redirect_uri: `${config.issuer}/pocketbase-authelia-check`,
     ...(config.pkce ? { code_verifier: randomBytes(32).toString('base64url') } : {}),
   });
+  return authenticatedPost(fetcher, config, tokenUrl, body, method);
+}
+
+/**
+ * Revokes a token Authelia never issued, as the extension's sign-out revokes real ones: HTTP Basic
+ * first, the form body on invalid_client. Authelia answers 200 for an unknown token once the client
+ * authenticated (RFC 7009), so this tells whether sign-out and the revocation job will work.
+ */
+async function probeRevocation(fetcher: typeof fetch, config: Config, revocationUrl: string): Promise<CheckLine> {
+  if (!sameOrigin(revocationUrl, config.issuer)) {
+    return line('warn', 'revocation', `not tried: ${redactUrl(revocationUrl)} is off AUTHELIA_URL's origin; the extension uses ${config.issuer}/api/oidc/revocation instead`);
+  }
+  const body = () => new URLSearchParams({ token: `pocketbase-authelia-check-${randomBytes(16).toString('hex')}`, token_type_hint: 'refresh_token' });
+  const basic = await authenticatedPost(fetcher, config, revocationUrl, body(), 'client_secret_basic');
+  const post = isRefusedClient(basic) ? await authenticatedPost(fetcher, config, revocationUrl, body(), 'client_secret_post') : undefined;
+  const last = post ?? basic;
+  if ('failed' in last) {
+    return line('warn', 'revocation', `could not try the revocation endpoint ${revocationUrl} (${describeFetchError(last.failed, config.discoveryTimeoutSeconds)}); sign-out will still end PocketBase sessions`);
+  }
+  if (last.status === 200) {
+    return line('ok', 'revocation', `Authelia accepts client "${config.clientId}" at its revocation endpoint (${post === undefined ? 'HTTP Basic' : 'secret in the request body'}): sign-out revokes grants`);
+  }
+  return line('warn', 'revocation', `Authelia did not accept client "${config.clientId}" at its revocation endpoint (HTTP ${last.status}${typeof last.error === 'string' ? `, ${last.error}` : ''}): ` +
+    'sign-out still ends PocketBase sessions, but grants stay valid at Authelia until they expire; check the client\'s revocation_endpoint_auth_method ' +
+    '(client_secret_basic, Authelia\'s default, or client_secret_post)');
+}
+
+async function authenticatedPost(fetcher: typeof fetch, config: Config, url: string, body: URLSearchParams, method: 'client_secret_basic' | 'client_secret_post'): Promise<ProbeAnswer> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
   if (method === 'client_secret_basic') {
     // RFC 6749 section 2.3.1: id and secret are form-urlencoded before base64, as PocketBase (Go) does.
@@ -274,7 +307,7 @@ async function tokenRequest(fetcher: typeof fetch, config: Config, tokenUrl: str
   }
   try {
     // A 307 or 308 would repeat the body, secret included, wherever it points: not followed.
-    const response = await fetcher(tokenUrl, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(config.discoveryTimeoutSeconds * 1000) });
+    const response = await fetcher(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(config.discoveryTimeoutSeconds * 1000) });
     const error = ((await response.json().catch(() => ({}))) as { error?: unknown }).error;
     return { status: response.status, error };
   } catch (failed) {

@@ -21,8 +21,8 @@ export function askPeers(app: CoreApp, state: ActiveState, secrets: Revalidation
     if (reading.kind === 'current') return 'works';
     if (reading.kind === 'unreachable') return 'unreachable';
   }
-  // Nobody to ask now, but another record could be checked (a refresh token):
-  // not alone, so not a reason to believe; the sweep will ask them.
+  // Nobody to ask now, but another record holds a refresh token: not alone, so
+  // not a reason to believe; its next check (or the sweep) gives evidence.
   if (asked === 0 && !otherCheckableRecords(app, state, exclude)) return 'lone';
   return 'silent';
 }

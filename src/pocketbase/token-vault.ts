@@ -426,12 +426,17 @@ export function peersWithLiveAccessToken(app: CoreApp, state: ActiveState, exclu
   return models.map(toRow).filter((row) => !exclude.has(row.recordId)).slice(0, limit);
 }
 
-/** Whether any linked record outside `exclude` holds a token a check could use (a refresh token counts). */
+/**
+ * Whether any linked record outside `exclude` holds a refresh token: it has no
+ * live access token to ask with now, but its own next check (or the sweep)
+ * will get a fresh one, so a lone-looking record is not alone. An expired
+ * access token without a refresh token can never be asked: it does not count.
+ */
 export function otherCheckableRecords(app: CoreApp, state: ActiveState, exclude: ReadonlySet<string>): boolean {
   const models = arrayOf(new DynamicModel({ recordId: '' }));
   app
     .db()
-    .newQuery(`SELECT ea.[[recordRef]] AS recordId ${LINKED_ROWS} AND (t.[[refreshToken]] != '' OR t.[[accessToken]] != '') LIMIT {:limit}`)
+    .newQuery(`SELECT ea.[[recordRef]] AS recordId ${LINKED_ROWS} AND t.[[refreshToken]] != '' LIMIT {:limit}`)
     .bind({ ...linkParams(app, state), limit: exclude.size + 1 })
     .all(models);
   return (models as unknown as Array<{ recordId: string }>).some((model) => !exclude.has(model.recordId));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp, type Idp } from '../../testkit/idp.js';
-import { checkDiscovery, type CheckLine } from '../../src/cli/check.js';
+import { checkDiscovery, runChecks, type CheckLine } from '../../src/cli/check.js';
 import { parseConfig, type Config } from '../../src/core/config.js';
 import { answer, discoveryDocument, startFakeServer } from '../support/fake-authelia.js';
 import { runCli } from './cli.js';
@@ -161,6 +161,8 @@ describe('pocketbase-authelia check, against the Authelia-like demo IdP', () => 
       { clientId: 'pocketbase', clientSecret: SECRET, redirectUris: ['https://pb.example.com/api/oauth2-redirect'] },
       // Refuses HTTP Basic with invalid_client, as Authelia does for a client_secret_post client.
       { clientId: 'pocketbase-post', clientSecret: SECRET, redirectUris: ['https://pb.example.com/api/oauth2-redirect'], tokenEndpointAuthMethod: 'client_secret_post' as const },
+      // Revocation registered for the form body: the check's Basic try is refused, the retry accepted.
+      { clientId: 'pocketbase-revoke-post', clientSecret: SECRET, redirectUris: ['https://pb.example.com/api/oauth2-redirect'], revocationEndpointAuthMethod: 'client_secret_post' as const },
     ];
     [idp, prefixed] = await Promise.all([startIdp({ users: [], clients }), startIdp({ users: [], clients, issuerPath: '/authelia' })]);
     // A reverse proxy that serves Authelia under /sso, while Authelia still believes it is at /.
@@ -188,12 +190,13 @@ describe('pocketbase-authelia check, against the Authelia-like demo IdP', () => 
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('info  redirect_uris: Authelia\'s client must list https://pb.example.com/api/oauth2-redirect');
     for (const subject of ['config', 'discovery', 'issuer', 'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'groups',
-      'AUTHELIA_SCOPES', 'token_endpoint_auth_methods_supported', 'code_challenge_methods_supported', 'client']) {
+      'AUTHELIA_SCOPES', 'token_endpoint_auth_methods_supported', 'code_challenge_methods_supported', 'client', 'revocation']) {
       expect(outputLine(run.stdout, 'ok', subject), `${subject} in\n${run.stdout}`).toBeDefined();
     }
     expect(outputLine(run.stdout, 'ok', 'authorization_endpoint')).toContain("(Authelia's standard path)");
     expect(outputLine(run.stdout, 'ok', 'client')).toContain('accepted client "pocketbase" and its secret with client_secret_basic, PocketBase\'s first try');
     expect(outputLine(run.stdout, 'ok', 'client')).toContain('got invalid_grant');
+    expect(outputLine(run.stdout, 'ok', 'revocation')).toContain('accepts client "pocketbase" at its revocation endpoint (HTTP Basic)');
     // The demo speaks http, which real Authelia does not: a warning, not an error.
     expect(outputLine(run.stdout, 'warn', 'AUTHELIA_URL')).toBeDefined();
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('0 errors, 1 warning: PocketBase can use this Authelia');
@@ -206,6 +209,27 @@ describe('pocketbase-authelia check, against the Authelia-like demo IdP', () => 
     const run = await runCli(['check'], { AUTHELIA_URL: `${prefixed.issuer}/`, AUTHELIA_CLIENT_SECRET_FILE: file });
     expect(run.code, run.stdout).toBe(0);
     expect(outputLine(run.stdout, 'ok', 'issuer')).toContain(prefixed.issuer);
+  });
+
+  it('checks the revocation endpoint with its own auth method: Basic for a client_secret_post token endpoint, the body for a post-only revocation endpoint', async () => {
+    const post = await runCli(['check'], { AUTHELIA_URL: idp.issuer, AUTHELIA_CLIENT_ID: 'pocketbase-post', AUTHELIA_CLIENT_SECRET: SECRET });
+    expect(outputLine(post.stdout, 'ok', 'revocation'), post.stdout).toContain('(HTTP Basic)');
+    const revokePost = await runCli(['check'], { AUTHELIA_URL: idp.issuer, AUTHELIA_CLIENT_ID: 'pocketbase-revoke-post', AUTHELIA_CLIENT_SECRET: SECRET });
+    expect(outputLine(revokePost.stdout, 'ok', 'revocation'), revokePost.stdout).toContain('(secret in the request body)');
+  });
+
+  it('warns when Authelia refuses the client at its revocation endpoint: sign-out could not revoke grants', async () => {
+    // Authelia answering invalid_client at revocation only (a client registered with another revocation secret or method).
+    const refusingRevocation: typeof fetch = async (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url.endsWith('/api/oidc/revocation')) return new Response('{"error":"invalid_client"}', { status: 401, headers: { 'content-type': 'application/json' } });
+      return fetch(input, init);
+    };
+    const lines = await runChecks({ env: { AUTHELIA_URL: idp.issuer, AUTHELIA_CLIENT_SECRET: SECRET }, readFile: () => '', fetch: refusingRevocation });
+    const revocation = lines.find((item) => item.subject === 'revocation');
+    expect(revocation?.level).toBe('warn');
+    expect(revocation?.message).toMatch(/did not accept client "pocketbase" at its revocation endpoint \(HTTP 401, invalid_client\): sign-out still ends PocketBase sessions/);
+    expect(lines.filter((item) => item.level === 'error')).toEqual([]);
   });
 
   it('a wrong secret: exit 1, invalid_client', async () => {

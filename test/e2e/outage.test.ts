@@ -136,6 +136,23 @@ describe.concurrent.each(TIMED_VERSIONS)('Authelia outages on PocketBase %s', (v
     });
   });
 
+  it('without offline_access, colleagues whose access tokens expired are nobody to ask: a removed user with a live token is believed', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const old = person('old', ['dev']);
+    const zed = person('zed', ['admins']);
+    // 14 s access tokens are usable for about 4 s (PocketBase's 10 s margin, whole seconds).
+    const options: StackOptions = { version, users: [old, zed], idp: { accessTokenTtl: 14 }, env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: SWEEP_BY_HAND } };
+    await withStack(options, async (stack) => {
+      await ssoLogin(stack.pb.url, old);
+      await sleep(4_500); // old's access token counts as expired now (10 s early), and there is no refresh token
+      const { auth } = await ssoLogin(stack.pb.url, zed);
+      stack.idp.removeUser('zed');
+      await sleep(1_100); // zed's token is still live for a moment
+      const refused = await refresh(stack, auth.token);
+      expect(refused.status).toBe(401);
+      expect(refused.message).toMatch(GONE);
+    });
+  });
+
   it('Authelia redeployed on fresh storage: nobody loses groups or sessions, and a new sign-in resumes checking', { timeout: SCENARIO_TIMEOUT }, async () => {
     const hal = person('hal', ['admins']);
     const ivy = person('ivy', ['dev']);
