@@ -76,9 +76,9 @@ function askAuthelia(app: CoreApp, state: ActiveState, secrets: RevalidationSecr
   const accessToken = unseal(secrets, row.accessToken);
   const refreshToken = unseal(secrets, row.refreshToken);
   if (accessToken === undefined || refreshToken === undefined) {
-    // Rotated client secret or AUTHELIA_TOKEN_KEY: these will never be readable again.
+    // AUTHELIA_TOKEN_KEY changed (or was unset across a restart): these will never be readable again.
     dropTokens(app, row.recordId);
-    return { kind: 'undecided', reason: 'the stored tokens cannot be decrypted (the client secret or AUTHELIA_TOKEN_KEY changed); the user must sign in again' };
+    return { kind: 'undecided', reason: 'the stored tokens cannot be decrypted (AUTHELIA_TOKEN_KEY changed); the user must sign in again' };
   }
   if (accessToken !== '' && accessTokenUsable(row, now)) {
     const reading = readUserinfo(userinfo(state, accessToken), row.subject);

@@ -1,3 +1,4 @@
+import type PocketBase from 'pocketbase';
 // A realtime (SSE) subscriber over raw HTTP, as the SDK's realtime service does it, without an
 // EventSource polyfill: GET /api/realtime, read PB_CONNECT, then POST the subscriptions with a token.
 
@@ -60,5 +61,34 @@ export async function subscribe(baseUrl: string, token: string, topics: readonly
       return seen;
     },
     close: () => abort.abort(),
+  };
+}
+
+/**
+ * A realtime feed of a members-only collection (rule `@request.auth.id != ""`) and a public one,
+ * opened with `token`, already shown to deliver members' records. `membersSeenAfterwards()` creates
+ * one record in each and returns the members' records the feed received before the public marker:
+ * events reach a client in the order they happen, so an empty list means the connection is signed in
+ * no more.
+ */
+export async function membersFeed(baseUrl: string, superuser: PocketBase, token: string): Promise<{ membersSeenAfterwards(): Promise<RealtimeEvent[]>; close(): void }> {
+  const signedIn = '@request.auth.id != ""';
+  await superuser.collections.create({ name: 'members_news', type: 'base', listRule: signedIn, viewRule: signedIn, fields: [{ name: 'title', type: 'text' }] });
+  await superuser.collections.create({ name: 'public_news', type: 'base', listRule: '', viewRule: '', fields: [{ name: 'title', type: 'text' }] });
+  const feed = await subscribe(baseUrl, token, ['members_news/*', 'public_news/*']);
+  await superuser.collection('members_news').create({ title: 'before' });
+  const first = await feed.next();
+  if (first?.name !== 'members_news/*') {
+    feed.close();
+    throw new Error(`the feed should deliver members' records while signed in, got ${JSON.stringify(first)}`);
+  }
+  return {
+    membersSeenAfterwards: async () => {
+      await superuser.collection('members_news').create({ title: 'after' });
+      await superuser.collection('public_news').create({ title: 'marker' });
+      const seen = await feed.until((event) => event.name === 'public_news/*');
+      return seen.filter((event) => event.name === 'members_news/*');
+    },
+    close: () => feed.close(),
   };
 }
