@@ -91,10 +91,11 @@ describe.each(VERSIONS)('sign-out on PocketBase %s', (version) => {
       stack.idp.setDown('unavailable');
       expect((await signOut(stack, auth.token)).status).toBe(200);
       expect((await refresh(stack, auth.token)).status).toBe(401);
-      expect((await status(stack)).signOut).toMatchObject({ revocationsFailed: 1, revocationsQueued: 1 });
+      const during = (await status(stack)).signOut;
+      expect(during.revocationsFailed).toBeGreaterThanOrEqual(1); // the minute's job may have tried again meanwhile
+      expect(during).toMatchObject({ revocationsDone: 0, revocationsQueued: 1 });
 
       stack.idp.setDown('up');
-      expect(await active(stack, kept)).toBe(true);
       await (await stack.pb.superuser()).send('/api/crons/authelia-revocations', { method: 'POST' }); // as the minute's cron would
       for (let attempt = 0; attempt < 50 && (await active(stack, kept)); attempt++) await sleep(100);
       expect(await active(stack, kept)).toBe(false);
