@@ -30,6 +30,12 @@ export class Traffic {
   readonly #held = new Set<IncomingMessage>();
   #mode: IdpMode = 'up';
   #lateMs = DEFAULT_LATE_MS;
+  readonly #listeners: Array<(request: IdpRequest) => void> = [];
+
+  /** Called as each logged request arrives, before it is answered: lets a test change the IdP mid-run. */
+  onRequest(listener: (request: IdpRequest) => void): void {
+    this.#listeners.push(listener);
+  }
 
   constructor(loggedPaths: Iterable<string>) {
     this.#logged = new Set(loggedPaths);
@@ -41,6 +47,7 @@ export class Traffic {
     const entry: IdpRequest = { method: req.method ?? 'GET', path, at: Date.now() };
     this.requests.push(entry);
     this.#byRequest.set(req, entry);
+    for (const listener of this.#listeners) listener(entry);
     res.once('finish', () => (entry.status = res.statusCode));
   }
 

@@ -91,6 +91,8 @@ export interface Idp {
   removeUser(username: string): boolean;
   /** Every request to the token, userinfo and revocation endpoints, oldest first (live array). */
   readonly requests: IdpRequest[];
+  /** Calls `listener` as each of those requests arrives, before it is answered. */
+  onRequest(listener: (request: IdpRequest) => void): void;
   /**
    * 'unavailable': 503 to every request; 'hang': accept and never answer; 'late': do the work
    * (a refresh rotates the tokens) but answer only after `lateMs` (default 8 s), past a client's
@@ -258,6 +260,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     setUser: (user) => users.set(user),
     removeUser: (username) => users.remove(username),
     requests: traffic.requests,
+    onRequest: (listener) => traffic.onRequest(listener),
     setDown: (mode, lateMs) => traffic.setMode(mode, lateMs),
     setUserBackend: (state) => users.setBackend(state),
     forgetTokens: () => {

@@ -18,18 +18,47 @@ export interface SignOutAnswer {
   readonly autheliaSignOutURL: string | null;
 }
 
-/** Sealed tokens of one grant still to revoke at Authelia, and how often that failed. */
+/**
+ * Sealed tokens of one grant still to revoke at Authelia, and how often that
+ * failed. `urgent`: access was taken away or the user signed out; `routine`:
+ * tokens nobody holds any more (a login replaced them, a refused login's, a
+ * dead refresh token's access token), which anyone with an Authelia account
+ * can produce at will, so they never delay or push out an urgent one.
+ */
 export interface PendingRevocation {
   readonly accessToken: string;
   readonly refreshToken: string;
   readonly attempts: number;
+  readonly urgency: 'urgent' | 'routine';
+}
+
+/** The queue lives in memory and is rewritten at every change: bounded. */
+export const MAX_PENDING_REVOCATIONS = 500;
+
+/**
+ * The queue with `item` added: urgent ones ahead of every routine one (in
+ * their own order), routine ones at the end. Past the bound the oldest routine
+ * entry goes; with only urgent ones left, the oldest urgent one. `dropped`
+ * says whether something was given up.
+ */
+export function enqueueRevocation(queue: readonly PendingRevocation[], item: PendingRevocation, max = MAX_PENDING_REVOCATIONS): { readonly queue: PendingRevocation[]; readonly dropped: boolean } {
+  const urgent = queue.filter((entry) => entry.urgency === 'urgent');
+  const routine = queue.filter((entry) => entry.urgency !== 'urgent');
+  (item.urgency === 'urgent' ? urgent : routine).push(item);
+  let dropped = false;
+  while (urgent.length + routine.length > max) {
+    if (routine.length > 0) routine.shift();
+    else urgent.shift();
+    dropped = true;
+  }
+  return { queue: [...urgent, ...routine], dropped };
 }
 
 /** A revocation that keeps failing is given up after this many tries (one a minute): the tokens expire anyway. */
 export const MAX_REVOCATION_ATTEMPTS = 10;
 
 /** How many queued grants one drain run revokes: each is one request to Authelia (5 s at worst). */
-export const REVOCATIONS_PER_RUN = 20;
+export const REVOCATIONS_PER_RUN = 50;
 
 /**
  * Which token revokes the grant: the refresh token (Authelia revokes the whole

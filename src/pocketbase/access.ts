@@ -85,6 +85,6 @@ export function saveClaims(app: CoreApp, record: core.Record, managedNames: read
 export function retireStoredTokens(app: CoreApp, recordId: string): void {
   const sealed = storedTokens(app, recordId);
   if (!sealed) return;
-  queueRevocation(app, sealed);
+  queueRevocation(app, sealed, 'urgent');
   dropTokens(app, recordId);
 }

@@ -43,7 +43,7 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
   if (!secrets) return;
   // The previous login's grant: nobody holds its tokens after this one replaces them.
   const previous = storedTokens(app, record.id);
-  if (previous) queueRevocation(app, previous);
+  if (previous) queueRevocation(app, previous, 'routine');
   storeLogin(app, record.id, {
     accessToken: seal(secrets, tokens.accessToken),
     refreshToken: seal(secrets, tokens.refreshToken),
@@ -60,5 +60,5 @@ export function discardLoginTokens(app: CoreApp, user: auth.AuthUser | undefined
   if (!user) return;
   const tokens = withholdTokens(user);
   const secrets = loadRevalidationSecrets(app);
-  if (secrets) queueRevocation(app, { accessToken: seal(secrets, tokens.accessToken), refreshToken: seal(secrets, tokens.refreshToken) });
+  if (secrets) queueRevocation(app, { accessToken: seal(secrets, tokens.accessToken), refreshToken: seal(secrets, tokens.refreshToken) }, 'routine');
 }

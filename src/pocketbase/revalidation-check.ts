@@ -31,12 +31,13 @@ export type CheckResult =
 
 /**
  * What a check does with Authelia's fallback answer (no lookup): `ask-peers`
- * asks other records right away (auth-refresh); `report` returns it to the
- * caller, which decides once it knows more (the sweep, at the end of its run);
- * `believe`: the caller already saw Authelia answer normally (the sweep's
- * second look after a normal answer in the same run).
+ * asks other records right then (auth-refresh, and the sweep's second look);
+ * `report` returns it to the caller, which decides once it knows more (the
+ * sweep, at the end of its run). Only an answer after the fallback counts:
+ * a normal answer from before it cannot show that the user backend still
+ * works (it may have failed since).
  */
-export type FallbackPolicy = 'ask-peers' | 'report' | 'believe';
+export type FallbackPolicy = 'ask-peers' | 'report';
 
 /**
  * Longer than a check can take (a refresh grant, its retry with the other client
@@ -53,7 +54,10 @@ const LEASE_MS = ((3 + MAX_PEERS_ASKED) * CHECK_TIMEOUT_SECONDS + 5) * 1000;
  * works (see FallbackPolicy). Never runs twice at once for a record (see
  * claimLease). Logs nothing but outages: the caller says what happened.
  */
-export function checkRecord(app: CoreApp, state: ActiveState, record: core.Record, actions: AccessActions, now: number, onFallback: FallbackPolicy): CheckResult {
+export function checkRecord(
+  app: CoreApp, state: ActiveState, record: core.Record, actions: AccessActions, now: number, onFallback: FallbackPolicy,
+  otherSuspects: ReadonlySet<string> = new Set(),
+): CheckResult {
   if (!claimLease(app, record.id, now, LEASE_MS)) return { kind: 'busy' };
   try {
     // Read after the lease: a check that just finished may have rotated the tokens.
@@ -64,7 +68,7 @@ export function checkRecord(app: CoreApp, state: ActiveState, record: core.Recor
     const outcome = askAuthelia(app, state, secrets, row, now);
     if (outcome.kind !== 'suspect') return settle(app, state, record, outcome, actions, now);
     if (onFallback === 'report') return outcome;
-    const evidence = onFallback === 'believe' ? 'works' : askPeers(app, state, secrets, new Set([record.id]), now);
+    const evidence = askPeers(app, state, secrets, record.id, otherSuspects, now);
     if (believeFallback(evidence)) return takeAway(app, record, outcome.reason, actions);
     return wait(app, record.id, outcome.reason, evidence === 'unreachable' ? 'unreachable' : 'user-backend', now);
   } finally {
@@ -97,7 +101,7 @@ function refreshThenAsk(app: CoreApp, state: ActiveState, secrets: RevalidationS
   if (refreshed.kind === 'undecided') {
     if (refreshed.dropRefreshToken) {
       // Dead refresh token; the access token may still be revocable.
-      queueRevocation(app, { accessToken: row.accessToken, refreshToken: '' });
+      queueRevocation(app, { accessToken: row.accessToken, refreshToken: '' }, 'routine');
       dropRefreshToken(app, row.recordId);
     }
     return refreshed;

@@ -10,7 +10,10 @@ import { otherCheckableRecords, peersWithLiveAccessToken } from './token-vault.j
  * the only way to tell a removed user from an unreachable user backend, since
  * Authelia answers both the same. Reads and changes nothing of those records.
  */
-export function askPeers(app: CoreApp, state: ActiveState, secrets: RevalidationSecrets, exclude: ReadonlySet<string>, now: number): BackendEvidence {
+export function askPeers(app: CoreApp, state: ActiveState, secrets: RevalidationSecrets, self: string, otherSuspects: ReadonlySet<string>, now: number): BackendEvidence {
+  // Records Authelia just answered without a lookup are no evidence either way, and
+  // several of them at once with nobody else to ask is exactly what an outage looks like.
+  const exclude = new Set([self, ...otherSuspects]);
   const peers = peersWithLiveAccessToken(app, state, exclude, now + ACCESS_TOKEN_MARGIN_MS, MAX_PEERS_ASKED);
   let asked = 0;
   for (const peer of peers) {
@@ -23,6 +26,6 @@ export function askPeers(app: CoreApp, state: ActiveState, secrets: Revalidation
   }
   // Nobody to ask now, but another record holds a refresh token: not alone, so
   // not a reason to believe; its next check (or the sweep) gives evidence.
-  if (asked === 0 && !otherCheckableRecords(app, state, exclude)) return 'lone';
+  if (asked === 0 && otherSuspects.size === 0 && !otherCheckableRecords(app, state, exclude)) return 'lone';
   return 'silent';
 }

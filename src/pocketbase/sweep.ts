@@ -2,7 +2,7 @@ import { noCounts, sweepAction, sweepMayContinue, ACCESS_TOKEN_MARGIN_MS, SWEEP_
 import { LAST_SWEEP_KEY, type ActiveState } from '../core/state.js';
 import { ACCESS_ACTIONS } from './access-actions.js';
 import { logError, logInfo } from './log.js';
-import { checkRecord, endSessions, type CheckResult, type FallbackPolicy } from './revalidation-check.js';
+import { checkRecord, endSessions, type CheckResult } from './revalidation-check.js';
 import { loadState } from './state-store.js';
 import { endStaleSessions } from './bound-without-authelia.js';
 import { adoptLinkedRecords, dropUnlinked, markAttempted, markWaiting, sweepCandidates, type VaultRow } from './token-vault.js';
@@ -53,19 +53,17 @@ export function runSweep(app: CoreApp): SweepReport | undefined {
   const candidates = sweepCandidates(app, state, startedAt, settings.maxSessionSeconds * 1000, ACCESS_TOKEN_MARGIN_MS, SWEEP_BUDGET.maxRecords + 1);
   let done = 0;
   let stoppedEarly = false;
-  let sawNormal = false;
   for (const row of candidates) {
     if (!sweepMayContinue(done, startedAt, Date.now(), SWEEP_BUDGET)) break;
     done++;
     const result = isolated(app, row.recordId, counts, () => sweepOne(app, state, row, counts));
-    if (result?.kind === 'current') sawNormal = true;
     if (result?.kind === 'suspect' && result.record) suspects.push({ row, record: result.record });
     if (result?.kind === 'unreachable') {
       stoppedEarly = true;
       break;
     }
   }
-  decideSuspects(app, state, suspects, counts, sawNormal ? 'believe' : 'ask-peers', stoppedEarly);
+  decideSuspects(app, state, suspects, counts, stoppedEarly);
 
   const report: SweepReport = { at: new Date(startedAt).toISOString(), durationMs: Date.now() - startedAt, carriedOver: done < candidates.length, stoppedEarly, ...counts };
   app.store().set(LAST_SWEEP_KEY, JSON.stringify(report));
@@ -110,18 +108,19 @@ function sweepOne(app: CoreApp, state: ActiveState, row: VaultRow, counts: Sweep
 
 /**
  * Records Authelia answered without a lookup, decided at the end of the run.
- * Each is asked once more (a record that recovered mid-run is then current).
- * After a normal answer anywhere in the run, a fallback is believed; without
- * one, other records are asked right then, and the first suspect for whom
- * nobody answers normally means the user backend is down: the rest wait
- * without further calls.
+ * Each is asked once more, then other records right after it (the ones this
+ * run just answered normally come first; the other suspects never count), so
+ * a user backend that failed, or recovered, in the middle of the run decides
+ * nobody's fate. The first suspect for whom nobody answers normally means the
+ * user backend is down: the rest wait without further calls.
  */
-function decideSuspects(app: CoreApp, state: ActiveState, suspects: readonly Suspect[], counts: SweepCounts, onFallback: FallbackPolicy, autheliaSilent: boolean): void {
+function decideSuspects(app: CoreApp, state: ActiveState, suspects: readonly Suspect[], counts: SweepCounts, autheliaSilent: boolean): void {
   let outage = autheliaSilent;
+  const suspectIds = new Set(suspects.map(({ row }) => row.recordId));
   for (const { row, record } of suspects) {
     isolated(app, row.recordId, counts, () => {
       const now = Date.now();
-      const result: CheckResult = outage ? { kind: 'waiting', reason: 'Authelia did not answer' } : checkRecord(app, state, record, ACCESS_ACTIONS, now, onFallback);
+      const result: CheckResult = outage ? { kind: 'waiting', reason: 'Authelia did not answer' } : checkRecord(app, state, record, ACCESS_ACTIONS, now, 'ask-peers', withoutSelf(suspectIds, row.recordId));
       if (result.kind === 'gone') counts.ended++;
       else if (result.kind === 'current' && result.changed) counts.updated++;
       else if (result.kind !== 'current') {
@@ -154,4 +153,10 @@ function isolated<T>(app: CoreApp, recordId: string, counts: SweepCounts, work: 
     logError(app, 'sweep: a record could not be handled; the run goes on', 'record', recordId, 'error', error instanceof Error ? error.message : String(error));
     return undefined;
   }
+}
+
+function withoutSelf(ids: ReadonlySet<string>, self: string): Set<string> {
+  const others = new Set(ids);
+  others.delete(self);
+  return others;
 }

@@ -82,6 +82,26 @@ describe.concurrent.each(TIMED_VERSIONS)('Authelia outages on PocketBase %s', (v
     });
   });
 
+  it('a user backend that fails in the middle of a sweep run removes nobody: a normal answer from before a fallback proves nothing', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const team = ['ava', 'bo', 'cy', 'di', 'ed'].map((name) => person(name, ['staff']));
+    await withStack(offlineStack(version, team), async (stack) => {
+      const tokens = new Map<string, string>();
+      for (const user of team) tokens.set(user.username, (await ssoLogin(stack.pb.url, user)).auth.token);
+      let userinfos = 0;
+      stack.idp.onRequest((request) => {
+        if (request.path === '/api/oidc/userinfo' && ++userinfos === 2) stack.idp.setUserBackend('down'); // after one normal answer
+      });
+      expect(await runSweep(stack)).toMatchObject({ checked: 5, ended: 0, failed: 0 });
+      await sleep(1_200);
+      for (const user of team) {
+        const refreshed = await refresh(stack, tokens.get(user.username)!);
+        expect(refreshed.status, user.username).toBe(200);
+        expect(refreshed.record['groups']).toEqual(['staff']);
+      }
+      expect((await revalidationStatus(stack)).outage).toMatchObject({ kind: 'user-backend' });
+    });
+  });
+
   it('user backend down at auth-refresh: a due refresh answers 200 with unchanged groups; back up, a removed user is cut off at the next check', { timeout: SCENARIO_TIMEOUT }, async () => {
     const eve = person('eve', ['admins']);
     const fay = person('fay', ['dev']);
