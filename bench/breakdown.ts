@@ -25,6 +25,7 @@ async function stepHooks(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pb-authelia-steps-'));
   await cp(resolve('pb_hooks'), dir, { recursive: true });
   const options = hooksBuildOptions(join(dir, 'authelia'));
+  await cp(resolve('bench/jsvm/timers.pb.js'), join(dir, 'bench-timers.pb.js'));
   await build({ ...options, absWorkingDir: process.cwd(), entryPoints: { login: resolve('bench/jsvm/login-steps.ts') } });
   return dir;
 }
@@ -54,11 +55,15 @@ const variants: Array<{ name: string; url: string; cut?: string }> = [
   { name: 'no-op JS hook (floor)', url: pair.servers.floor.url },
   ...STEPS.map((cut) => ({ name: cut, url: steps.url, cut })),
   { name: 'shipped handler', url: steps.url },
+  { name: 'fast-path test only (state, mark, e.next())', url: steps.url, cut: 'mark' },
 ];
 const times = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+let queued = Number.NaN;
+let timers: Record<string, [number, number]> = {};
 try {
   log(`PocketBase ${version}: warming up 50 users`);
   await warmUp({ ...pair, servers: { ...pair.servers, ext: steps } }, users);
+  await fetch(`${steps.url}/api/bench/timers?reset=1`);
   let cursor = 0;
   for (let done = 0; done < samples; done += batch) {
     const wanted = [];
@@ -77,6 +82,9 @@ try {
     }
     if (done % 20 === 0) log(`${done + batch}/${samples}`);
   }
+  const status = await (await steps.superuser()).send('/api/authelia/status', {});
+  queued = Number(status?.signOut?.revocationsQueued ?? Number.NaN);
+  timers = await (await fetch(`${steps.url}/api/bench/timers`)).json() as Record<string, [number, number]>;
 } finally {
   await steps.destroy();
   await pair.close();
@@ -84,20 +92,24 @@ try {
 
 const after = machine();
 const base = times.get('PocketBase, no hooks')!;
-const rows = [`| step (cut after) | p50 | p95 | vs no hooks | this step (p50 − previous p50) [95% CI] |`, '|---|---|---|---|---|'];
+const rows = [`| step (cut after) | p50 | p95 | vs no hooks | this step (p50 − previous p50) [95% CI] | handler wall time inside PocketBase (mean) |`, '|---|---|---|---|---|---|'];
 let previous: number[] | undefined;
 for (const variant of variants) {
   const t = times.get(variant.name)!;
-  const comparedTo = variant.name === 'shipped handler' ? times.get('upsert')! : previous;
+  const comparedTo = variant.name === 'shipped handler' ? times.get('upsert')! : variant.cut === 'mark' ? times.get('next')! : previous;
   const [low, high] = comparedTo ? medianDiffInterval(t, comparedTo) : [Number.NaN, Number.NaN];
   const step = comparedTo ? `${(median(t) - median(comparedTo)).toFixed(3)} ms [${low.toFixed(2)}, ${high.toFixed(2)}]` : '';
-  rows.push(`| ${variant.name} | ${median(t).toFixed(3)} ms | ${quantile(t, 0.95).toFixed(2)} ms | ${(median(t) - median(base)).toFixed(3)} ms | ${step} |`);
-  previous = variant.cut || variant.name === 'no-op JS hook (floor)' ? t : variant.name === 'PocketBase, no hooks' ? t : previous;
+  const timer = variant.url === steps.url ? timers[variant.cut ?? 'shipped'] : undefined;
+  const inside = timer ? `${(timer[0] / timer[1]).toFixed(3)} ms` : '';
+  rows.push(`| ${variant.name} | ${median(t).toFixed(3)} ms | ${quantile(t, 0.95).toFixed(2)} ms | ${(median(t) - median(base)).toFixed(3)} ms | ${step} | ${inside} |`);
+  previous = t;
 }
 const text = [
   `Breakdown, PocketBase ${version}, ${samples} interleaved logins per row, load average ${before.load} at start, ${after.load} at end (${new Date().toISOString()}).`,
   '',
   ...rows,
+  '',
+  `Revocations queued in the app store at the end (previous grants replaced by logins, drained 20 a minute by the cron): ${queued}.`,
 ].join('\n');
 process.stdout.write(`${text}\n`);
 await writeFile(resolve(`.tmp/breakdown-${version}.md`), text);

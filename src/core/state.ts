@@ -66,7 +66,7 @@ export const LAST_SWEEP_KEY = 'pocketbase-authelia.lastSweep';
 export const CHECKED_AT_KEY_PREFIX = 'pocketbase-authelia.checkedAt.';
 /** An outage of Authelia or of its user backend, while one lasts (see src/pocketbase/outage.ts). */
 export const OUTAGE_KEY = 'pocketbase-authelia.outage';
-/** Authelia tokens still to revoke (sealed), when revoking them at once was not possible or would slow a login; drained by a cron. */
+/** App-store key prefix of the Authelia grants still to revoke (sealed), one numbered key each plus `.head`/`.tail` counters; drained by a cron. */
 export const REVOCATION_QUEUE_KEY = 'pocketbase-authelia.revocationQueue';
 /** Counts of sign-outs and revocations since the start, for the status page. */
 export const SIGN_OUT_COUNTS_KEY = 'pocketbase-authelia.signOutCounts';

@@ -32,11 +32,20 @@ export function revokeNow(app: CoreApp, sealed: { readonly accessToken: string; 
 /**
  * Leaves the revocation to the cron: for paths that must not wait on Authelia
  * (a login replacing the previous grant's tokens) or already ended access.
+ * One store key per grant, numbered: every login appends one, so appending
+ * must not grow with the queue (one JSON list rewritten per login cost
+ * milliseconds once a few hundred grants waited between two cron runs).
  */
 export function queueRevocation(app: CoreApp, sealed: { readonly accessToken: string; readonly refreshToken: string }, attempts = 0): void {
   if (sealed.accessToken === '' && sealed.refreshToken === '') return;
   const item: PendingRevocation = { accessToken: sealed.accessToken, refreshToken: sealed.refreshToken, attempts };
-  app.store().setFunc(REVOCATION_QUEUE_KEY, (old: unknown) => JSON.stringify([...pending(old), item]));
+  let slot = 0;
+  // Reserve the slot, then fill it (no other store key may be touched inside setFunc: it holds the store's lock).
+  app.store().setFunc(QUEUE_TAIL_KEY, (old: unknown) => {
+    slot = counter(old);
+    return slot + 1;
+  });
+  app.store().set(slotKey(slot), JSON.stringify(item));
 }
 
 /** The revocation cron: a few queued grants per run; failures go back with one more attempt. */
@@ -45,16 +54,29 @@ export function onRevocationCron(): void {
 }
 
 export function drainRevocations(app: CoreApp): void {
-  if (pending(app.store().get(REVOCATION_QUEUE_KEY)).length === 0) return; // the usual minute: nothing to do
+  const head = counter(app.store().get(QUEUE_HEAD_KEY));
+  const tail = counter(app.store().get(QUEUE_TAIL_KEY));
+  if (head >= tail) return; // the usual minute: nothing to do
   const state = loadState(app);
   const secrets = loadRevalidationSecrets(app);
   if (state?.status !== 'active' || !secrets) return; // kept until Authelia can be asked
-  let batch: PendingRevocation[] = [];
-  app.store().setFunc(REVOCATION_QUEUE_KEY, (old: unknown) => {
-    const all = pending(old);
-    batch = all.slice(0, REVOCATIONS_PER_RUN);
-    return JSON.stringify(all.slice(REVOCATIONS_PER_RUN));
+  // Slots in order up to the first not filled yet (reserved by a login a moment ago: next run).
+  const batch: PendingRevocation[] = [];
+  let next = head;
+  while (next < tail && batch.length < REVOCATIONS_PER_RUN) {
+    const raw: unknown = app.store().get(slotKey(next));
+    if (raw === undefined || raw === null) break;
+    const item = parseItem(raw);
+    if (item) batch.push(item);
+    next++;
+  }
+  let claimed = false;
+  app.store().setFunc(QUEUE_HEAD_KEY, (old: unknown) => {
+    claimed = counter(old) === head; // another run took them meanwhile
+    return claimed ? next : old;
   });
+  if (!claimed) return;
+  for (let slot = head; slot < next; slot++) app.store().remove(slotKey(slot));
   for (const item of batch) {
     if (attempt(app, state, secrets, item)) continue;
     if (item.attempts + 1 < MAX_REVOCATION_ATTEMPTS) queueRevocation(app, item, item.attempts + 1);
@@ -67,7 +89,7 @@ export function countSignOut(app: CoreApp): void {
 }
 
 export function signOutCounts(app: CoreApp): SignOutCounts & { revocationsQueued: number } {
-  return { ...counts(app.store().get(SIGN_OUT_COUNTS_KEY)), revocationsQueued: pending(app.store().get(REVOCATION_QUEUE_KEY)).length };
+  return { ...counts(app.store().get(SIGN_OUT_COUNTS_KEY)), revocationsQueued: Math.max(0, counter(app.store().get(QUEUE_TAIL_KEY)) - counter(app.store().get(QUEUE_HEAD_KEY))) };
 }
 
 function attempt(app: CoreApp, state: ActiveState, secrets: RevalidationSecrets, sealed: { readonly accessToken: string; readonly refreshToken: string }): boolean {
@@ -100,9 +122,21 @@ function counts(raw: unknown): SignOutCounts {
   return { signOuts: parsed?.signOuts ?? 0, revocationsDone: parsed?.revocationsDone ?? 0, revocationsFailed: parsed?.revocationsFailed ?? 0 };
 }
 
-function pending(raw: unknown): PendingRevocation[] {
-  const parsed = parse(raw);
-  return Array.isArray(parsed) ? (parsed as PendingRevocation[]) : [];
+const QUEUE_HEAD_KEY = `${REVOCATION_QUEUE_KEY}.head`;
+const QUEUE_TAIL_KEY = `${REVOCATION_QUEUE_KEY}.tail`;
+
+function slotKey(slot: number): string {
+  return `${REVOCATION_QUEUE_KEY}.${slot}`;
+}
+
+function counter(raw: unknown): number {
+  return typeof raw === 'number' && Number.isFinite(raw) ? raw : 0;
+}
+
+function parseItem(raw: unknown): PendingRevocation | undefined {
+  const parsed = parse(raw) as Partial<PendingRevocation> | undefined;
+  if (typeof parsed?.accessToken !== 'string' || typeof parsed.refreshToken !== 'string') return undefined;
+  return { accessToken: parsed.accessToken, refreshToken: parsed.refreshToken, attempts: typeof parsed.attempts === 'number' ? parsed.attempts : 0 };
 }
 
 function parse(raw: unknown): unknown {
