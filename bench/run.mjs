@@ -4,10 +4,12 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const versionsModule = fileURLToPath(new URL('../testkit/pocketbase-versions.js', import.meta.url));
-const outfile = fileURLToPath(new URL('../node_modules/.cache/pocketbase-authelia-bench/main.mjs', import.meta.url));
+// `node bench/run.mjs [entry.ts]`: main.ts (the benchmark) unless another entry is named.
+const entry = process.argv[2] ?? 'main.ts';
+const outfile = fileURLToPath(new URL(`../.tmp/bench/${entry.replace(/\.ts$/, '')}.mjs`, import.meta.url));
 
 await build({
-  entryPoints: [fileURLToPath(new URL('main.ts', import.meta.url))],
+  entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -48,6 +48,12 @@ cronAdd("authelia-revocations", "* * * * *", () => {
 for (const path of targets.authMethodsPaths) {
   routerAdd("GET", path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
 }
+onRecordAfterUpdateSuccess((e) => {
+  require(`${__hooks}/authelia/group-writes.js`).onGuardedRecordWrite(e);
+}, ...targets.hookTags);
+onRecordAfterDeleteSuccess((e) => {
+  require(`${__hooks}/authelia/group-writes.js`).onGuardedRecordWrite(e);
+}, ...targets.hookTags);
 onRecordDeleteRequest((e) => {
   require(`${__hooks}/authelia/unlink.js`).onLinkDeleteRequest(e);
 }, "_externalAuths");

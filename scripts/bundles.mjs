@@ -19,6 +19,8 @@ export const HOOK_MODULES = [
   'revalidation-refresh', 'sweep', 'sweep-schedule', 'revalidation-status',
   // Sign-out and revocation at Authelia.
   'sign-out', 'revocation',
+  // Keeps the login fast path honest when group records change.
+  'group-writes',
 ];
 
 /** @param {string} outdir relative to ROOT, or absolute @returns {import('esbuild').BuildOptions} */

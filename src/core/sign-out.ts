@@ -32,26 +32,16 @@ export interface PendingRevocation {
   readonly urgency: 'urgent' | 'routine';
 }
 
-/** The queue lives in memory and is rewritten at every change: bounded. */
+/** Per queue (urgent, routine): it lives in memory, and anyone can fill the routine one by signing in again and again. */
 export const MAX_PENDING_REVOCATIONS = 500;
 
 /**
- * The queue with `item` added: urgent ones ahead of every routine one (in
- * their own order), routine ones at the end. Past the bound the oldest routine
- * entry goes; with only urgent ones left, the oldest urgent one. `dropped`
- * says whether something was given up.
+ * Where a bounded queue's head must move once slot `tail - 1` is filled: past
+ * the oldest entries beyond `max` (they are given up; their tokens expire by
+ * themselves). Returns `head` when nothing has to go.
  */
-export function enqueueRevocation(queue: readonly PendingRevocation[], item: PendingRevocation, max = MAX_PENDING_REVOCATIONS): { readonly queue: PendingRevocation[]; readonly dropped: boolean } {
-  const urgent = queue.filter((entry) => entry.urgency === 'urgent');
-  const routine = queue.filter((entry) => entry.urgency !== 'urgent');
-  (item.urgency === 'urgent' ? urgent : routine).push(item);
-  let dropped = false;
-  while (urgent.length + routine.length > max) {
-    if (routine.length > 0) routine.shift();
-    else urgent.shift();
-    dropped = true;
-  }
-  return { queue: [...urgent, ...routine], dropped };
+export function boundedHead(head: number, tail: number, max = MAX_PENDING_REVOCATIONS): number {
+  return Math.max(head, tail - max);
 }
 
 /** A revocation that keeps failing is given up after this many tries (one a minute): the tokens expire anyway. */

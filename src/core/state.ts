@@ -66,7 +66,11 @@ export const LAST_SWEEP_KEY = 'pocketbase-authelia.lastSweep';
 export const CHECKED_AT_KEY_PREFIX = 'pocketbase-authelia.checkedAt.';
 /** An outage of Authelia or of its user backend, while one lasts (see src/pocketbase/outage.ts). */
 export const OUTAGE_KEY = 'pocketbase-authelia.outage';
-/** Authelia tokens still to revoke (sealed), when revoking them at once was not possible or would slow a login; drained by a cron. */
+/** App-store key prefix of the Authelia grants still to revoke (sealed), one numbered key each plus `.head`/`.tail` counters; drained by a cron. */
 export const REVOCATION_QUEUE_KEY = 'pocketbase-authelia.revocationQueue';
 /** Counts of sign-outs and revocations since the start, for the status page. */
 export const SIGN_OUT_COUNTS_KEY = 'pocketbase-authelia.signOutCounts';
+/** App-store key prefix: the mark of a record's last clean login (see src/core/login-fast-path.ts). */
+export const LOGIN_MARK_KEY_PREFIX = 'pocketbase-authelia.loginMark.';
+/** App-store key: a counter bumped by every change or deletion of a record outside the auth collection (group records). */
+export const GROUPS_GENERATION_KEY = 'pocketbase-authelia.groupsGeneration';

@@ -76,6 +76,15 @@ for (const path of targets.authMethodsPaths) {
   routerAdd('GET', path, (e) => require(`${__hooks}/authelia/auth-methods.js`).authMethods(e));
 }
 
+// A group record changed or deleted (after commit): the next logins take the full path.
+onRecordAfterUpdateSuccess((e) => {
+  require(`${__hooks}/authelia/group-writes.js`).onGuardedRecordWrite(e);
+}, ...targets.hookTags);
+
+onRecordAfterDeleteSuccess((e) => {
+  require(`${__hooks}/authelia/group-writes.js`).onGuardedRecordWrite(e);
+}, ...targets.hookTags);
+
 // Authelia links: only a superuser removes one, and removing one takes access away (unlink.ts).
 onRecordDeleteRequest((e) => {
   require(`${__hooks}/authelia/unlink.js`).onLinkDeleteRequest(e);

@@ -6,6 +6,8 @@ import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from './sign-in-gate.js';
 import { loadState } from './state-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
+import { currentMark, rememberLogin, unchangedSinceLastLogin } from './login-fast-path.js';
+import { claimedProfile } from '../core/profile.js';
 
 const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS';
 
@@ -25,10 +27,18 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     e.next();
     return;
   }
+  const record = e.record ?? undefined;
+  if (record && unchangedSinceLastLogin(e.app, record, currentMark(record, e.oAuth2User?.rawUser, state.login, e.app))) {
+    // Same claims, same record, same groups as the last clean login: its decision stands and the
+    // record holds it. Only Authelia's new tokens are kept (revalidation needs them).
+    const tokens = e.oAuth2User ? withholdTokens(e.oAuth2User) : undefined;
+    e.next();
+    if (tokens) storeLoginTokens(e.app, record, tokens, state);
+    return;
+  }
   // rawUser is a Go map: a JSON round trip gives plain JS values (arrays stay arrays).
   const claims = JSON.parse(JSON.stringify(e.oAuth2User?.rawUser ?? {})) as Record<string, unknown>;
   const subject = String(claims['sub'] ?? '');
-  const record = e.record ?? undefined;
   const link = record ? linkOf(e.app, record, e.providerName, subject) : 'none';
 
   if (record && link === 'another') {
@@ -67,6 +77,12 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   if (save) saveClaims(e.app, record, [...managedFields(state.login), 'tokenKey']);
   if (link !== 'this') e.app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
   if (tokens) storeLoginTokens(e.app, record, tokens, state);
+  const email = state.login.syncProfile ? claimedProfile(claims).email : undefined;
+  rememberLogin(e.app, record, e.oAuth2User?.rawUser, state.login, {
+    linkedBefore: link === 'this',
+    warnings: staged.warnings.length,
+    profileHeldBack: email !== undefined && record.email() !== email,
+  });
 }
 
 /** A new record: PocketBase creates it inside e.next() through an internal create request, which copies this event's store. */

@@ -1,4 +1,4 @@
-import { enqueueRevocation, MAX_REVOCATION_ATTEMPTS, REVOCATIONS_PER_RUN, revocationDone, tokenToRevoke, type PendingRevocation } from '../core/sign-out.js';
+import { boundedHead, MAX_REVOCATION_ATTEMPTS, REVOCATIONS_PER_RUN, revocationDone, tokenToRevoke, type PendingRevocation } from '../core/sign-out.js';
 import { REVOCATION_QUEUE_KEY, SIGN_OUT_COUNTS_KEY, type ActiveState } from '../core/state.js';
 import { revokeToken } from './authelia-client.js';
 import { logWarn } from './log.js';
@@ -12,12 +12,15 @@ export interface SignOutCounts {
   revocationsFailed: number;
 }
 
+type Urgency = PendingRevocation['urgency'];
+type Sealed = { readonly accessToken: string; readonly refreshToken: string };
+
 /**
  * Revokes one grant at Authelia now, from its sealed tokens. Never throws and
  * never blocks what the caller does on PocketBase's side: a failure is logged,
  * counted and queued for the revocation cron.
  */
-export function revokeNow(app: CoreApp, sealed: { readonly accessToken: string; readonly refreshToken: string }): boolean {
+export function revokeNow(app: CoreApp, sealed: Sealed): boolean {
   const state = loadState(app);
   const secrets = loadRevalidationSecrets(app);
   if (state?.status !== 'active' || !secrets) {
@@ -32,35 +35,48 @@ export function revokeNow(app: CoreApp, sealed: { readonly accessToken: string; 
 /**
  * Leaves the revocation to the cron: for paths that must not wait on Authelia
  * (a login replacing the previous grant's tokens) or already ended access.
+ * Two queues, urgent (access taken away, a failed sign-out) drained first and
+ * routine (tokens nobody holds any more, which anyone can produce by signing
+ * in again and again), each bounded. One store key per grant, numbered: every
+ * login appends one, so appending must not grow with the queue (one JSON list
+ * rewritten per login cost milliseconds once a few hundred grants waited).
  */
-export function queueRevocation(app: CoreApp, sealed: { readonly accessToken: string; readonly refreshToken: string }, urgency: PendingRevocation['urgency'], attempts = 0): void {
+export function queueRevocation(app: CoreApp, sealed: Sealed, urgency: Urgency, attempts = 0): void {
   if (sealed.accessToken === '' && sealed.refreshToken === '') return;
   const item: PendingRevocation = { accessToken: sealed.accessToken, refreshToken: sealed.refreshToken, attempts, urgency };
-  let dropped = false;
-  app.store().setFunc(REVOCATION_QUEUE_KEY, (old: unknown) => {
-    const next = enqueueRevocation(pending(old), item);
-    dropped = next.dropped;
-    return JSON.stringify(next.queue);
+  const keys = queueKeys(urgency);
+  let slot = 0;
+  // Reserve the slot, then fill it (no other store key may be touched inside setFunc: it holds the store's lock).
+  app.store().setFunc(keys.tail, (old: unknown) => {
+    slot = counter(old);
+    return slot + 1;
   });
-  if (dropped) logWarn(app, 'the revocation queue is full: gave up the oldest pending revocation (routine ones first); those tokens expire by themselves');
+  app.store().set(keys.slot(slot), JSON.stringify(item));
+  const head = counter(app.store().get(keys.head));
+  const kept = boundedHead(head, slot + 1);
+  if (kept === head) return;
+  let moved = false;
+  app.store().setFunc(keys.head, (old: unknown) => {
+    moved = counter(old) < kept;
+    return moved ? kept : old;
+  });
+  if (!moved) return;
+  for (let dropped = head; dropped < kept; dropped++) app.store().remove(keys.slot(dropped));
+  logWarn(app, `the ${urgency} revocation queue is full: gave up the oldest pending revocation; those tokens expire by themselves`);
 }
 
-/** The revocation cron: a few queued grants per run; failures go back with one more attempt. */
+/** The revocation cron: urgent grants first, a bounded number per run; failures go back with one more attempt. */
 export function onRevocationCron(): void {
   drainRevocations($app);
 }
 
 export function drainRevocations(app: CoreApp): void {
-  if (pending(app.store().get(REVOCATION_QUEUE_KEY)).length === 0) return; // the usual minute: nothing to do
+  if (pendingCount(app, 'urgent') + pendingCount(app, 'routine') === 0) return; // the usual minute: nothing to do
   const state = loadState(app);
   const secrets = loadRevalidationSecrets(app);
   if (state?.status !== 'active' || !secrets) return; // kept until Authelia can be asked
-  let batch: PendingRevocation[] = [];
-  app.store().setFunc(REVOCATION_QUEUE_KEY, (old: unknown) => {
-    const all = pending(old);
-    batch = all.slice(0, REVOCATIONS_PER_RUN);
-    return JSON.stringify(all.slice(REVOCATIONS_PER_RUN));
-  });
+  const urgent = takeBatch(app, 'urgent', REVOCATIONS_PER_RUN);
+  const batch = [...urgent, ...takeBatch(app, 'routine', REVOCATIONS_PER_RUN - urgent.length)];
   let unreachable = false;
   for (const item of batch) {
     if (unreachable) {
@@ -76,15 +92,39 @@ export function drainRevocations(app: CoreApp): void {
   }
 }
 
+/** Takes up to `limit` entries off the front of a queue, in order, up to the first slot not filled yet (reserved a moment ago: next run). */
+function takeBatch(app: CoreApp, urgency: Urgency, limit: number): PendingRevocation[] {
+  const keys = queueKeys(urgency);
+  const head = counter(app.store().get(keys.head));
+  const tail = counter(app.store().get(keys.tail));
+  const batch: PendingRevocation[] = [];
+  let next = head;
+  while (next < tail && batch.length < limit) {
+    const raw: unknown = app.store().get(keys.slot(next));
+    if (raw === undefined || raw === null) break;
+    const item = parseItem(raw, urgency);
+    if (item) batch.push(item);
+    next++;
+  }
+  let claimed = false;
+  app.store().setFunc(keys.head, (old: unknown) => {
+    claimed = counter(old) === head; // another run (or a full queue) moved it meanwhile
+    return claimed ? next : old;
+  });
+  if (!claimed) return [];
+  for (let slot = head; slot < next; slot++) app.store().remove(keys.slot(slot));
+  return batch;
+}
+
 export function countSignOut(app: CoreApp): void {
   bump(app, 'signOuts');
 }
 
 export function signOutCounts(app: CoreApp): SignOutCounts & { revocationsQueued: number } {
-  return { ...counts(app.store().get(SIGN_OUT_COUNTS_KEY)), revocationsQueued: pending(app.store().get(REVOCATION_QUEUE_KEY)).length };
+  return { ...counts(app.store().get(SIGN_OUT_COUNTS_KEY)), revocationsQueued: pendingCount(app, 'urgent') + pendingCount(app, 'routine') };
 }
 
-function attempt(app: CoreApp, state: ActiveState, secrets: RevalidationSecrets, sealed: { readonly accessToken: string; readonly refreshToken: string }): 'done' | 'failed' | 'unreachable' {
+function attempt(app: CoreApp, state: ActiveState, secrets: RevalidationSecrets, sealed: Sealed): 'done' | 'failed' | 'unreachable' {
   const accessToken = unseal(secrets, sealed.accessToken);
   const refreshToken = unseal(secrets, sealed.refreshToken);
   // Unreadable under this key: nobody can use them either (the key is not in the database).
@@ -112,9 +152,24 @@ function counts(raw: unknown): SignOutCounts {
   return { signOuts: parsed?.signOuts ?? 0, revocationsDone: parsed?.revocationsDone ?? 0, revocationsFailed: parsed?.revocationsFailed ?? 0 };
 }
 
-function pending(raw: unknown): PendingRevocation[] {
-  const parsed = parse(raw);
-  return Array.isArray(parsed) ? (parsed as PendingRevocation[]) : [];
+function pendingCount(app: CoreApp, urgency: Urgency): number {
+  const keys = queueKeys(urgency);
+  return Math.max(0, counter(app.store().get(keys.tail)) - counter(app.store().get(keys.head)));
+}
+
+function queueKeys(urgency: Urgency): { readonly head: string; readonly tail: string; slot(n: number): string } {
+  const base = `${REVOCATION_QUEUE_KEY}.${urgency}`;
+  return { head: `${base}.head`, tail: `${base}.tail`, slot: (n) => `${base}.${n}` };
+}
+
+function counter(raw: unknown): number {
+  return typeof raw === 'number' && Number.isFinite(raw) ? raw : 0;
+}
+
+function parseItem(raw: unknown, urgency: Urgency): PendingRevocation | undefined {
+  const parsed = parse(raw) as Partial<PendingRevocation> | undefined;
+  if (typeof parsed?.accessToken !== 'string' || typeof parsed.refreshToken !== 'string') return undefined;
+  return { accessToken: parsed.accessToken, refreshToken: parsed.refreshToken, attempts: typeof parsed.attempts === 'number' ? parsed.attempts : 0, urgency };
 }
 
 function parse(raw: unknown): unknown {

@@ -242,6 +242,51 @@ describe.each(VERSIONS)('exact after every login, on PocketBase %s', (version) =
     expect(auth.record['memberOf']).not.toContain(other.id);
   });
 
+  // From the second login on, a login whose claims, record and group records are as the last
+  // clean login left them takes the fast path (src/core/login-fast-path.ts): each case below logs in
+  // twice first, so that the login under test is one the fast path would take if it missed the change.
+  it('on the fast path, a hand edit of groups, memberOf and roles is still undone', async () => {
+    await ssoLogin(stack.pb.url, alice);
+    await ssoLogin(stack.pb.url, alice);
+    const superuser = await stack.pb.superuser();
+    const record = await storedUser(stack.pb, alice.email);
+    const admins = await superuser.collection('authelia_groups').getFirstListItem('name = "admins"');
+    await superuser.collection('users').update(record.id, { groups: ['admins', 'writers', 'root'], memberOf: [admins.id] });
+    const { auth } = await ssoLogin(stack.pb.url, alice);
+    expect(auth.record['groups']).toEqual(['admins', 'writers']);
+    expect(auth.record['memberOf']).toHaveLength(2);
+    const stored = await superuser.collection('users').getOne(record.id, { expand: 'memberOf' });
+    expect(stored['groups']).toEqual(['admins', 'writers']);
+    expect(stored.expand?.['memberOf'].map((group: RecordModel) => group['name'])).toEqual(['admins', 'writers']);
+  });
+
+  it('on the fast path, a changed claim still lands', async () => {
+    await ssoLogin(stack.pb.url, alice);
+    await ssoLogin(stack.pb.url, alice);
+    stack.idp.setUser({ ...alice, groups: ['admins'] });
+    try {
+      const { auth } = await ssoLogin(stack.pb.url, alice);
+      expect(auth.record['groups']).toEqual(['admins']);
+      expect((await storedUser(stack.pb, alice.email))['memberOf']).toHaveLength(1);
+    } finally {
+      stack.idp.setUser(alice);
+    }
+    const { auth } = await ssoLogin(stack.pb.url, alice);
+    expect(auth.record['groups']).toEqual(['admins', 'writers']);
+  });
+
+  it('on the fast path, a renamed group record is put right (membership is by name)', async () => {
+    await ssoLogin(stack.pb.url, alice);
+    await ssoLogin(stack.pb.url, alice);
+    const superuser = await stack.pb.superuser();
+    const writers = await superuser.collection('authelia_groups').getFirstListItem('name = "writers"');
+    await superuser.collection('authelia_groups').update(writers.id, { name: 'editors' });
+    await ssoLogin(stack.pb.url, alice);
+    const record = await storedUser(stack.pb, alice.email);
+    const stored = await superuser.collection('users').getOne(record.id, { expand: 'memberOf' });
+    expect(stored.expand?.['memberOf'].map((group: RecordModel) => group['name'])).toEqual(['admins', 'writers']);
+  });
+
   it('still writes nothing when nothing differs', async () => {
     const before = await storedUser(stack.pb, alice.email);
     await ssoLogin(stack.pb.url, alice);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config.js';
-import { autheliaSignOutURL, enqueueRevocation, MAX_PENDING_REVOCATIONS, type PendingRevocation } from '../../src/core/sign-out.js';
+import { autheliaSignOutURL, boundedHead, MAX_PENDING_REVOCATIONS } from '../../src/core/sign-out.js';
 
 const BASE = { AUTHELIA_URL: 'https://auth.example.com', AUTHELIA_CLIENT_SECRET: 'secret-1' };
 const noFiles = (): string => {
@@ -37,30 +37,18 @@ describe('AUTHELIA_SIGN_OUT_REDIRECT', () => {
   });
 });
 
-describe('enqueueRevocation: urgent revocations are never pushed out or delayed by routine ones', () => {
-  const item = (name: string, urgency: PendingRevocation['urgency']): PendingRevocation => ({ accessToken: name, refreshToken: '', attempts: 0, urgency });
-  const names = (queue: readonly PendingRevocation[]) => queue.map((entry) => entry.accessToken);
-
-  it('puts urgent ones ahead of routine ones, each in arrival order', () => {
-    let queue: PendingRevocation[] = [];
-    for (const entry of [item('r1', 'routine'), item('u1', 'urgent'), item('r2', 'routine'), item('u2', 'urgent')]) queue = enqueueRevocation(queue, entry).queue;
-    expect(names(queue)).toEqual(['u1', 'u2', 'r1', 'r2']);
+describe('boundedHead: a revocation queue keeps its newest MAX_PENDING_REVOCATIONS entries', () => {
+  it.each<[number, number, number, number]>([
+    [0, 3, 5, 0],
+    [0, 5, 5, 0],
+    [0, 6, 5, 1],
+    [4, 12, 5, 7],
+    [9, 12, 5, 9],
+  ])('head %i, tail %i, max %i → head %i', (head, tail, max, expected) => {
+    expect(boundedHead(head, tail, max)).toBe(expected);
   });
 
-  it('past the bound gives up the oldest routine entry first, and urgent ones only when nothing else is left', () => {
-    const full = [item('u1', 'urgent'), item('r1', 'routine'), item('r2', 'routine')];
-    expect(enqueueRevocation(full, item('u2', 'urgent'), 3)).toEqual({ queue: [item('u1', 'urgent'), item('u2', 'urgent'), item('r2', 'routine')], dropped: true });
-    expect(names(enqueueRevocation(full, item('r3', 'routine'), 3).queue)).toEqual(['u1', 'r2', 'r3']);
-    const urgentOnly = [item('u1', 'urgent'), item('u2', 'urgent')];
-    expect(names(enqueueRevocation(urgentOnly, item('r1', 'routine'), 2).queue)).toEqual(['u1', 'u2']);
-    expect(names(enqueueRevocation(urgentOnly, item('u3', 'urgent'), 2).queue)).toEqual(['u2', 'u3']);
-    expect(enqueueRevocation([], item('u1', 'urgent'), 2).dropped).toBe(false);
-  });
-
-  it('holds at most MAX_PENDING_REVOCATIONS by default', () => {
-    let queue: PendingRevocation[] = [item('u', 'urgent')];
-    for (let i = 0; i < MAX_PENDING_REVOCATIONS + 50; i++) queue = enqueueRevocation(queue, item(`r${i}`, 'routine')).queue;
-    expect(queue).toHaveLength(MAX_PENDING_REVOCATIONS);
-    expect(queue[0]?.accessToken).toBe('u');
+  it('defaults to MAX_PENDING_REVOCATIONS', () => {
+    expect(boundedHead(0, MAX_PENDING_REVOCATIONS + 7)).toBe(7);
   });
 });
