@@ -5,7 +5,7 @@ import { checkRecord, endSessions, type CheckResult } from './revalidation-check
 import { loadState } from './state-store.js';
 import { refuseStaleRefresh } from './bound-without-authelia.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';
-import { adoptLinkedRecords, dropTokens, linkedRow, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from './token-vault.js';
+import { adoptLinkedRecords, linkedRow, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from './token-vault.js';
 import { revokeAccess } from './access.js';
 import { loadGuards } from './registry-store.js';
 import type { ActiveState } from '../core/state.js';
@@ -42,8 +42,7 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
     if (storedCheck(e.app, record.id)) {
       // Tokens were kept, so this record signed in with Authelia; its link is gone
       // (removed outside PocketBase's API): nothing vouches for its groups any more.
-      revokeAccess(e.app, record, 'its Authelia link is gone');
-      dropTokens(e.app, record.id);
+      revokeAccess(e.app, record, 'its Authelia link is gone'); // its stored tokens go too, their grant revoked
       throw new UnauthorizedError(GONE_MESSAGE);
     }
     rememberUnlinked(e.app, record.id); // a local account: Authelia knows nothing of it

@@ -120,7 +120,9 @@ function decideSuspects(app: CoreApp, state: ActiveState, suspects: readonly Sus
   for (const { row, record } of suspects) {
     isolated(app, row.recordId, counts, () => {
       const now = Date.now();
-      const result: CheckResult = outage ? { kind: 'waiting', reason: 'Authelia did not answer' } : checkRecord(app, state, record, ACCESS_ACTIONS, now, 'ask-peers', withoutSelf(suspectIds, row.recordId));
+      // Once the user backend looks down, the rest wait without asking (checkRecord marks the one it asked).
+      const asked = !outage;
+      const result: CheckResult = asked ? checkRecord(app, state, record, ACCESS_ACTIONS, now, 'ask-peers', withoutSelf(suspectIds, row.recordId)) : { kind: 'waiting', reason: 'Authelia did not answer' };
       if (result.kind === 'gone') counts.ended++;
       else if (result.kind === 'current' && result.changed) counts.updated++;
       else if (result.kind !== 'current') {
@@ -128,7 +130,7 @@ function decideSuspects(app: CoreApp, state: ActiveState, suspects: readonly Sus
         if (result.kind === 'waiting' || result.kind === 'unreachable') {
           outage = true;
           counts.waiting++;
-          markWaiting(app, row.recordId);
+          if (!asked || result.kind === 'unreachable') markWaiting(app, row.recordId);
         }
         boundStillApplies(app, row, record, now, state.revalidation, counts);
       }

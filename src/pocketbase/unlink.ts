@@ -1,6 +1,5 @@
 import { revokeAccess } from './access.js';
 import { loadGuards } from './registry-store.js';
-import { dropTokens } from './token-vault.js';
 
 /**
  * Authelia links (`_externalAuths` entries of a provider slot Authelia logins
@@ -28,12 +27,7 @@ export function onLinkDeleted(e: core.RecordEvent): void {
   } catch {
     return; // the record itself was deleted (its links go with it)
   }
-  revokeAccess(e.app, record, 'its Authelia link was removed');
-  try {
-    dropTokens(e.app, record.id);
-  } catch {
-    // no token table: nothing kept
-  }
+  revokeAccess(e.app, record, 'its Authelia link was removed'); // its stored tokens go too, their grant revoked
 }
 
 function isAutheliaLink(app: CoreApp, link: core.Record): boolean {
