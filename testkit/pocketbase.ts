@@ -48,14 +48,36 @@ export interface PocketBaseServer {
   destroy(): Promise<void>;
 }
 
+/*
+ * A port for a server that starts later: PocketBase's port must be known before the IdP that
+ * redirects to it. A port the kernel handed out (listen on 0) and released at once can be taken
+ * again before PocketBase binds it, by any outgoing connection or other listen on 0, which is how
+ * "address already in use" failed whole test files. So ports come from below the kernel's
+ * ephemeral range (32768-60999 on Linux), which nothing takes by itself, and each test worker
+ * (VITEST_POOL_ID) owns its own block, so two workers never hand out the same one.
+ */
+const PORT_BLOCK_BASE = 20_000;
+const PORT_BLOCK_SIZE = 600;
+const PORT_BLOCKS = 20;
+let portsHandedOut = 0;
+
 export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
+  const block = Number(process.env['VITEST_POOL_ID'] ?? 0) % PORT_BLOCKS;
+  // Each test file runs in a fresh process: start at a pid-based offset so a file does not
+  // hand out the port its predecessor in the same worker used a moment ago.
+  const start = process.pid % PORT_BLOCK_SIZE;
+  for (let tries = 0; tries < PORT_BLOCK_SIZE; tries++) {
+    const port = PORT_BLOCK_BASE + block * PORT_BLOCK_SIZE + ((start + portsHandedOut++) % PORT_BLOCK_SIZE);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in block ${block} (${PORT_BLOCK_BASE + block * PORT_BLOCK_SIZE}+)`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((done) => {
     const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
   });
 }
 
