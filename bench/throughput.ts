@@ -19,7 +19,7 @@ export interface ThroughputResult {
   readonly floor: Burst[];
 }
 
-async function burst(pair: Pair, side: Side, users: readonly BenchUser[]): Promise<Burst> {
+export async function burst(pair: Pair, side: Side, users: readonly BenchUser[]): Promise<Burst> {
   const serverUrl = pair.servers[side].url;
   const codes = await obtainCodes(pair.idp.issuer, users.map((user) => ({ serverUrl, user })), 8);
   const started = performance.now();

@@ -20,6 +20,8 @@ export interface PocketBaseOptions {
   readonly dataDir?: string;
   /** Another hooks dir, e.g. none at all for a baseline. */
   readonly hooksDir?: string | null;
+  /** More `serve` flags (the benchmark's `--hooksPool`). */
+  readonly args?: readonly string[];
   /** A port chosen beforehand (the IdP must know the redirect URI before PocketBase starts). */
   readonly port?: number;
   /** More `*.pb.js` files beside ours (file name → source), e.g. to make a PocketBase step fail on purpose. */
@@ -105,7 +107,7 @@ export async function startPocketBase(options: PocketBaseOptions): Promise<Pocke
   // PocketBase turns on dev mode (SQL printed to stdout, secrets included) when its
   // binary lives under the temp dir, as in a CI clone: always ask for production mode.
   const args = ['serve', '--dev=false', '--http', `127.0.0.1:${port}`, '--dir', pbData];
-  args.push('--hooksDir', hooksDir, '--hooksWatch=false');
+  args.push('--hooksDir', hooksDir, '--hooksWatch=false', ...(options.args ?? []));
 
   const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

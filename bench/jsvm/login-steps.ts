@@ -26,7 +26,9 @@ export const STEPS = [
  * mean is good to a few hundredths. Read at GET /api/bench/timers (bench/jsvm/timers.pb.js).
  */
 export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
-  const cut = e.request?.header.get('x-bench-cut') ?? '';
+  // The OAuth2 event does not expose e.request in JSVM (it reads undefined); requestInfo() does
+  // (header names lowercased, dashes as underscores).
+  const cut = String(e.requestInfo().headers['x_bench_cut'] ?? '');
   const started = Date.now();
   try {
     run(e, cut);

@@ -47,8 +47,16 @@ export function boundedHead(head: number, tail: number, max = MAX_PENDING_REVOCA
 /** A revocation that keeps failing is given up after this many tries (one a minute): the tokens expire anyway. */
 export const MAX_REVOCATION_ATTEMPTS = 10;
 
-/** How many queued grants one drain run revokes: each is one request to Authelia (5 s at worst). */
+/** How many queued grants the drain takes at a time: each is one request to Authelia (5 s at worst). */
 export const REVOCATIONS_PER_RUN = 50;
+
+/**
+ * A drain run takes further batches while it has run for less than this: a
+ * quick Authelia empties a queue that many logins filled within the minute
+ * (one batch a minute fell behind beyond 50 logins a minute and the routine
+ * queue stayed full), a slow one is asked for one batch only.
+ */
+export const REVOCATION_RUN_BUDGET_MS = 20_000;
 
 /**
  * Which token revokes the grant: the refresh token (Authelia revokes the whole

@@ -1,4 +1,4 @@
-import { boundedHead, MAX_REVOCATION_ATTEMPTS, REVOCATIONS_PER_RUN, revocationDone, tokenToRevoke, type PendingRevocation } from '../core/sign-out.js';
+import { boundedHead, MAX_PENDING_REVOCATIONS, MAX_REVOCATION_ATTEMPTS, REVOCATION_RUN_BUDGET_MS, REVOCATIONS_PER_RUN, revocationDone, tokenToRevoke, type PendingRevocation } from '../core/sign-out.js';
 import { REVOCATION_QUEUE_KEY, SIGN_OUT_COUNTS_KEY, type ActiveState } from '../core/state.js';
 import { revokeToken } from './authelia-client.js';
 import { logWarn } from './log.js';
@@ -10,6 +10,8 @@ export interface SignOutCounts {
   signOuts: number;
   revocationsDone: number;
   revocationsFailed: number;
+  /** Pending revocations pushed out of a full queue (their tokens expire by themselves). */
+  revocationsGivenUp: number;
 }
 
 type Urgency = PendingRevocation['urgency'];
@@ -62,7 +64,15 @@ export function queueRevocation(app: CoreApp, sealed: Sealed, urgency: Urgency, 
   });
   if (!moved) return;
   for (let dropped = head; dropped < kept; dropped++) app.store().remove(keys.slot(dropped));
-  logWarn(app, `the ${urgency} revocation queue is full: gave up the oldest pending revocation; those tokens expire by themselves`);
+  bump(app, 'revocationsGivenUp', kept - head);
+  // Once per spell of a full queue (until a drain run empties it): a flood of logins must not
+  // also flood the log, one warning per login.
+  let first = false;
+  app.store().setFunc(keys.fullWarned, (old: unknown) => {
+    first = old !== true;
+    return true;
+  });
+  if (first) logWarn(app, `the ${urgency} revocation queue is full (${MAX_PENDING_REVOCATIONS} grants): the oldest pending revocations are given up until the revocation job catches up; those tokens expire by themselves`);
 }
 
 /** The revocation cron: urgent grants first, a bounded number per run; failures go back with one more attempt. */
@@ -75,21 +85,37 @@ export function drainRevocations(app: CoreApp): void {
   const state = loadState(app);
   const secrets = loadRevalidationSecrets(app);
   if (state?.status !== 'active' || !secrets) return; // kept until Authelia can be asked
-  const urgent = takeBatch(app, 'urgent', REVOCATIONS_PER_RUN);
-  const batch = [...urgent, ...takeBatch(app, 'routine', REVOCATIONS_PER_RUN - urgent.length)];
-  let unreachable = false;
+  const started = Date.now();
+  let outcome: BatchOutcome;
+  do {
+    const urgent = takeBatch(app, 'urgent', REVOCATIONS_PER_RUN);
+    const batch = [...urgent, ...takeBatch(app, 'routine', REVOCATIONS_PER_RUN - urgent.length)];
+    if (batch.length === 0) break;
+    outcome = revokeBatch(app, state, secrets, batch);
+    // A failure went back to the queue with one more attempt: the next try is next minute's run.
+  } while (outcome === 'all-done' && Date.now() - started < REVOCATION_RUN_BUDGET_MS);
+  for (const urgency of ['urgent', 'routine'] as const) {
+    if (pendingCount(app, urgency) === 0) app.store().remove(queueKeys(urgency).fullWarned);
+  }
+}
+
+type BatchOutcome = 'all-done' | 'some-failed' | 'unreachable';
+
+/** Revokes a batch in order; once Authelia stops answering, the rest goes back with no attempt spent. */
+function revokeBatch(app: CoreApp, state: ActiveState, secrets: RevalidationSecrets, batch: readonly PendingRevocation[]): BatchOutcome {
+  let outcome: BatchOutcome = 'all-done';
   for (const item of batch) {
-    if (unreachable) {
-      // Authelia stopped answering: the rest waits for the next run, no attempt spent.
+    if (outcome === 'unreachable') {
       queueRevocation(app, item, item.urgency, item.attempts);
       continue;
     }
     const result = attempt(app, state, secrets, item);
     if (result === 'done') continue;
-    unreachable = result === 'unreachable';
+    outcome = result === 'unreachable' ? 'unreachable' : 'some-failed';
     if (item.attempts + 1 < MAX_REVOCATION_ATTEMPTS) queueRevocation(app, item, item.urgency, item.attempts + 1);
     else logWarn(app, 'gave up revoking an Authelia grant after repeated failures; its tokens expire by themselves', 'attempts', item.attempts + 1);
   }
+  return outcome;
 }
 
 /** Takes up to `limit` entries off the front of a queue, in order, up to the first slot not filled yet (reserved a moment ago: next run). */
@@ -139,17 +165,17 @@ function attempt(app: CoreApp, state: ActiveState, secrets: RevalidationSecrets,
   return 'failure' in answer ? 'unreachable' : 'failed';
 }
 
-function bump(app: CoreApp, name: keyof SignOutCounts): void {
+function bump(app: CoreApp, name: keyof SignOutCounts, by = 1): void {
   app.store().setFunc(SIGN_OUT_COUNTS_KEY, (old: unknown) => {
     const next = counts(old);
-    next[name]++;
+    next[name] += by;
     return JSON.stringify(next);
   });
 }
 
 function counts(raw: unknown): SignOutCounts {
   const parsed = parse(raw) as Partial<SignOutCounts> | undefined;
-  return { signOuts: parsed?.signOuts ?? 0, revocationsDone: parsed?.revocationsDone ?? 0, revocationsFailed: parsed?.revocationsFailed ?? 0 };
+  return { signOuts: parsed?.signOuts ?? 0, revocationsDone: parsed?.revocationsDone ?? 0, revocationsFailed: parsed?.revocationsFailed ?? 0, revocationsGivenUp: parsed?.revocationsGivenUp ?? 0 };
 }
 
 function pendingCount(app: CoreApp, urgency: Urgency): number {
@@ -157,9 +183,9 @@ function pendingCount(app: CoreApp, urgency: Urgency): number {
   return Math.max(0, counter(app.store().get(keys.tail)) - counter(app.store().get(keys.head)));
 }
 
-function queueKeys(urgency: Urgency): { readonly head: string; readonly tail: string; slot(n: number): string } {
+function queueKeys(urgency: Urgency): { readonly head: string; readonly tail: string; readonly fullWarned: string; slot(n: number): string } {
   const base = `${REVOCATION_QUEUE_KEY}.${urgency}`;
-  return { head: `${base}.head`, tail: `${base}.tail`, slot: (n) => `${base}.${n}` };
+  return { head: `${base}.head`, tail: `${base}.tail`, fullWarned: `${base}.fullWarned`, slot: (n) => `${base}.${n}` };
 }
 
 function counter(raw: unknown): number {

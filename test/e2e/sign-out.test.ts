@@ -2,7 +2,7 @@
 // Authelia-like IdP, whose revocation endpoint has Authelia's semantics (its own client
 // authentication, Basic by default; revoking a token revokes the grant).
 import { describe, expect, it } from 'vitest';
-import { TIMED_VERSIONS, VERSIONS } from '../../testkit/pocketbase-versions.js';
+import { NEWEST, TIMED_VERSIONS, VERSIONS } from '../../testkit/pocketbase-versions.js';
 import type { Stack } from '../support/stack.js';
 import { CLIENT_ID, CLIENT_SECRET, ssoLogin, storedUser, type IdpVariant, type StackOptions } from '../support/stack.js';
 import { person, refresh, sleep, withStack, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
@@ -100,6 +100,40 @@ describe.each(VERSIONS)('sign-out on PocketBase %s', (version) => {
       for (let attempt = 0; attempt < 50 && (await active(stack, kept)); attempt++) await sleep(100);
       expect(await active(stack, kept)).toBe(false);
       expect((await status(stack)).signOut).toMatchObject({ revocationsDone: 1, revocationsQueued: 0 });
+    });
+  });
+
+  it('one run of the revocation job catches up with more logins than one batch of 50', { timeout: TIMEOUT }, async () => {
+    const eve = person('eve', ['dev']);
+    await withStack(offline(version, [eve]), async (stack) => {
+      const logins = 121; // each login after the first queues the grant it replaces
+      for (let i = 0; i < logins; i++) await ssoLogin(stack.pb.url, eve);
+      const superuser = await stack.pb.superuser();
+      await superuser.send('/api/crons/authelia-revocations', { method: 'POST' }); // PocketBase runs it in the background
+      let counts: Record<string, number> = {};
+      for (let attempt = 0; attempt < 100; attempt++) {
+        counts = (await status(stack)).signOut;
+        if (counts['revocationsQueued'] === 0) break;
+        await sleep(100);
+      }
+      // The minute's own run may have taken a batch meanwhile; ours must take the rest.
+      expect(counts).toMatchObject({ revocationsQueued: 0, revocationsDone: logins - 1, revocationsFailed: 0, revocationsGivenUp: 0 });
+      for (let login = 0; login < logins - 1; login++) expect(await active(stack, refreshTokenOf(stack, login))).toBe(false);
+      expect(await active(stack, refreshTokenOf(stack, logins - 1))).toBe(true); // the kept grant
+    });
+  });
+
+  it.runIf(version === NEWEST)('a full routine queue gives up its oldest revocations, counts them, and warns once, not at every login', { timeout: TIMEOUT }, async () => {
+    const fay = person('fay', ['dev']);
+    await withStack(offline(version, [fay]), async (stack) => {
+      // PocketBase runs the minute's job at second 0: start just after it, so that no run drains
+      // the queue while it fills (505 logins take well under 40 s here).
+      while (new Date().getSeconds() > 8) await sleep(500);
+      const logins = 506;
+      for (let i = 0; i < logins; i++) await ssoLogin(stack.pb.url, fay);
+      expect((await status(stack)).signOut).toMatchObject({ revocationsQueued: 500, revocationsGivenUp: logins - 1 - 500 });
+      const logs = await stack.pb.logs(/revocation queue is full/);
+      expect(logs.match(/the routine revocation queue is full/g)).toHaveLength(1);
     });
   });
 
