@@ -88,32 +88,47 @@ try {
   const status = await (await steps.superuser()).send('/api/authelia/status', {});
   queued = Number(status?.signOut?.revocationsQueued ?? Number.NaN);
   timers = await (await fetch(`${steps.url}/api/bench/timers`)).json() as Record<string, [number, number]>;
-  log(`timers ${JSON.stringify(timers)}`);
 } finally {
   await steps.destroy();
   await pair.close();
 }
 
 const after = machine();
+const meanOf = (timer: [number, number] | undefined) => (timer ? timer[0] / timer[1] : undefined);
 const base = times.get('PocketBase, no hooks')!;
-const rows = [`| step (cut after) | p50 | p95 | vs no hooks | this step (p50 − previous p50) [95% CI] | handler wall time inside PocketBase (mean) |`, '|---|---|---|---|---|---|'];
+// Two views of each step: end to end (the client's p50, which carries the IdP round trips and
+// their noise) and inside PocketBase (the handler's own wall time, mean over the run: PocketBase has
+// finished the code exchange and userinfo before it calls the handler, so only our JavaScript and
+// PocketBase's own login work inside e.next() are in it).
+const rows = [
+  '| step (cut after) | p50 | p95 | p50 vs no hooks | this step, p50 − previous p50 [95% CI] | handler wall time inside PocketBase (mean) | this step inside PocketBase (mean − previous) |',
+  '|---|---|---|---|---|---|---|',
+];
 let previous: number[] | undefined;
+let previousInside: number | undefined;
 for (const variant of variants) {
   const t = times.get(variant.name)!;
-  const comparedTo = variant.name === 'shipped handler' ? times.get('upsert')! : variant.cut === 'mark' ? times.get('next')! : previous;
-  const [low, high] = comparedTo ? medianDiffInterval(t, comparedTo) : [Number.NaN, Number.NaN];
-  const step = comparedTo ? `${(median(t) - median(comparedTo)).toFixed(3)} ms [${low.toFixed(2)}, ${high.toFixed(2)}]` : '';
+  const comparedTo = variant.name === 'shipped handler' ? 'upsert' : variant.cut === 'mark' ? 'next' : undefined;
+  const against = comparedTo ? times.get(comparedTo)! : previous;
+  const [low, high] = against ? medianDiffInterval(t, against) : [Number.NaN, Number.NaN];
+  const step = against ? `${(median(t) - median(against)).toFixed(3)} ms [${low.toFixed(2)}, ${high.toFixed(2)}]` : '';
   const timer = variant.url === steps.url ? timers[variant.cut ?? 'shipped'] : undefined;
-  const inside = timer ? `${(timer[0] / timer[1]).toFixed(3)} ms` : '';
-  rows.push(`| ${variant.name} | ${median(t).toFixed(3)} ms | ${quantile(t, 0.95).toFixed(2)} ms | ${(median(t) - median(base)).toFixed(3)} ms | ${step} | ${inside} |`);
+  const inside = timer ? timer[0] / timer[1] : undefined;
+  // Inside PocketBase the shipped handler is set against the bare e.next(): all it adds of its own.
+  const insideComparedTo = comparedTo ? 'next' : undefined;
+  const insideBefore = insideComparedTo ? meanOf(timers[insideComparedTo]) : previousInside;
+  const insideStep = inside !== undefined && insideBefore !== undefined ? `${(inside - insideBefore).toFixed(3)} ms${insideComparedTo ? ` (vs ${insideComparedTo})` : ''}` : '';
+  rows.push(`| ${variant.name} | ${median(t).toFixed(3)} ms | ${quantile(t, 0.95).toFixed(2)} ms | ${(median(t) - median(base)).toFixed(3)} ms | ${step} | ${inside !== undefined ? `${inside.toFixed(3)} ms` : ''} | ${insideStep} |`);
   previous = t;
+  previousInside = inside;
 }
+
 const text = [
   `Breakdown, PocketBase ${version}, ${samples} interleaved logins per row, load average ${before.load} at start, ${after.load} at end (${new Date().toISOString()}).`,
   '',
   ...rows,
   '',
-  `Revocations queued in the app store at the end (previous grants replaced by logins, drained 20 a minute by the cron): ${queued}.`,
+  `Revocations queued in the app store at the end (previous grants replaced by logins, waiting for the minute's revocation job): ${queued}.`,
 ].join('\n');
 process.stdout.write(`${text}\n`);
 await writeFile(resolve(`.tmp/breakdown-${version}.md`), text);
