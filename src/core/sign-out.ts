@@ -47,7 +47,7 @@ export function boundedHead(head: number, tail: number, max = MAX_PENDING_REVOCA
 /** A revocation that keeps failing is given up after this many tries (one a minute): the tokens expire anyway. */
 export const MAX_REVOCATION_ATTEMPTS = 10;
 
-/** How many queued grants the drain takes at a time: each is one request to Authelia (5 s at worst). */
+/** How many queued grants the drain takes at a time: each is one or two requests to Authelia (Basic, then the form body on invalid_client), 5 s each at worst. */
 export const REVOCATIONS_PER_RUN = 50;
 
 /**

@@ -10,8 +10,9 @@ export interface SignOutCounts {
   signOuts: number;
   revocationsDone: number;
   revocationsFailed: number;
-  /** Pending revocations pushed out of a full queue (their tokens expire by themselves). */
-  revocationsGivenUp: number;
+  /** Pending revocations pushed out of a full queue (their tokens expire by themselves), per queue. */
+  urgentRevocationsGivenUp: number;
+  routineRevocationsGivenUp: number;
 }
 
 type Urgency = PendingRevocation['urgency'];
@@ -57,23 +58,28 @@ export function queueRevocation(app: CoreApp, sealed: Sealed, urgency: Urgency, 
   const head = counter(app.store().get(keys.head));
   const kept = boundedHead(head, slot + 1);
   if (kept === head) return;
-  let moved = false;
+  let dropped = 0;
+  let from = head;
   app.store().setFunc(keys.head, (old: unknown) => {
-    moved = counter(old) < kept;
-    return moved ? kept : old;
+    from = counter(old);
+    dropped = Math.max(0, kept - from); // counted from the head as it is, not as it was read
+    return dropped > 0 ? kept : old;
   });
-  if (!moved) return;
-  for (let dropped = head; dropped < kept; dropped++) app.store().remove(keys.slot(dropped));
-  bump(app, 'revocationsGivenUp', kept - head);
-  // Once per spell of a full queue (until a drain run empties it): a flood of logins must not
-  // also flood the log, one warning per login.
-  let first = false;
-  app.store().setFunc(keys.fullWarned, (old: unknown) => {
-    first = old !== true;
-    return true;
+  if (dropped === 0) return;
+  for (let slot = from; slot < kept; slot++) app.store().remove(keys.slot(slot));
+  bump(app, urgency === 'urgent' ? 'urgentRevocationsGivenUp' : 'routineRevocationsGivenUp', dropped);
+  // At most one warning a minute per queue: a flood of logins must not also flood the log, and a
+  // queue that stays full (Authelia refusing revocations) still warns again.
+  const now = Date.now();
+  let due = false;
+  app.store().setFunc(keys.lastFullWarning, (old: unknown) => {
+    due = typeof old !== 'number' || now - old >= FULL_QUEUE_WARNING_INTERVAL_MS;
+    return due ? now : old;
   });
-  if (first) logWarn(app, `the ${urgency} revocation queue is full (${MAX_PENDING_REVOCATIONS} grants): the oldest pending revocations are given up until the revocation job catches up; those tokens expire by themselves`);
+  if (due) logWarn(app, `the ${urgency} revocation queue is full (${MAX_PENDING_REVOCATIONS} grants): its oldest pending revocations are given up (those tokens expire by themselves); see revocation counts at GET /api/authelia/status`, 'givenUpSinceStart', counts(app.store().get(SIGN_OUT_COUNTS_KEY))[urgency === 'urgent' ? 'urgentRevocationsGivenUp' : 'routineRevocationsGivenUp']);
 }
+
+const FULL_QUEUE_WARNING_INTERVAL_MS = 60_000;
 
 /** The revocation cron: urgent grants first, a bounded number per run; failures go back with one more attempt. */
 export function onRevocationCron(): void {
@@ -94,9 +100,6 @@ export function drainRevocations(app: CoreApp): void {
     outcome = revokeBatch(app, state, secrets, batch);
     // A failure went back to the queue with one more attempt: the next try is next minute's run.
   } while (outcome === 'all-done' && Date.now() - started < REVOCATION_RUN_BUDGET_MS);
-  for (const urgency of ['urgent', 'routine'] as const) {
-    if (pendingCount(app, urgency) === 0) app.store().remove(queueKeys(urgency).fullWarned);
-  }
 }
 
 type BatchOutcome = 'all-done' | 'some-failed' | 'unreachable';
@@ -118,28 +121,36 @@ function revokeBatch(app: CoreApp, state: ActiveState, secrets: RevalidationSecr
   return outcome;
 }
 
-/** Takes up to `limit` entries off the front of a queue, in order, up to the first slot not filled yet (reserved a moment ago: next run). */
+/**
+ * Takes up to `limit` entries off the front of a queue, in order, up to the first slot not filled
+ * yet (reserved a moment ago: next run). The head is claimed by compare-and-set; when a login
+ * pushing out the oldest entry of a full queue (or another run) moved it meanwhile, read again.
+ */
 function takeBatch(app: CoreApp, urgency: Urgency, limit: number): PendingRevocation[] {
   const keys = queueKeys(urgency);
-  const head = counter(app.store().get(keys.head));
-  const tail = counter(app.store().get(keys.tail));
-  const batch: PendingRevocation[] = [];
-  let next = head;
-  while (next < tail && batch.length < limit) {
-    const raw: unknown = app.store().get(keys.slot(next));
-    if (raw === undefined || raw === null) break;
-    const item = parseItem(raw, urgency);
-    if (item) batch.push(item);
-    next++;
+  for (let tries = 0; tries < 5; tries++) {
+    const head = counter(app.store().get(keys.head));
+    const tail = counter(app.store().get(keys.tail));
+    const batch: PendingRevocation[] = [];
+    let next = head;
+    while (next < tail && batch.length < limit) {
+      const raw: unknown = app.store().get(keys.slot(next));
+      if (raw === undefined || raw === null) break;
+      const item = parseItem(raw, urgency);
+      if (item) batch.push(item);
+      next++;
+    }
+    if (next === head) return [];
+    let claimed = false;
+    app.store().setFunc(keys.head, (old: unknown) => {
+      claimed = counter(old) === head;
+      return claimed ? next : old;
+    });
+    if (!claimed) continue;
+    for (let slot = head; slot < next; slot++) app.store().remove(keys.slot(slot));
+    return batch;
   }
-  let claimed = false;
-  app.store().setFunc(keys.head, (old: unknown) => {
-    claimed = counter(old) === head; // another run (or a full queue) moved it meanwhile
-    return claimed ? next : old;
-  });
-  if (!claimed) return [];
-  for (let slot = head; slot < next; slot++) app.store().remove(keys.slot(slot));
-  return batch;
+  return []; // contended five times over: the next run takes them
 }
 
 export function countSignOut(app: CoreApp): void {
@@ -175,7 +186,8 @@ function bump(app: CoreApp, name: keyof SignOutCounts, by = 1): void {
 
 function counts(raw: unknown): SignOutCounts {
   const parsed = parse(raw) as Partial<SignOutCounts> | undefined;
-  return { signOuts: parsed?.signOuts ?? 0, revocationsDone: parsed?.revocationsDone ?? 0, revocationsFailed: parsed?.revocationsFailed ?? 0, revocationsGivenUp: parsed?.revocationsGivenUp ?? 0 };
+  return { signOuts: parsed?.signOuts ?? 0, revocationsDone: parsed?.revocationsDone ?? 0, revocationsFailed: parsed?.revocationsFailed ?? 0,
+    urgentRevocationsGivenUp: parsed?.urgentRevocationsGivenUp ?? 0, routineRevocationsGivenUp: parsed?.routineRevocationsGivenUp ?? 0 };
 }
 
 function pendingCount(app: CoreApp, urgency: Urgency): number {
@@ -183,9 +195,9 @@ function pendingCount(app: CoreApp, urgency: Urgency): number {
   return Math.max(0, counter(app.store().get(keys.tail)) - counter(app.store().get(keys.head)));
 }
 
-function queueKeys(urgency: Urgency): { readonly head: string; readonly tail: string; readonly fullWarned: string; slot(n: number): string } {
+function queueKeys(urgency: Urgency): { readonly head: string; readonly tail: string; readonly lastFullWarning: string; slot(n: number): string } {
   const base = `${REVOCATION_QUEUE_KEY}.${urgency}`;
-  return { head: `${base}.head`, tail: `${base}.tail`, fullWarned: `${base}.fullWarned`, slot: (n) => `${base}.${n}` };
+  return { head: `${base}.head`, tail: `${base}.tail`, lastFullWarning: `${base}.lastFullWarning`, slot: (n) => `${base}.${n}` };
 }
 
 function counter(raw: unknown): number {
