@@ -17,7 +17,11 @@ export interface SsoLogin {
 export async function ssoLogin(
   serverUrl: string,
   user: Pick<IdpUser, 'username' | 'password'>,
-  options: { provider?: string; collection?: string; createData?: Record<string, unknown>; scopes?: string } = {},
+  options: {
+    provider?: string; collection?: string; createData?: Record<string, unknown>; scopes?: string;
+    /** Runs between the IdP's redirect and the code exchange (an outage that starts in between). */
+    beforeExchange?: () => void | Promise<void>;
+  } = {},
 ): Promise<SsoLogin> {
   const client = new PocketBase(serverUrl);
   client.autoCancellation(false);
@@ -32,6 +36,7 @@ export async function ssoLogin(
   if (options.scopes) authUrl.searchParams.set('scope', options.scopes);
   const { code, state } = await loginAtIdp(authUrl.toString(), redirectUrl, user.username, user.password);
   if (state !== provider.state) throw new Error('the IdP returned another state');
+  await options.beforeExchange?.();
   const auth = await client
     .collection(collection)
     .authWithOAuth2Code(providerName, code, provider.codeVerifier, redirectUrl, options.createData ?? {});

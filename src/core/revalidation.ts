@@ -4,6 +4,10 @@
  * record. The adapter (src/pocketbase/revalidation-*.ts) does the I/O.
  */
 
+import { isNormalUserinfo } from './userinfo-lookup.js';
+
+export { isNormalUserinfo, STANDARD_USERINFO_CLAIMS } from './userinfo-lookup.js';
+
 /** Settings that travel in the extension state (no secret). Seconds. */
 export interface RevalidationSettings {
   /** `0`: auth-refresh never asks Authelia. */
@@ -76,19 +80,6 @@ export function classifyRefresh(answer: HttpAnswer): RefreshResult {
     return { kind: 'undecided', reason: `the stored refresh token is no longer usable (${error}); a token matter, never a removal`, dropRefreshToken: true };
   }
   return { kind: 'undecided', reason: `Authelia's token endpoint answered HTTP ${answer.status}${error ? ` ${error}` : ''}`, dropRefreshToken: false };
-}
-
-/**
- * Claims every userinfo answer may carry, Authelia's fallback included. An
- * answer with any other claim (`rat`, a scope claim) comes from a user lookup
- * that worked: Authelia's userinfo handler falls back to exactly these when
- * the lookup fails (user deleted, disabled, or the user backend unreachable).
- */
-export const STANDARD_USERINFO_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'amr', 'azp', 'jti', 'nonce']);
-
-/** Whether a 200 userinfo body shows that Authelia looked the user up. */
-export function isNormalUserinfo(claims: Readonly<Record<string, unknown>>): boolean {
-  return Object.keys(claims).some((claim) => !STANDARD_USERINFO_CLAIMS.has(claim));
 }
 
 /**

@@ -8,8 +8,10 @@ import { loadState } from './state-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
 import { currentMark, rememberLogin, unchangedSinceLastLogin } from './login-fast-path.js';
 import { claimedProfile } from '../core/profile.js';
+import { isNormalUserinfo } from '../core/userinfo-lookup.js';
 
 const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS';
+const WITHOUT_LOOKUP = "Authelia answered userinfo without looking the user up (no claim beyond sub and the token's own): its user backend may be down, or the user was removed or disabled";
 
 /**
  * Every OAuth2 login to any auth collection; ours is recognised by collection
@@ -39,6 +41,15 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   // rawUser is a Go map: a JSON round trip gives plain JS values (arrays stay arrays).
   const claims = JSON.parse(JSON.stringify(e.oAuth2User?.rawUser ?? {})) as Record<string, unknown>;
   const subject = String(claims['sub'] ?? '');
+  if (!isNormalUserinfo(claims)) {
+    // Authelia's answer when it could not look the user up: the same for a removed user and for
+    // its user backend (LDAP) being down. Neither may cost anybody groups or sessions here (the
+    // checks after the login tell the two apart); the login waits for a real answer.
+    discardLoginTokens(e.app, e.oAuth2User);
+    logWarn(e.app, `login refused for now: ${WITHOUT_LOOKUP}; nothing changed`, 'sub', subject);
+    remember(e.app, subject, `login refused for now: ${WITHOUT_LOOKUP}`);
+    throw new ApiError(503, 'Authelia could not look your account up right now. Please try again in a few minutes.');
+  }
   const link = record ? linkOf(e.app, record, e.providerName, subject) : 'none';
 
   if (record && link === 'another') {

@@ -5,7 +5,7 @@
 // for the minute; every scenario runs on its own stack, all at once.
 import { describe, expect, it } from 'vitest';
 import type { Stack } from '../support/stack.js';
-import { TIMED_VERSIONS } from '../../testkit/pocketbase-versions.js';
+import { TIMED_VERSIONS, VERSIONS } from '../../testkit/pocketbase-versions.js';
 import { GONE, person, refresh, sleep, sweepAfter, until, withStack, WITH_OFFLINE_ACCESS, type SweepRun } from '../support/revalidation.js';
 import { ssoLogin, storedUser, type StackOptions } from '../support/stack.js';
 
@@ -232,6 +232,44 @@ describe.concurrent.each(TIMED_VERSIONS)('Authelia outages on PocketBase %s', (v
       expect((await revalidationStatus(stack)).outage).toMatchObject({ kind: 'unreachable' });
       expect(await runSweep(stack)).toMatchObject({ checked: 4, ended: 0, stoppedEarly: false });
       expect((await revalidationStatus(stack)).outage).toBeNull();
+    });
+  });
+});
+
+describe.concurrent.each(VERSIONS)('a login during an outage of the user backend on PocketBase %s', (version) => {
+  it.each([
+    ['without an allowed-groups gate', {}],
+    ['with AUTHELIA_ALLOWED_GROUPS', { AUTHELIA_ALLOWED_GROUPS: 'staff' }],
+  ] as const)('%s: is refused with 503 and changes nothing (groups, sessions, stored tokens); the next login after recovery works', { timeout: SCENARIO_TIMEOUT }, async (_, env) => {
+    const eli = person('eli', ['staff', 'dev']);
+    await withStack(offlineStack(version, [eli], { env }), async (stack) => {
+      const first = (await ssoLogin(stack.pb.url, eli)).auth;
+      // Authelia still knows the browser (its session needs no password), but its user backend is
+      // down when PocketBase exchanges the code: userinfo answers without a lookup.
+      const during = ssoLogin(stack.pb.url, eli, { beforeExchange: () => stack.idp.setUserBackend('down') });
+      await expect(during).rejects.toMatchObject({ status: 503 });
+      stack.idp.setUserBackend('up');
+
+      expect((await storedUser(stack.pb, eli.email))['groups']).toEqual(['dev', 'staff']);
+      const refreshed = await refresh(stack, first.token);
+      expect(refreshed.status).toBe(200);
+      expect(refreshed.record['groups']).toEqual(['dev', 'staff']);
+      expect((await recordRows(stack))[0]).toMatchObject({ outcome: 'current', hasRefreshToken: true, sessionsEnded: false });
+      const logs = await stack.pb.logs(/user backend may be down/);
+      expect(logs).toMatch(/login refused for now: Authelia answered userinfo without looking the user up/);
+
+      const after = (await ssoLogin(stack.pb.url, eli)).auth;
+      expect(after.record['groups']).toEqual(['dev', 'staff']);
+    });
+  });
+
+  it('a new user is not created from an answer without a lookup', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const fin = person('fin', ['staff']);
+    await withStack(offlineStack(version, [fin]), async (stack) => {
+      const during = ssoLogin(stack.pb.url, fin, { beforeExchange: () => stack.idp.setUserBackend('down') });
+      await expect(during).rejects.toMatchObject({ status: 503 });
+      const superuser = await stack.pb.superuser();
+      expect((await superuser.collection('users').getList(1, 1)).totalItems).toBe(0);
     });
   });
 });
