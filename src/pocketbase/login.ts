@@ -2,6 +2,7 @@ import { decideLogin, managedFields } from '../core/login-decision.js';
 import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, type ActiveState, type LoginProblem } from '../core/state.js';
 import { revokeAccess, saveClaims, stageClaims } from './access.js';
 import { logInfo, logWarn } from './log.js';
+import { noteAutheliaWorks } from './outage.js';
 import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from './sign-in-gate.js';
 import { loadState } from './state-store.js';
@@ -32,7 +33,9 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   const record = e.record ?? undefined;
   if (record && unchangedSinceLastLogin(e.app, record, currentMark(record, e.oAuth2User?.rawUser, state.login, e.app))) {
     // Same claims, same record, same groups as the last clean login: its decision stands and the
-    // record holds it. Only Authelia's new tokens are kept (revalidation needs them).
+    // record holds it. Only Authelia's new tokens are kept (revalidation needs them). The mark
+    // holds claims only a user lookup gives: Authelia answers normally, whatever outage was noted.
+    noteAutheliaWorks(e.app, Date.now());
     const tokens = e.oAuth2User ? withholdTokens(e.oAuth2User) : undefined;
     e.next();
     if (tokens) storeLoginTokens(e.app, record, tokens, state);
@@ -50,6 +53,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     remember(e.app, subject, `login refused for now: ${WITHOUT_LOOKUP}`);
     throw new ApiError(503, 'Authelia could not look your account up right now. Please try again in a few minutes.');
   }
+  noteAutheliaWorks(e.app, Date.now());
   const link = record ? linkOf(e.app, record, e.providerName, subject) : 'none';
 
   if (record && link === 'another') {

@@ -263,6 +263,22 @@ describe.concurrent.each(VERSIONS)('a login during an outage of the user backend
     });
   });
 
+  it('a normal login ends the outage the status reports; records still waiting stay listed', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const gus = person('gus', ['staff']);
+    const hal = person('hal', ['staff']);
+    await withStack(offlineStack(version, [gus, hal]), async (stack) => {
+      for (const user of [gus, hal]) await ssoLogin(stack.pb.url, user);
+      stack.idp.setUserBackend('down');
+      await runSweep(stack);
+      expect((await revalidationStatus(stack)).outage).toMatchObject({ kind: 'user-backend', since: expect.any(String), waitingRecords: 2 });
+      stack.idp.setUserBackend('up');
+      await ssoLogin(stack.pb.url, gus);
+      // The outage is over; hal's record still waits for its check (first in the next sweep run).
+      expect((await revalidationStatus(stack)).outage).toEqual({ kind: 'user-backend', since: null, waitingRecords: 1 });
+      expect(await stack.pb.logs(/answers normally again/)).toMatch(/Authelia answers normally again/);
+    });
+  });
+
   it('a new user is not created from an answer without a lookup', { timeout: SCENARIO_TIMEOUT }, async () => {
     const fin = person('fin', ['staff']);
     await withStack(offlineStack(version, [fin]), async (stack) => {
