@@ -53,3 +53,14 @@ export function certificateAdvice(problem: CertificateProblem, client: TlsClient
       return `the TLS connection to Authelia failed (${who}): check that AUTHELIA_URL's scheme and port are Authelia's, and its certificate`;
   }
 }
+
+/**
+ * A failed request to Authelia as the log and the status page tell it: Go's error, shortened (it
+ * names the URL and the cause, never a token), and when it is a certificate problem, what fixes it:
+ * a certificate renewed by another CA or expired after boot breaks every check, not the boot.
+ */
+export function describeFailure(text: string, maxLength = 200): string {
+  const short = text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
+  const problem = certificateProblem(text);
+  return problem === undefined ? short : `${short}; ${certificateAdvice(problem, 'pocketbase')}`;
+}

@@ -1,5 +1,6 @@
 import type { HttpAnswer } from '../core/revalidation.js';
 import type { ActiveState } from '../core/state.js';
+import { describeFailure } from '../core/tls-advice.js';
 
 /**
  * Seconds per request to Authelia after the login. Short: an auth-refresh
@@ -57,8 +58,7 @@ function send(request: { url: string; method: string; headers: Record<string, st
     return { status: response.statusCode, body: parseJson(toString(response.body)) };
   } catch (error) {
     // Go's error names the URL and the cause; tokens travel in headers and bodies, never in it.
-    const text = error instanceof Error ? error.message : String(error);
-    return { failure: text.length > 200 ? `${text.slice(0, 200)}…` : text };
+    return { failure: describeFailure(error instanceof Error ? error.message : String(error)) };
   }
 }
 

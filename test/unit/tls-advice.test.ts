@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { certificateAdvice, certificateProblem } from '../../src/core/tls-advice.js';
+import { certificateAdvice, certificateProblem, describeFailure } from '../../src/core/tls-advice.js';
 
 describe('certificateProblem', () => {
   it.each([
@@ -29,5 +29,18 @@ describe('certificateAdvice', () => {
     expect(certificateAdvice('untrusted', 'cli')).toMatch(/NODE_EXTRA_CA_CERTS=.*SSL_CERT_FILE/);
     expect(certificateAdvice('wrong-name', 'cli')).toContain('AUTHELIA_URL');
     expect(certificateAdvice('expired', 'pocketbase')).toContain('renew');
+  });
+});
+
+describe('describeFailure', () => {
+  it('adds the fix to a certificate failure after boot (Go\'s text), and keeps other failures as they are, shortened', () => {
+    const untrusted = 'Get "https://auth.home.test/api/oidc/userinfo": tls: failed to verify certificate: x509: certificate signed by unknown authority';
+    expect(describeFailure(untrusted)).toBe(`${untrusted}; ${certificateAdvice('untrusted', 'pocketbase')}`);
+    expect(describeFailure(untrusted)).toContain('SSL_CERT_FILE');
+    const expired = 'Post "https://auth.home.test/api/oidc/token": tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2026-12-03T14:00:00Z is after 2026-12-01T00:00:00Z';
+    expect(describeFailure(expired)).toContain('renew it');
+    const refused = 'Get "https://auth.home.test/api/oidc/userinfo": dial tcp 10.0.0.2:443: connect: connection refused';
+    expect(describeFailure(refused)).toBe(refused);
+    expect(describeFailure('x'.repeat(300))).toBe(`${'x'.repeat(200)}…`);
   });
 });
