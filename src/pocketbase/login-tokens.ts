@@ -3,6 +3,15 @@ import { loadRevalidationSecrets, seal } from './revalidation-secrets.js';
 import { queueRevocation } from './revocation.js';
 import { storedTokens, storeLogin } from './token-vault.js';
 
+/*
+ * WITHOUT_REFRESH_TOKEN: a grant that a login replaced or refused is revoked at Authelia only when
+ * it holds a refresh token (offline_access), which lives on at each rotation. Its access token alone
+ * is held by nobody (never handed to the browser, no longer stored) and runs out within Authelia's
+ * access-token lifespan (1 hour by default), so a request to Authelia per login would buy nothing:
+ * with the default scopes a login costs no revocation. Grants whose access is taken away are
+ * revoked whatever they hold (access.ts).
+ */
+
 /** When Authelia's token answer names no expiry (it always does), its default access-token lifespan. */
 const DEFAULT_ACCESS_TOKEN_MS = 3600_000;
 
@@ -41,9 +50,13 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
   if (state.status !== 'active') return;
   const secrets = loadRevalidationSecrets(app);
   if (!secrets) return;
-  // The previous login's grant: nobody holds its tokens after this one replaces them.
-  const previous = storedTokens(app, record.id);
-  if (previous) queueRevocation(app, previous, 'routine');
+  // The previous login's grant: nobody holds its tokens after this one replaces them. Only a grant
+  // with a refresh token is worth a request to Authelia (see WITHOUT_REFRESH_TOKEN); without
+  // offline_access neither this login nor the last one got one, so there is nothing to read.
+  if (tokens.refreshToken !== '' || state.scopes.includes('offline_access')) {
+    const previous = storedTokens(app, record.id);
+    if (previous && previous.refreshToken !== '') queueRevocation(app, previous, 'routine');
+  }
   storeLogin(app, record.id, {
     accessToken: seal(secrets, tokens.accessToken),
     refreshToken: seal(secrets, tokens.refreshToken),
@@ -59,6 +72,7 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
 export function discardLoginTokens(app: CoreApp, user: auth.AuthUser | undefined): void {
   if (!user) return;
   const tokens = withholdTokens(user);
+  if (tokens.refreshToken === '') return; // WITHOUT_REFRESH_TOKEN
   const secrets = loadRevalidationSecrets(app);
   if (secrets) queueRevocation(app, { accessToken: seal(secrets, tokens.accessToken), refreshToken: seal(secrets, tokens.refreshToken) }, 'routine');
 }

@@ -123,6 +123,20 @@ describe.each(VERSIONS)('sign-out on PocketBase %s', (version) => {
     });
   });
 
+  it('with the default scopes (no refresh token) a new sign-in sends Authelia nothing: the replaced access token is held by nobody and runs out by itself', { timeout: TIMEOUT }, async () => {
+    const gil = person('gil', ['dev']);
+    await withStack({ version, users: [gil], env: { AUTHELIA_SWEEP: 'off' } }, async (stack) => {
+      for (let i = 0; i < 3; i++) await ssoLogin(stack.pb.url, gil);
+      const revocations: string[] = [];
+      stack.idp.onRequest((request) => { if (request.path.endsWith('/revocation')) revocations.push(request.path); });
+      await (await stack.pb.superuser()).send('/api/crons/authelia-revocations', { method: 'POST' });
+      await sleep(500);
+      expect(revocations).toEqual([]);
+      expect((await status(stack)).signOut).toMatchObject({ revocationsQueued: 0, revocationsDone: 0 });
+      expect(stack.idp.issuedTokens.length).toBe(3); // three access tokens, no refresh token
+    });
+  });
+
   it('the superuser kill switch signs any record out; nobody else may use it; the log names the superuser', { timeout: TIMEOUT }, async () => {
     const cy = person('cy', ['admins']);
     const di = person('di', ['dev']);
