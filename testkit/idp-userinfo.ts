@@ -10,9 +10,12 @@
 // - The user is looked up at every call (internal/oidc/subject.go). A live user gets the session's
 //   standard claims, `rat`, and the current claims of the granted scopes.
 // - Every failed lookup — user deleted, disabled, user backend (LDAP) unreachable — gets the same
-//   200 "fallback" answer: the standard claims only, no `rat`, no scope claims
-//   (handler_oauth2_oidc_userinfo.go falls back to the client-credentials claims). One answer
-//   cannot tell a removal from an outage.
+//   200 "fallback" answer (handler_oauth2_oidc_userinfo.go falls back to
+//   HydrateClientCredentialsUserInfoClaims): the claims of the login's ID token minus the standard
+//   profile, email, phone and address claims and a few token-bound ones (internal/oidc/claims.go
+//   hydrateClaimsOriginal), plus `aud`. With 4.39's ID token that is the standard claims only; 4.38
+//   puts the scope claims in the ID token too, so its fallback repeats the login-time `groups`.
+//   One answer cannot tell a removal from an outage.
 // - Access tokens are not tied to the IdP's browser session: signing out of the portal leaves them
 //   valid (unlike oidc-provider's session-bound tokens).
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,6 +28,8 @@ export interface GrantFacts {
   readonly amr: readonly string[];
   /** When the authorization was requested (Authelia's `rat`). */
   readonly requestedAt: number;
+  /** What the login's ID token held beyond the standard claims, which the fallback answer repeats. */
+  readonly idTokenCopies: Readonly<Record<string, unknown>>;
 }
 
 export interface UserinfoContext {
@@ -56,7 +61,7 @@ export async function answerUserinfo(ctx: UserinfoContext, req: IncomingMessage,
     azp: clientId,
   };
   const live = ctx.users.activeBySub(sub);
-  if (!live) return json(res, 200, standard);
+  if (!live) return json(res, 200, { ...facts?.idTokenCopies, ...standard });
 
   const scopes = new Set(String(payload.scope ?? '').split(' '));
   const { user } = live;

@@ -180,6 +180,9 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   }
   provider.use(clientAuth.middleware);
   const issuedTokens: string[] = [];
+  // 4.38 puts the scope claims in the ID token too, so its fallback userinfo answer repeats the
+  // login-time groups (see GrantFacts.idTokenCopies).
+  const idTokenCopiesGroups = (options.autheliaVersion ?? '4.39') === '4.38';
   provider.use(async (ctx, next) => {
     try {
       await next();
@@ -188,7 +191,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         traffic.noteGrantType(ctx.req, ctx.oidc?.params?.grant_type);
         const body = ctx.body as { access_token?: unknown; refresh_token?: unknown } | undefined;
         for (const token of [body?.access_token, body?.refresh_token]) if (typeof token === 'string') issuedTokens.push(token);
-        if (ctx.status === 200 && typeof body?.access_token === 'string') noteIssued(ctx, body.access_token, store, grantFacts);
+        if (ctx.status === 200 && typeof body?.access_token === 'string') noteIssued(ctx, body.access_token, store, grantFacts, idTokenCopiesGroups ? users : undefined);
       }
       // Authelia: revoking an access token also deactivates its grant's refresh tokens (oidc-provider
       // revokes the grant only for a refresh token).
@@ -447,11 +450,17 @@ async function signingKey(): Promise<Record<string, unknown>> {
  * in the OpenID session of every token), and, after a refresh, Authelia's revocation of the grant's
  * earlier access tokens (internal/oidc/flow_refresh.go; oidc-provider keeps them valid).
  */
-function noteIssued(ctx: KoaContextWithOIDC, accessToken: string, store: IdpStore, facts: Map<string, GrantFacts>): void {
-  const code = ctx.oidc.entities.AuthorizationCode as { grantId?: string; authTime?: number; amr?: string[]; iat?: number } | undefined;
+function noteIssued(ctx: KoaContextWithOIDC, accessToken: string, store: IdpStore, facts: Map<string, GrantFacts>, groupsInIdToken?: UserDirectory): void {
+  const code = ctx.oidc.entities.AuthorizationCode as { grantId?: string; authTime?: number; amr?: string[]; iat?: number; accountId?: string; scope?: string } | undefined;
   if (code?.grantId) {
     const now = Math.floor(Date.now() / 1000);
-    facts.set(code.grantId, { authTime: code.authTime ?? now, amr: code.amr ?? ['pwd'], requestedAt: code.iat ?? now });
+    const groups = groupsInIdToken && String(code.scope ?? '').split(' ').includes('groups') ? groupsInIdToken.activeBySub(String(code.accountId ?? ''))?.user.groups : undefined;
+    facts.set(code.grantId, {
+      authTime: code.authTime ?? now,
+      amr: code.amr ?? ['pwd'],
+      requestedAt: code.iat ?? now,
+      idTokenCopies: groups !== undefined ? { groups: structuredClone(groups) } : {},
+    });
   }
   const refreshed = ctx.oidc.entities.RefreshToken as { grantId?: string } | undefined;
   if (refreshed?.grantId) store.revokeAccessTokensOfGrant(refreshed.grantId, accessToken);

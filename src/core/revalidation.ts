@@ -6,7 +6,7 @@
 
 import { isNormalUserinfo } from './userinfo-lookup.js';
 
-export { isNormalUserinfo, STANDARD_USERINFO_CLAIMS } from './userinfo-lookup.js';
+export { isNormalUserinfo, LOOKUP_ONLY_CLAIMS } from './userinfo-lookup.js';
 
 /** Settings that travel in the extension state (no secret). Seconds. */
 export interface RevalidationSettings {

@@ -51,12 +51,10 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
   const secrets = loadRevalidationSecrets(app);
   if (!secrets) return;
   // The previous login's grant: nobody holds its tokens after this one replaces them. Only a grant
-  // with a refresh token is worth a request to Authelia (see WITHOUT_REFRESH_TOKEN); without
-  // offline_access neither this login nor the last one got one, so there is nothing to read.
-  if (tokens.refreshToken !== '' || state.scopes.includes('offline_access')) {
-    const previous = storedTokens(app, record.id);
-    if (previous && previous.refreshToken !== '') queueRevocation(app, previous, 'routine');
-  }
+  // with a refresh token is worth a request to Authelia (see WITHOUT_REFRESH_TOKEN). Read whatever
+  // the configured scopes say: a client may add offline_access to the authorization URL itself.
+  const previous = storedTokens(app, record.id);
+  if (previous && previous.refreshToken !== '') queueRevocation(app, previous, 'routine');
   storeLogin(app, record.id, {
     accessToken: seal(secrets, tokens.accessToken),
     refreshToken: seal(secrets, tokens.refreshToken),

@@ -9,10 +9,10 @@ import { loadState } from './state-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
 import { currentMark, rememberLogin, unchangedSinceLastLogin } from './login-fast-path.js';
 import { claimedProfile } from '../core/profile.js';
-import { isNormalUserinfo } from '../core/userinfo-lookup.js';
+import { isNormalUserinfo, lookedUp } from '../core/userinfo-lookup.js';
 
 const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS';
-const WITHOUT_LOOKUP = "Authelia answered userinfo without looking the user up (no claim beyond sub and the token's own): its user backend may be down, or the user was removed or disabled";
+const WITHOUT_LOOKUP = 'Authelia answered userinfo without looking the user up (no profile or email claim): its user backend may be down, or the user was removed or disabled';
 
 /**
  * Every OAuth2 login to any auth collection; ours is recognised by collection
@@ -31,10 +31,13 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     return;
   }
   const record = e.record ?? undefined;
-  if (record && unchangedSinceLastLogin(e.app, record, currentMark(record, e.oAuth2User?.rawUser, state.login, e.app))) {
+  const rawUser = e.oAuth2User?.rawUser as Record<string, unknown> | undefined;
+  // The mark alone could match a fallback answer (login-time groups, no email or name): the fast
+  // path also needs a claim only a lookup gives.
+  if (record && lookedUp((claim) => rawUser?.[claim]) && unchangedSinceLastLogin(e.app, record, currentMark(record, rawUser, state.login, e.app))) {
     // Same claims, same record, same groups as the last clean login: its decision stands and the
-    // record holds it. Only Authelia's new tokens are kept (revalidation needs them). The mark
-    // holds claims only a user lookup gives: Authelia answers normally, whatever outage was noted.
+    // record holds it. Only Authelia's new tokens are kept (revalidation needs them). Authelia
+    // looked the user up: whatever outage was noted is over.
     noteAutheliaWorks(e.app, Date.now());
     const tokens = e.oAuth2User ? withholdTokens(e.oAuth2User) : undefined;
     e.next();

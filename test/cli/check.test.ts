@@ -58,7 +58,7 @@ describe('checkDiscovery', () => {
   });
 
   it('errors on any other requested scope Authelia does not offer', () => {
-    const line = find(checkDiscovery(AUTHELIA_DOC, config({ AUTHELIA_SCOPES: 'openid groups custom_scope' })), 'AUTHELIA_SCOPES')!;
+    const line = find(checkDiscovery(AUTHELIA_DOC, config({ AUTHELIA_SCOPES: 'openid profile groups custom_scope' })), 'AUTHELIA_SCOPES')!;
     expect(line.level).toBe('error');
     expect(line.message).toMatch(/does not offer custom_scope.*invalid_scope/);
   });

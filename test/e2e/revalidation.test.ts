@@ -39,11 +39,12 @@ describe.concurrent.each(TIMED_VERSIONS)('revalidation after the login on Pocket
     });
   });
 
-  it('cuts removed and disabled users off at auth-refresh while Authelia answers a colleague normally: groups cleared, every session ended', { timeout: SCENARIO_TIMEOUT }, async () => {
+  // 4.38's fallback answer repeats the login-time groups from its ID token: not a lookup.
+  it.each(['4.39', '4.38'] as const)('cuts removed and disabled users off at auth-refresh while Authelia %s answers a colleague normally: groups cleared, every session ended', { timeout: SCENARIO_TIMEOUT }, async (autheliaVersion) => {
     const frank = person('frank', ['admins']);
     const gina = person('gina', ['admins']);
     const hank = person('hank', ['dev']); // still in Authelia: the proof that its user backend works
-    await withStack({ version, users: [frank, gina, hank], env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: 'off' } }, async (stack) => {
+    await withStack({ version, users: [frank, gina, hank], idp: { autheliaVersion }, env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: 'off' } }, async (stack) => {
       const frankLogin = (await ssoLogin(stack.pb.url, frank)).auth;
       const ginaLogin = (await ssoLogin(stack.pb.url, gina)).auth;
       await ssoLogin(stack.pb.url, hank);

@@ -281,14 +281,14 @@ describe('parseConfig: AUTHELIA_URL', () => {
 
 describe('parseConfig: scopes', () => {
   it.each([
-    ['openid', ['openid']],
+    ['openid profile', ['openid', 'profile']],
     ['openid,email,groups', ['openid', 'email', 'groups']],
     ['openid, email ,  groups', ['openid', 'email', 'groups']],
     ['  openid\temail\n groups  ', ['openid', 'email', 'groups']],
     ['openid openid email openid', ['openid', 'email']],
     ['email openid', ['email', 'openid']],
-    [',,openid,,groups,', ['openid', 'groups']],
-    ['openid offline_access authelia.bearer.authz', ['openid', 'offline_access', 'authelia.bearer.authz']],
+    [',,openid,,profile,', ['openid', 'profile']],
+    ['openid profile offline_access authelia.bearer.authz', ['openid', 'profile', 'offline_access', 'authelia.bearer.authz']],
   ])('AUTHELIA_SCOPES=%j → %j', (value, expected) => {
     expect(valid({ ...BASE, AUTHELIA_SCOPES: value }).config.scopes).toEqual(expected);
   });
@@ -301,8 +301,14 @@ describe('parseConfig: scopes', () => {
     ['a lone quote', 'openid gro"ups'],
     ['a backslash', 'openid gro\\ups'],
     ['a non-ASCII character', 'openid grüppen'],
+    ['neither profile nor email (no claim would show that Authelia looked the user up)', 'openid groups'],
+    ['openid alone', 'openid'],
   ])('refuses scopes with %s, naming AUTHELIA_SCOPES', (_label, value) => {
     expect(variables(issues({ ...BASE, AUTHELIA_SCOPES: value }))).toEqual(['AUTHELIA_SCOPES']);
+  });
+
+  it('says why profile or email is needed', () => {
+    expect(issues({ ...BASE, AUTHELIA_SCOPES: 'openid groups offline_access' })[0]?.message).toMatch(/must include "profile" or "email".*removed user cannot be told from a live one/);
   });
 
   it('names the invalid scope token', () => {
@@ -514,11 +520,11 @@ describe('parseConfig: warnings', () => {
   });
 
   it('gives both warnings together', () => {
-    expect(valid({ ...BASE, AUTHELIA_PKCE: 'no', AUTHELIA_SCOPES: 'openid' }).warnings).toHaveLength(2);
+    expect(valid({ ...BASE, AUTHELIA_PKCE: 'no', AUTHELIA_SCOPES: 'openid profile' }).warnings).toHaveLength(2);
   });
 
   it('warnings never contain the secret', () => {
-    const { warnings } = valid({ ...BASE, AUTHELIA_PKCE: 'no', AUTHELIA_SCOPES: 'openid' });
+    const { warnings } = valid({ ...BASE, AUTHELIA_PKCE: 'no', AUTHELIA_SCOPES: 'openid profile' });
     expect(JSON.stringify(warnings)).not.toContain(SECRET);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  believeFallback, classifyRefresh, dueAtRefresh, mayAskAgain, hasUsableToken, isNormalUserinfo, pastMaxSession, readUserinfo, refreshVerdict, STANDARD_USERINFO_CLAIMS,
+  believeFallback, classifyRefresh, dueAtRefresh, mayAskAgain, hasUsableToken, isNormalUserinfo, pastMaxSession, readUserinfo, refreshVerdict, LOOKUP_ONLY_CLAIMS,
   sweepAction, sweepMayContinue, type BackendEvidence, type HttpAnswer, type RevalidationSettings, type VaultEntry,
 } from '../../src/core/revalidation.js';
 import { legacyVaultKey, vaultKey } from '../../src/core/token-key.js';
@@ -16,7 +16,10 @@ const FALLBACK = { iss: 'https://auth.example.test', sub: SUB, aud: ['pocketbase
 describe('readUserinfo: what an Authelia userinfo answer says', () => {
   it.each<[string, HttpAnswer, string]>([
     ['current claims', { status: 200, body: { ...FALLBACK, rat: 1, preferred_username: 'alice', email: 'a@x.test', groups: ['dev'] } }, 'current'],
-    ['only rat beyond the standard claims: a lookup happened (a client without profile/email/groups scopes)', { status: 200, body: { ...FALLBACK, rat: 1 } }, 'current'],
+    ['rat without a profile or email claim: the fallback repeats an ID token that held rat', { status: 200, body: { ...FALLBACK, rat: 1 } }, 'suspect'],
+    ["the fallback repeating 4.38's login-time groups (scope claims in the ID token)", { status: 200, body: { ...FALLBACK, groups: ['admins'] } }, 'suspect'],
+    ['the fallback repeating groups, rat and a custom claim a claims policy put in the ID token', { status: 200, body: { ...FALLBACK, groups: ['admins'], rat: 1, department: 'ops' } }, 'suspect'],
+    ['email only (a client with the email scope, no profile)', { status: 200, body: { ...FALLBACK, rat: 1, email: 'a@x.test', email_verified: true, groups: ['dev'] } }, 'current'],
     ['a username without email is still a user', { status: 200, body: { sub: SUB, preferred_username: 'alice' } }, 'current'],
     ["Authelia's fallback: deleted, disabled, or the user backend down", { status: 200, body: FALLBACK }, 'suspect'],
     ['the fallback with exp, jti and nonce too', { status: 200, body: { ...FALLBACK, exp: 2, jti: 'j', nonce: 'n' } }, 'suspect'],
@@ -40,9 +43,10 @@ describe('readUserinfo: what an Authelia userinfo answer says', () => {
     expect(readUserinfo({ status: 200, body }, SUB)).toEqual({ kind: 'current', claims: body });
   });
 
-  it('counts every claim outside the standard set as a lookup, and none of the standard ones', () => {
-    for (const claim of STANDARD_USERINFO_CLAIMS) expect(isNormalUserinfo({ [claim]: 'x' })).toBe(false);
-    expect(isNormalUserinfo({ ...FALLBACK, groups: [] })).toBe(true);
+  it("counts only the claims Authelia's fallback never copies from the ID token as a lookup", () => {
+    for (const claim of LOOKUP_ONLY_CLAIMS) expect(isNormalUserinfo({ ...FALLBACK, [claim]: 'x' })).toBe(true);
+    for (const claim of ['groups', 'rat', 'updated_at', 'department', 'exp', 'jti', 'nonce', 'at_hash']) expect(isNormalUserinfo({ ...FALLBACK, [claim]: 'x' })).toBe(false);
+    expect(isNormalUserinfo({ ...FALLBACK, preferred_username: null })).toBe(false);
   });
 });
 
