@@ -13,9 +13,9 @@
 //   200 "fallback" answer (handler_oauth2_oidc_userinfo.go falls back to
 //   HydrateClientCredentialsUserInfoClaims): the claims of the login's ID token minus the standard
 //   profile, email, phone and address claims and a few token-bound ones (internal/oidc/claims.go
-//   hydrateClaimsOriginal), plus `aud`. With 4.39's ID token that is the standard claims only; 4.38
-//   puts the scope claims in the ID token too, so its fallback repeats the login-time `groups`.
-//   One answer cannot tell a removal from an outage.
+//   hydrateClaimsOriginal), plus `aud`. That is the standard claims only, unless the ID token held
+//   more: `groups` when the client asked for it there with the `claims` parameter (see idp.ts
+//   fallbackCopies). One answer cannot tell a removal from an outage.
 // - Access tokens are not tied to the IdP's browser session: signing out of the portal leaves them
 //   valid (unlike oidc-provider's session-bound tokens).
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,7 +28,7 @@ export interface GrantFacts {
   readonly amr: readonly string[];
   /** When the authorization was requested (Authelia's `rat`). */
   readonly requestedAt: number;
-  /** What the login's ID token held beyond the standard claims, which the fallback answer repeats. */
+  /** The login's ID-token claims that the fallback answer repeats (idp.ts fallbackCopies). */
   readonly idTokenCopies: Readonly<Record<string, unknown>>;
 }
 

@@ -180,18 +180,15 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   }
   provider.use(clientAuth.middleware);
   const issuedTokens: string[] = [];
-  // 4.38 puts the scope claims in the ID token too, so its fallback userinfo answer repeats the
-  // login-time groups (see GrantFacts.idTokenCopies).
-  const idTokenCopiesGroups = (options.autheliaVersion ?? '4.39') === '4.38';
   provider.use(async (ctx, next) => {
     try {
       await next();
     } finally {
       if (ctx.path === ROUTES.token) {
         traffic.noteGrantType(ctx.req, ctx.oidc?.params?.grant_type);
-        const body = ctx.body as { access_token?: unknown; refresh_token?: unknown } | undefined;
+        const body = ctx.body as { access_token?: unknown; refresh_token?: unknown; id_token?: unknown } | undefined;
         for (const token of [body?.access_token, body?.refresh_token]) if (typeof token === 'string') issuedTokens.push(token);
-        if (ctx.status === 200 && typeof body?.access_token === 'string') noteIssued(ctx, body.access_token, store, grantFacts, idTokenCopiesGroups ? users : undefined);
+        if (ctx.status === 200 && typeof body?.access_token === 'string') noteIssued(ctx, body, store, grantFacts, options.autheliaVersion ?? '4.39');
       }
       // Authelia: revoking an access token also deactivates its grant's refresh tokens (oidc-provider
       // revokes the grant only for a refresh token).
@@ -359,6 +356,8 @@ function configuration(options: IdpOptions, users: UserDirectory, basePath: stri
       const allowed = new Set(CLIENT_SCOPES.split(' '));
       const grant = new ctx.oidc.provider.Grant({ accountId: ctx.oidc.account.accountId, clientId: ctx.oidc.client.clientId });
       grant.addOIDCScope([...ctx.oidc.requestParamScopes].filter((s) => allowed.has(s)).join(' '));
+      const claims = [...((ctx.oidc as { requestParamClaims?: Set<string> }).requestParamClaims ?? [])];
+      if (claims.length > 0) grant.addOIDCClaims(claims);
       await grant.save();
       return grant;
     },
@@ -372,6 +371,9 @@ function configuration(options: IdpOptions, users: UserDirectory, basePath: stri
       introspection: { enabled: true, allowedPolicy: async () => true },
       revocation: { enabled: true, allowedPolicy: ownTokenOnly },
       pushedAuthorizationRequests: { enabled: true },
+      // Authelia 4.39 honours the `claims` authorization parameter (claims the client may request
+      // by its scopes go into the ID token or userinfo as asked).
+      claimsParameter: { enabled: version === '4.39' },
       userinfo: { enabled: true },
       jwtUserinfo: { enabled: false }, // userinfo_signed_response_alg: none = plain JSON
       rpInitiatedLogout: { enabled: false }, // Authelia has no end-session endpoint
@@ -446,22 +448,41 @@ async function signingKey(): Promise<Record<string, unknown>> {
 }
 
 /**
- * After a token answer: what the login fixed for the grant (auth_time, amr, rat: Authelia keeps them
- * in the OpenID session of every token), and, after a refresh, Authelia's revocation of the grant's
- * earlier access tokens (internal/oidc/flow_refresh.go; oidc-provider keeps them valid).
+ * After a token answer: what the login fixed for the grant (auth_time, amr, rat, and the ID token's
+ * claims that the fallback userinfo answer repeats: Authelia keeps them in the OpenID session of
+ * every token), and, after a refresh, Authelia's revocation of the grant's earlier access tokens
+ * (internal/oidc/flow_refresh.go; oidc-provider keeps them valid).
  */
-function noteIssued(ctx: KoaContextWithOIDC, accessToken: string, store: IdpStore, facts: Map<string, GrantFacts>, groupsInIdToken?: UserDirectory): void {
-  const code = ctx.oidc.entities.AuthorizationCode as { grantId?: string; authTime?: number; amr?: string[]; iat?: number; accountId?: string; scope?: string } | undefined;
+function noteIssued(ctx: KoaContextWithOIDC, body: { access_token?: unknown; id_token?: unknown }, store: IdpStore, facts: Map<string, GrantFacts>, version: '4.38' | '4.39'): void {
+  const accessToken = String(body.access_token);
+  const code = ctx.oidc.entities.AuthorizationCode as { grantId?: string; authTime?: number; amr?: string[]; iat?: number } | undefined;
   if (code?.grantId) {
     const now = Math.floor(Date.now() / 1000);
-    const groups = groupsInIdToken && String(code.scope ?? '').split(' ').includes('groups') ? groupsInIdToken.activeBySub(String(code.accountId ?? ''))?.user.groups : undefined;
     facts.set(code.grantId, {
       authTime: code.authTime ?? now,
       amr: code.amr ?? ['pwd'],
       requestedAt: code.iat ?? now,
-      idTokenCopies: groups !== undefined ? { groups: structuredClone(groups) } : {},
+      idTokenCopies: fallbackCopies(typeof body.id_token === 'string' ? body.id_token : '', version),
     });
   }
   const refreshed = ctx.oidc.entities.RefreshToken as { grantId?: string } | undefined;
   if (refreshed?.grantId) store.revokeAccessTokensOfGrant(refreshed.grantId, accessToken);
+}
+
+/** The scope claims our stand-in can put in an ID token; other ID-token claims are oidc-provider's own. */
+const SCOPE_CLAIMS = ['name', 'preferred_username', 'email', 'email_verified', 'groups'];
+
+/**
+ * Which of the ID token's scope claims Authelia's fallback userinfo answer repeats. 4.39
+ * (internal/oidc/claims.go, hydrateClaimsOriginal) skips the standard profile and email claims and
+ * copies the rest, so `groups` comes through when the ID token holds it: a claims policy, or the
+ * client's own `claims` request ({"id_token":{"groups":...}}). 4.38.7+ (internal/handlers/oidc.go,
+ * oidcApplyUserInfoClaims) skips groups as well.
+ */
+function fallbackCopies(idToken: string, version: '4.38' | '4.39'): Record<string, unknown> {
+  const payload = idToken.split('.')[1];
+  if (!payload) return {};
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const skipped = new Set(version === '4.39' ? ['name', 'preferred_username', 'email', 'email_verified'] : SCOPE_CLAIMS);
+  return Object.fromEntries(SCOPE_CLAIMS.filter((claim) => claim in claims && !skipped.has(claim)).map((claim) => [claim, claims[claim]]));
 }

@@ -19,6 +19,8 @@ export async function ssoLogin(
   user: Pick<IdpUser, 'username' | 'password'>,
   options: {
     provider?: string; collection?: string; createData?: Record<string, unknown>; scopes?: string;
+    /** More authorization parameters, as a client building its own URL may add (e.g. `claims`). */
+    authParams?: Record<string, string>;
     /** Runs between the IdP's redirect and the code exchange (an outage that starts in between). */
     beforeExchange?: () => void | Promise<void>;
   } = {},
@@ -34,6 +36,7 @@ export async function ssoLogin(
   // As the SDK's authWithOAuth2({ scopes }) does: replace the scope of the URL PocketBase built.
   const authUrl = new URL(provider.authURL);
   if (options.scopes) authUrl.searchParams.set('scope', options.scopes);
+  for (const [name, value] of Object.entries(options.authParams ?? {})) authUrl.searchParams.set(name, value);
   const { code, state } = await loginAtIdp(authUrl.toString(), redirectUrl, user.username, user.password);
   if (state !== provider.state) throw new Error('the IdP returned another state');
   await options.beforeExchange?.();

@@ -131,10 +131,11 @@ const scopeList = variable((value) => {
   const bad = scopes.find((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope));
   if (bad !== undefined) return { problem: `"${bad}" is not a valid scope name` };
   if (!scopes.includes('openid')) return { problem: 'must include "openid"; e.g. openid email profile groups' };
-  // Without either, Authelia's answer for a live user looks like its answer for a removed one (or
-  // for its user backend being down): only these scopes' claims show that it looked the user up.
-  if (!scopes.includes('profile') && !scopes.includes('email')) {
-    return { problem: 'must include "profile" or "email" (both recommended): only their claims show that Authelia looked the user up, so without them a removed user cannot be told from a live one; e.g. openid email profile groups' };
+  // Without it, Authelia's answer for a live user can look like its answer for a removed one (or for
+  // its user backend being down): `preferred_username` is the one claim every live answer carries
+  // and the fallback never does (email is missing for a user without an address).
+  if (!scopes.includes('profile')) {
+    return { problem: 'must include "profile": its preferred_username claim is what shows that Authelia looked the user up, so without it a removed user cannot be told from a live one; e.g. openid email profile groups' };
   }
   return scopes;
 });

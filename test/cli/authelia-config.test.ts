@@ -207,16 +207,16 @@ describe('pocketbase-authelia authelia-config (the bundled CLI)', () => {
   it('reads AUTHELIA_* from the environment, flags win', async () => {
     const run = await runCli(
       ['authelia-config', '--pocketbase-url', 'http://127.0.0.1:8090', '--client-id', 'pb-prod', '--policy', 'one_factor', '--consent', 'implicit', '--no-offline-access'],
-      { AUTHELIA_URL: 'https://sso.example.org/authelia/', AUTHELIA_CLIENT_ID: 'ignored', AUTHELIA_SCOPES: 'openid,email' },
+      { AUTHELIA_URL: 'https://sso.example.org/authelia/', AUTHELIA_CLIENT_ID: 'ignored', AUTHELIA_SCOPES: 'openid,profile' },
     );
     expect(run.code).toBe(0);
     const { yaml, pocketbase } = splitConfigOutput(run.stdout);
     const client = clientOf(yaml);
-    expect(client).toMatchObject({ client_id: 'pb-prod', authorization_policy: 'one_factor', consent_mode: 'implicit', scopes: ['openid', 'email', 'groups'] });
+    expect(client).toMatchObject({ client_id: 'pb-prod', authorization_policy: 'one_factor', consent_mode: 'implicit', scopes: ['openid', 'profile', 'groups'] });
     expect(yaml).toContain('# "groups" was added');
     expect(pocketbase).toContain('AUTHELIA_URL=https://sso.example.org/authelia\n');
     expect(pocketbase).toContain('AUTHELIA_CLIENT_ID=pb-prod\n');
-    expect(pocketbase).toContain('AUTHELIA_SCOPES=openid email groups\n');
+    expect(pocketbase).toContain('AUTHELIA_SCOPES=openid profile groups\n');
   });
 
   it('--no-groups leaves groups out', async () => {

@@ -39,7 +39,6 @@ describe.concurrent.each(TIMED_VERSIONS)('revalidation after the login on Pocket
     });
   });
 
-  // 4.38's fallback answer repeats the login-time groups from its ID token: not a lookup.
   it.each(['4.39', '4.38'] as const)('cuts removed and disabled users off at auth-refresh while Authelia %s answers a colleague normally: groups cleared, every session ended', { timeout: SCENARIO_TIMEOUT }, async (autheliaVersion) => {
     const frank = person('frank', ['admins']);
     const gina = person('gina', ['admins']);
@@ -65,6 +64,23 @@ describe.concurrent.each(TIMED_VERSIONS)('revalidation after the login on Pocket
         expect(view.status).toBe(404);
         expect((await refresh(stack, login.token)).status).toBe(401);
       }
+    });
+  });
+
+  it('a client that asks Authelia to put groups in the ID token (claims parameter) cannot keep a removed user\'s groups: the fallback then repeats them, and is still no lookup', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const ivy = person('ivy', ['admins']);
+    const jon = person('jon', ['dev']); // still in Authelia: the proof that its user backend works
+    const claims = JSON.stringify({ id_token: { groups: { essential: true } } });
+    await withStack({ version, users: [ivy, jon], env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: 'off' } }, async (stack) => {
+      const ivyLogin = (await ssoLogin(stack.pb.url, ivy, { authParams: { claims } })).auth;
+      await ssoLogin(stack.pb.url, jon);
+      const loggedInAt = Date.now();
+      stack.idp.removeUser('ivy');
+      await until(loggedInAt, 1_500);
+      const refused = await refresh(stack, ivyLogin.token);
+      expect(refused.status).toBe(401);
+      expect(refused.message).toMatch(GONE);
+      expect((await storedUser(stack.pb, ivy.email))['groups']).toEqual([]);
     });
   });
 

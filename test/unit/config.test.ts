@@ -282,11 +282,11 @@ describe('parseConfig: AUTHELIA_URL', () => {
 describe('parseConfig: scopes', () => {
   it.each([
     ['openid profile', ['openid', 'profile']],
-    ['openid,email,groups', ['openid', 'email', 'groups']],
-    ['openid, email ,  groups', ['openid', 'email', 'groups']],
-    ['  openid\temail\n groups  ', ['openid', 'email', 'groups']],
-    ['openid openid email openid', ['openid', 'email']],
-    ['email openid', ['email', 'openid']],
+    ['openid,profile,groups', ['openid', 'profile', 'groups']],
+    ['openid, profile ,  groups', ['openid', 'profile', 'groups']],
+    ['  openid\tprofile\n groups  ', ['openid', 'profile', 'groups']],
+    ['openid openid profile openid', ['openid', 'profile']],
+    ['profile openid', ['profile', 'openid']],
     [',,openid,,profile,', ['openid', 'profile']],
     ['openid profile offline_access authelia.bearer.authz', ['openid', 'profile', 'offline_access', 'authelia.bearer.authz']],
   ])('AUTHELIA_SCOPES=%j → %j', (value, expected) => {
@@ -301,14 +301,15 @@ describe('parseConfig: scopes', () => {
     ['a lone quote', 'openid gro"ups'],
     ['a backslash', 'openid gro\\ups'],
     ['a non-ASCII character', 'openid grüppen'],
-    ['neither profile nor email (no claim would show that Authelia looked the user up)', 'openid groups'],
+    ['no profile (no claim would show that Authelia looked the user up)', 'openid groups'],
+    ['email without profile (a user without an address would look removed)', 'openid email groups'],
     ['openid alone', 'openid'],
   ])('refuses scopes with %s, naming AUTHELIA_SCOPES', (_label, value) => {
     expect(variables(issues({ ...BASE, AUTHELIA_SCOPES: value }))).toEqual(['AUTHELIA_SCOPES']);
   });
 
-  it('says why profile or email is needed', () => {
-    expect(issues({ ...BASE, AUTHELIA_SCOPES: 'openid groups offline_access' })[0]?.message).toMatch(/must include "profile" or "email".*removed user cannot be told from a live one/);
+  it('says why profile is needed', () => {
+    expect(issues({ ...BASE, AUTHELIA_SCOPES: 'openid email groups offline_access' })[0]?.message).toMatch(/must include "profile".*removed user cannot be told from a live one/);
   });
 
   it('names the invalid scope token', () => {
@@ -510,7 +511,7 @@ describe('parseConfig: warnings', () => {
   });
 
   it('does not warn about the groups scope for a custom claim', () => {
-    expect(valid({ ...BASE, AUTHELIA_SCOPES: 'openid email', AUTHELIA_GROUPS_CLAIM: 'memberOf' }).warnings).toEqual([]);
+    expect(valid({ ...BASE, AUTHELIA_SCOPES: 'openid email profile', AUTHELIA_GROUPS_CLAIM: 'memberOf' }).warnings).toEqual([]);
   });
 
   it('warns when PKCE is off', () => {

@@ -569,25 +569,3 @@ describe('demo users admin page', () => {
     }
   });
 });
-
-describe("Authelia 4.38's fallback answer (scope claims in the ID token)", () => {
-  let idp: Idp;
-  beforeAll(async () => {
-    idp = await startIdp(options({ autheliaVersion: '4.38' }));
-  });
-  afterAll(() => idp.close());
-
-  it('repeats the login-time groups from the ID token, and nothing a lookup alone gives', async () => {
-    const tokens = await login(idp, 'bob', 'bob-pw');
-    const before = (await userinfo(idp, tokens.access_token)).json;
-    idp.setUserBackend('down');
-    try {
-      const { status, json } = await userinfo(idp, tokens.access_token);
-      expect(status).toBe(200);
-      expect(Object.keys(json).sort()).toEqual([...FALLBACK_KEYS, 'groups'].sort());
-      expect(json.groups).toEqual(before.groups);
-    } finally {
-      idp.setUserBackend('up');
-    }
-  });
-});
