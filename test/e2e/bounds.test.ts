@@ -3,38 +3,14 @@
 // linked before tokens were kept nor lets a re-created managed field be written.
 import PocketBase, { ClientResponseError } from 'pocketbase';
 import { describe, expect, it } from 'vitest';
-import type { IdpUser } from '../../testkit/idp.js';
 import { VERSIONS } from '../../testkit/pocketbase-versions.js';
 import type { PocketBaseServer } from '../../testkit/pocketbase.js';
+import { EXPIRED, GONE, person, refresh as refreshWith, sleep, sweepNow } from '../support/revalidation.js';
 import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
 
+const refresh = (pb: PocketBaseServer, token: string) => refreshWith({ pb }, token);
+
 const TIMEOUT = 90_000;
-const GONE = /no longer grants access here\. Sign in with Authelia again/;
-const EXPIRED = /could not confirm your session for too long\. Sign in with Authelia again/;
-
-function person(name: string, groups: string[]): IdpUser & { groups: string[] } {
-  return { username: name, password: `${name}-password`, name, email: `${name}@example.test`, groups };
-}
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-async function refresh(pb: PocketBaseServer, token: string): Promise<{ status: number; token: string; message: string }> {
-  const response = await fetch(`${pb.url}/api/collections/users/auth-refresh`, { method: 'POST', headers: { authorization: token } });
-  const body = (await response.json()) as { token?: string; message?: string };
-  return { status: response.status, token: body.token ?? '', message: body.message ?? '' };
-}
-
-/** Runs the sweep now, as a superuser can from the dashboard (Settings → Crons), and waits for its report. */
-async function sweepNow(pb: PocketBaseServer): Promise<Record<string, unknown>> {
-  const superuser = await pb.superuser();
-  const asked = Date.now();
-  await superuser.send('/api/crons/authelia-sweep', { method: 'POST' });
-  for (;;) {
-    const sweep = (await superuser.send('/api/authelia/status', {})).revalidation.lastSweep as Record<string, unknown> | null;
-    if (sweep && Date.parse(String(sweep['at'])) >= asked - 1_000) return sweep;
-    await sleep(200);
-  }
-}
 
 /** A password account that signs in before any Authelia link exists, then gets linked by a superuser (as records linked by an older version). */
 async function linkedBeforeTokensWereKept(pb: PocketBaseServer): Promise<{ token: string; id: string }> {
@@ -61,7 +37,7 @@ describe.concurrent.each(VERSIONS)('bounds across configuration changes on Pocke
       pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, ...env, AUTHELIA_PROVIDER: 'oidc2' });
       stack.idp.removeUser('vic');
 
-      expect(await sweepNow(pb)).toMatchObject({ checked: 2, ended: 1 });
+      expect(await sweepNow({ pb })).toMatchObject({ checked: 2, ended: 1 });
       expect((await storedUser(pb, vic.email))['groups']).toEqual([]);
       const refused = await refresh(pb, vicLogin.token);
       expect(refused.status).toBe(401);
@@ -97,7 +73,7 @@ describe.concurrent.each(VERSIONS)('bounds across configuration changes on Pocke
       pb = await pb.restart({ AUTHELIA_URL: stack.idp.issuer, AUTHELIA_CLIENT_SECRET: CLIENT_SECRET, ...env, AUTHELIA_COLLECTION: 'staff' });
       stack.idp.removeUser('bob');
 
-      expect(await sweepNow(pb)).toMatchObject({ checked: 2, ended: 1 });
+      expect(await sweepNow({ pb })).toMatchObject({ checked: 2, ended: 1 });
       expect((await refresh(pb, bobLogin.token)).status).toBe(401);
       await sleep(1_500);
       stack.idp.requests.length = 0;

@@ -1,46 +1,12 @@
 // Taking access away must always land: on a record that no longer validates (a superuser added a
 // required field after the user signed up), and on a realtime connection that was open before.
 import { describe, expect, it } from 'vitest';
-import type { IdpUser } from '../../testkit/idp.js';
 import { VERSIONS } from '../../testkit/pocketbase-versions.js';
 import { membersFeed } from '../support/sse.js';
-import { ssoLogin, startStack, storedUser, type Stack, type StackOptions } from '../support/stack.js';
+import { GONE, person, refresh, sleep, sweepNow, withStack } from '../support/revalidation.js';
+import { ssoLogin, storedUser, type Stack } from '../support/stack.js';
 
 const TIMEOUT = 90_000;
-const GONE = /no longer grants access here\. Sign in with Authelia again/;
-
-function person(name: string, groups: string[]): IdpUser & { groups: string[] } {
-  return { username: name, password: `${name}-password`, name, email: `${name}@example.test`, groups };
-}
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-async function refresh(stack: Stack, token: string): Promise<{ status: number; message: string }> {
-  const response = await fetch(`${stack.pb.url}/api/collections/users/auth-refresh`, { method: 'POST', headers: { authorization: token } });
-  const body = (await response.json()) as { message?: string };
-  return { status: response.status, message: body.message ?? '' };
-}
-
-async function withStack(options: StackOptions, scenario: (stack: Stack) => Promise<void>): Promise<void> {
-  const stack = await startStack(options);
-  try {
-    await scenario(stack);
-  } finally {
-    await stack.close();
-  }
-}
-
-/** Runs the sweep now, as a superuser can (Settings → Crons), and waits for its report. */
-async function sweepNow(stack: Stack): Promise<Record<string, unknown>> {
-  const superuser = await stack.pb.superuser();
-  const asked = Date.now();
-  await superuser.send('/api/crons/authelia-sweep', { method: 'POST' });
-  for (;;) {
-    const sweep = (await superuser.send('/api/authelia/status', {})).revalidation.lastSweep as Record<string, unknown> | null;
-    if (sweep && Date.parse(String(sweep['at'])) >= asked - 1_000) return sweep;
-    await sleep(200);
-  }
-}
 
 /** A superuser's ordinary schema change that makes every older record invalid. */
 async function addRequiredField(stack: Stack): Promise<void> {

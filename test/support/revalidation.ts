@@ -58,11 +58,18 @@ export interface SweepRun {
 }
 
 /** Waits for the first sweep run that started at or after `after` (PocketBase's one-minute cron). */
-export async function sweepAfter(stack: Pick<Stack, 'pb'>, after: number): Promise<SweepRun> {
+export async function sweepAfter(stack: Pick<Stack, 'pb'>, after: number, pollMs = 1_000): Promise<SweepRun> {
   const superuser = await stack.pb.superuser();
   for (;;) {
     const sweep = (await superuser.send('/api/authelia/status', {})).revalidation.lastSweep as SweepRun | null;
     if (sweep && Date.parse(sweep.at) >= after) return sweep;
-    await sleep(1_000);
+    await sleep(pollMs);
   }
+}
+
+/** Runs the sweep now, as a superuser can from the dashboard (Settings → Crons), and waits for its report. */
+export async function sweepNow(stack: Pick<Stack, 'pb'>): Promise<SweepRun> {
+  const asked = Date.now();
+  await (await stack.pb.superuser()).send('/api/crons/authelia-sweep', { method: 'POST' });
+  return sweepAfter(stack, asked - 1_000, 200);
 }
