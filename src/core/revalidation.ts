@@ -6,8 +6,6 @@
 
 import { isNormalUserinfo } from './userinfo-lookup.js';
 
-export { isNormalUserinfo, LOOKUP_ONLY_CLAIMS } from './userinfo-lookup.js';
-
 /** Settings that travel in the extension state (no secret). Seconds. */
 export interface RevalidationSettings {
   /** `0`: auth-refresh never asks Authelia. */

@@ -20,7 +20,10 @@ export const LOOKUP_ONLY_CLAIMS: readonly string[] = [
 
 /** Whether an answer read claim by claim (a Go map needs no copy) shows that Authelia looked the user up. */
 export function lookedUp(claim: (name: string) => unknown): boolean {
-  return LOOKUP_ONLY_CLAIMS.some((name) => claim(name) !== undefined && claim(name) !== null);
+  return LOOKUP_ONLY_CLAIMS.some((name) => {
+    const value = claim(name);
+    return value !== undefined && value !== null;
+  });
 }
 
 /** Whether a 200 userinfo body shows that Authelia looked the user up. */

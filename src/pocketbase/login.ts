@@ -45,7 +45,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     return;
   }
   // rawUser is a Go map: a JSON round trip gives plain JS values (arrays stay arrays).
-  const claims = JSON.parse(JSON.stringify(e.oAuth2User?.rawUser ?? {})) as Record<string, unknown>;
+  const claims = JSON.parse(JSON.stringify(rawUser ?? {})) as Record<string, unknown>;
   const subject = String(claims['sub'] ?? '');
   if (!isNormalUserinfo(claims)) {
     // Authelia's answer when it could not look the user up: the same for a removed user and for
@@ -96,7 +96,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   if (link !== 'this') e.app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
   if (tokens) storeLoginTokens(e.app, record, tokens, state);
   const email = state.login.syncProfile ? claimedProfile(claims).email : undefined;
-  rememberLogin(e.app, record, e.oAuth2User?.rawUser, state.login, {
+  rememberLogin(e.app, record, rawUser, state.login, {
     linkedBefore: link === 'this',
     warnings: staged.warnings.length,
     profileHeldBack: email !== undefined && record.email() !== email,
