@@ -9,19 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { IdpUser } from '../../testkit/idp.js';
 import { VERSIONS } from '../../testkit/pocketbase-versions.js';
 import type { PocketBaseServer } from '../../testkit/pocketbase.js';
+import { person, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
 import { CLIENT_SECRET, ssoLogin, startStack } from '../support/stack.js';
 
 const run = promisify(execFile);
 const TIMEOUT = 90_000;
-const ENV = { AUTHELIA_SCOPES: 'openid email profile groups offline_access', AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: 'off' };
+const ENV = { AUTHELIA_SCOPES: WITH_OFFLINE_ACCESS, AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: 'off' };
 const TOKEN_KEY = 'k'.repeat(32);
-
-function person(name: string): IdpUser {
-  return { username: name, password: `${name}-password`, name, email: `${name}@example.test`, groups: ['admins'] };
-}
 
 /** The key releases before this one derived from the client secret. */
 function derivedKey(clientSecret: string): string {
@@ -69,7 +65,7 @@ async function databaseCopy(pb: PocketBaseServer): Promise<{ tokens: string[]; h
 
 describe.concurrent.each(VERSIONS)('Authelia tokens at rest on PocketBase %s', (version) => {
   it('without AUTHELIA_TOKEN_KEY, a copy of the database decrypts nothing, and a restart drops the tokens from disk', { timeout: TIMEOUT }, async () => {
-    const yara = person('yara');
+    const yara = person('yara', ['admins']);
     const stack = await startStack({ version, users: [yara], idp: { offlineAccess: true }, env: ENV });
     let pb = stack.pb;
     try {
@@ -99,7 +95,7 @@ describe.concurrent.each(VERSIONS)('Authelia tokens at rest on PocketBase %s', (
   });
 
   it('upgrading with AUTHELIA_TOKEN_KEY re-encrypts tokens stored under the derived key, which then decrypts nothing', { timeout: TIMEOUT }, async () => {
-    const zoe = person('zoe');
+    const zoe = person('zoe', ['admins']);
     const stack = await startStack({ version, users: [zoe], idp: { offlineAccess: true }, env: ENV });
     let pb = stack.pb;
     try {
