@@ -16,6 +16,9 @@ export interface SignOutCounts {
 }
 
 type Urgency = PendingRevocation['urgency'];
+
+/** A full queue warns at most this often (per queue). */
+const FULL_QUEUE_WARNING_INTERVAL_MS = 60_000;
 type Sealed = { readonly accessToken: string; readonly refreshToken: string };
 
 /**
@@ -67,7 +70,8 @@ export function queueRevocation(app: CoreApp, sealed: Sealed, urgency: Urgency, 
   });
   if (dropped === 0) return;
   for (let slot = from; slot < kept; slot++) app.store().remove(keys.slot(slot));
-  bump(app, urgency === 'urgent' ? 'urgentRevocationsGivenUp' : 'routineRevocationsGivenUp', dropped);
+  const givenUp = urgency === 'urgent' ? 'urgentRevocationsGivenUp' : 'routineRevocationsGivenUp';
+  bump(app, givenUp, dropped);
   // At most one warning a minute per queue: a flood of logins must not also flood the log, and a
   // queue that stays full (Authelia refusing revocations) still warns again.
   const now = Date.now();
@@ -76,10 +80,8 @@ export function queueRevocation(app: CoreApp, sealed: Sealed, urgency: Urgency, 
     due = typeof old !== 'number' || now - old >= FULL_QUEUE_WARNING_INTERVAL_MS;
     return due ? now : old;
   });
-  if (due) logWarn(app, `the ${urgency} revocation queue is full (${MAX_PENDING_REVOCATIONS} grants): its oldest pending revocations are given up (those tokens expire by themselves); see revocation counts at GET /api/authelia/status`, 'givenUpSinceStart', counts(app.store().get(SIGN_OUT_COUNTS_KEY))[urgency === 'urgent' ? 'urgentRevocationsGivenUp' : 'routineRevocationsGivenUp']);
+  if (due) logWarn(app, `the ${urgency} revocation queue is full (${MAX_PENDING_REVOCATIONS} grants): its oldest pending revocations are given up (those tokens expire by themselves); see revocation counts at GET /api/authelia/status`, 'givenUpSinceStart', counts(app.store().get(SIGN_OUT_COUNTS_KEY))[givenUp]);
 }
-
-const FULL_QUEUE_WARNING_INTERVAL_MS = 60_000;
 
 /** The revocation cron: urgent grants first, a bounded number per run; failures go back with one more attempt. */
 export function onRevocationCron(): void {
