@@ -9,7 +9,7 @@ import { loadState } from './state-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
 import { currentMark, rememberLogin, unchangedSinceLastLogin } from './login-fast-path.js';
 import { claimedProfile } from '../core/profile.js';
-import { isNormalUserinfo, lookedUp } from '../core/userinfo-lookup.js';
+import { lookedUp } from '../core/userinfo-lookup.js';
 
 const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS';
 const WITHOUT_LOOKUP = 'Authelia answered userinfo without looking the user up (no profile or email claim): its user backend may be down, or the user was removed or disabled';
@@ -32,13 +32,22 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   }
   const record = e.record ?? undefined;
   const rawUser = e.oAuth2User?.rawUser as Record<string, unknown> | undefined;
-  // The mark alone could match a fallback answer (login-time groups, no email or name): the fast
-  // path also needs a claim only a lookup gives.
-  if (record && lookedUp((claim) => rawUser?.[claim]) && unchangedSinceLastLogin(e.app, record, currentMark(record, rawUser, state.login, e.app))) {
+  if (!lookedUp((claim) => rawUser?.[claim])) {
+    // Authelia's answer when it could not look the user up: the same for a removed user and for
+    // its user backend (LDAP) being down. Neither may cost anybody groups or sessions here (the
+    // checks after the login tell the two apart); the login waits for a real answer. Checked
+    // before the fast path too: a mark alone could match such an answer (login-time groups).
+    const subject = String(rawUser?.['sub'] ?? '');
+    discardLoginTokens(e.app, e.oAuth2User);
+    logWarn(e.app, `login refused for now: ${WITHOUT_LOOKUP}; nothing changed`, 'sub', subject);
+    remember(e.app, subject, `login refused for now: ${WITHOUT_LOOKUP}`);
+    throw new ApiError(503, 'Authelia could not look your account up right now. Please try again in a few minutes.');
+  }
+  // Authelia looked the user up: whatever outage was noted is over.
+  noteAutheliaWorks(e.app, Date.now());
+  if (record && unchangedSinceLastLogin(e.app, record, currentMark(record, rawUser, state.login, e.app))) {
     // Same claims, same record, same groups as the last clean login: its decision stands and the
-    // record holds it. Only Authelia's new tokens are kept (revalidation needs them). Authelia
-    // looked the user up: whatever outage was noted is over.
-    noteAutheliaWorks(e.app, Date.now());
+    // record holds it. Only Authelia's new tokens are kept (revalidation needs them).
     const tokens = e.oAuth2User ? withholdTokens(e.oAuth2User) : undefined;
     e.next();
     if (tokens) storeLoginTokens(e.app, record, tokens, state);
@@ -47,16 +56,6 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   // rawUser is a Go map: a JSON round trip gives plain JS values (arrays stay arrays).
   const claims = JSON.parse(JSON.stringify(rawUser ?? {})) as Record<string, unknown>;
   const subject = String(claims['sub'] ?? '');
-  if (!isNormalUserinfo(claims)) {
-    // Authelia's answer when it could not look the user up: the same for a removed user and for
-    // its user backend (LDAP) being down. Neither may cost anybody groups or sessions here (the
-    // checks after the login tell the two apart); the login waits for a real answer.
-    discardLoginTokens(e.app, e.oAuth2User);
-    logWarn(e.app, `login refused for now: ${WITHOUT_LOOKUP}; nothing changed`, 'sub', subject);
-    remember(e.app, subject, `login refused for now: ${WITHOUT_LOOKUP}`);
-    throw new ApiError(503, 'Authelia could not look your account up right now. Please try again in a few minutes.');
-  }
-  noteAutheliaWorks(e.app, Date.now());
   const link = record ? linkOf(e.app, record, e.providerName, subject) : 'none';
 
   if (record && link === 'another') {
