@@ -16,7 +16,7 @@ import { startPair } from './servers.js';
 import { warmUp } from './latency.js';
 import { median, medianDiffInterval, quantile } from './stats.js';
 
-const STEPS = ['next', 'state', 'claims', 'link', 'decision', 'membership', 'compare', 'profile', 'withhold', 'read-previous', 'queue-revocation', 'seal', 'upsert'];
+const STEPS = ['next', 'state', 'claims', 'link', 'decision', 'membership', 'compare', 'profile', 'withhold', 'seal', 'upsert'];
 const samples = Number(process.env['BREAKDOWN_SAMPLES'] ?? 100);
 const batch = 4;
 const log = (line: string) => process.stderr.write(`[breakdown] ${line}\n`);

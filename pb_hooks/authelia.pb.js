@@ -2,6 +2,7 @@
 const targets = require(`${__hooks}/authelia/targets.js`).currentTargets($app);
 onBootstrap((e) => {
   require(`${__hooks}/authelia/boot.js`).onBootstrap(e);
+  require(`${__hooks}/authelia/login.js`);
 });
 onRecordAuthWithOAuth2Request((e) => {
   require(`${__hooks}/authelia/login.js`).onOAuth2Login(e);

@@ -50,16 +50,20 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
   if (state.status !== 'active') return;
   const secrets = loadRevalidationSecrets(app);
   if (!secrets) return;
-  // The previous login's grant: nobody holds its tokens after this one replaces them. Only a grant
-  // with a refresh token is worth a request to Authelia (see WITHOUT_REFRESH_TOKEN). Read whatever
-  // the configured scopes say: a client may add offline_access to the authorization URL itself.
-  const previous = storedTokens(app, record.id);
-  if (previous && previous.refreshToken !== '') queueRevocation(app, previous, 'routine');
-  storeLogin(app, record.id, {
+  const sealed = {
     accessToken: seal(secrets, tokens.accessToken),
     refreshToken: seal(secrets, tokens.refreshToken),
     accessExpiresAt: tokens.accessExpiresAt,
-  }, Date.now());
+  };
+  const now = Date.now();
+  // The previous login's grant: nobody holds its tokens after this one replaces them. Only a grant
+  // with a refresh token is worth a request to Authelia (see WITHOUT_REFRESH_TOKEN), and the row
+  // says whether it has one, whatever the configured scopes say (a client may add offline_access
+  // to the authorization URL itself). One statement replaces a row without one, the common case.
+  if (storeLogin(app, record.id, sealed, now, true)) return;
+  const previous = storedTokens(app, record.id);
+  if (previous && previous.refreshToken !== '') queueRevocation(app, previous, 'routine');
+  storeLogin(app, record.id, sealed, now);
 }
 
 /**

@@ -232,20 +232,28 @@ export interface StoredTokens {
   readonly accessExpiresAt: number;
 }
 
-/** A login is a successful check: it starts the bound again and reopens a record whose sessions were ended. */
-export function storeLogin(app: CoreApp, recordId: string, tokens: StoredTokens, now: number): void {
-  app
+/**
+ * A login is a successful check: it starts the bound again and reopens a record whose sessions were
+ * ended. With `overNoRefreshToken`, a row that holds a refresh token is left as it is and `false`
+ * returned: SQLite decides in the same statement, so no concurrent write can slip a refresh token
+ * in between a read and this write.
+ */
+export function storeLogin(app: CoreApp, recordId: string, tokens: StoredTokens, now: number, overNoRefreshToken = false): boolean {
+  const result = app
     .nonconcurrentDB()
     .newQuery(
       `INSERT INTO {{${VAULT_TABLE}}} ([[recordId]], [[accessToken]], [[refreshToken]], [[accessExpiresAt]], [[checkedAt]], [[attemptedAt]], [[sessionsEnded]], [[lastOutcome]]) ` +
         "VALUES ({:record}, {:access}, {:refresh}, {:expires}, {:now}, {:now}, 0, 'current') " +
         'ON CONFLICT([[recordId]]) DO UPDATE SET [[accessToken]] = excluded.[[accessToken]], [[refreshToken]] = excluded.[[refreshToken]], ' +
         '[[accessExpiresAt]] = excluded.[[accessExpiresAt]], [[checkedAt]] = excluded.[[checkedAt]], [[attemptedAt]] = excluded.[[attemptedAt]], ' +
-        "[[sessionsEnded]] = 0, [[lastOutcome]] = 'current'",
+        "[[sessionsEnded]] = 0, [[lastOutcome]] = 'current'" +
+        (overNoRefreshToken ? ` WHERE {{${VAULT_TABLE}}}.[[refreshToken]] = ''` : ''),
     )
     .bind({ record: recordId, access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now })
     .execute();
+  if (Number(result.rowsAffected()) !== 1) return false;
   rememberCheckedAt(app, recordId, now);
+  return true;
 }
 
 /** Written as soon as Authelia answers a refresh, before the new access token is used: the old refresh token is spent. */

@@ -138,6 +138,22 @@ describe.each(VERSIONS)('sign-out on PocketBase %s', (version) => {
     });
   });
 
+  it('with the default scopes, a grant a client widened to offline_access itself is still revoked once a later sign-in replaces it, and only that one', { timeout: TIMEOUT }, async () => {
+    const hal = person('hal', ['dev']);
+    await withStack({ version, users: [hal], idp: { offlineAccess: true }, env: { AUTHELIA_SWEEP: 'off' } }, async (stack) => {
+      await ssoLogin(stack.pb.url, hal); // access token only
+      await ssoLogin(stack.pb.url, hal, { scopes: WITH_OFFLINE_ACCESS }); // the client asks for a refresh token
+      await ssoLogin(stack.pb.url, hal); // replaces the grant with the refresh token
+      await ssoLogin(stack.pb.url, hal); // replaces a grant without one
+      const widened = stack.idp.issuedTokens[2]!; // access, then access + refresh
+      expect(await active(stack, widened)).toBe(true);
+      await (await stack.pb.superuser()).send('/api/crons/authelia-revocations', { method: 'POST' });
+      for (let attempt = 0; attempt < 50 && (await active(stack, widened)); attempt++) await sleep(100);
+      expect(await active(stack, widened)).toBe(false);
+      expect((await status(stack)).signOut).toMatchObject({ revocationsQueued: 0, revocationsDone: 1, revocationsFailed: 0 });
+    });
+  });
+
   it('the superuser kill switch signs any record out; nobody else may use it; the log names the superuser', { timeout: TIMEOUT }, async () => {
     const cy = person('cy', ['admins']);
     const di = person('di', ['dev']);
