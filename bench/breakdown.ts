@@ -16,6 +16,7 @@ import { startPair } from './servers.js';
 import { warmUp } from './latency.js';
 import { median, medianDiffInterval, quantile } from './stats.js';
 
+const FAST_STEPS = ['state', 'lookup', 'outage', 'mark: claims', 'mark: record stamp', 'mark: collection stamp', 'mark: groups generation', 'mark: hash', 'mark: compare', 'withhold', 'next', 'secrets', 'seal', 'write'];
 const STEPS = ['next', 'state', 'claims', 'link', 'decision', 'membership', 'compare', 'profile', 'withhold', 'seal', 'upsert'];
 const samples = Number(process.env['BREAKDOWN_SAMPLES'] ?? 100);
 const batch = 4;
@@ -50,13 +51,21 @@ const pair = await startPair(version!, users);
 // extension server is stopped (not timed).
 await pair.servers.ext.stop();
 const steps = await startPocketBase({ version: version!, env: pair.env, hooksDir: await stepHooks(), port: pair.ports.ext });
-const variants: Array<{ name: string; url: string; cut?: string }> = [
-  { name: 'PocketBase, no hooks', url: pair.servers.base.url },
-  { name: 'no-op JS hook (floor)', url: pair.servers.floor.url },
+// BREAKDOWN_ROW=<cut> (or `shipped`) times only the two baselines and that one row: the extension's
+// server then takes one login in three, as in `npm run bench`, instead of most of them.
+const only = process.env['BREAKDOWN_ROW'];
+const all: Array<{ name: string; url: string; cut?: string }> = [
   ...STEPS.map((cut) => ({ name: cut, url: steps.url, cut })),
   { name: 'shipped handler', url: steps.url },
   { name: 'fast-path test only (state, mark, e.next())', url: steps.url, cut: 'mark' },
+  { name: 'the fast path, each step timed', url: steps.url, cut: 'fast-steps' },
 ];
+const variants: Array<{ name: string; url: string; cut?: string }> = [
+  { name: 'PocketBase, no hooks', url: pair.servers.base.url },
+  { name: 'no-op JS hook (floor)', url: pair.servers.floor.url },
+  ...(only ? all.filter((v) => (v.cut ?? 'shipped') === only) : all),
+];
+if (variants.length < 3) throw new Error(`BREAKDOWN_ROW=${only}: no such row (${[...STEPS, 'mark', 'fast-steps', 'shipped'].join(', ')})`);
 const times = new Map<string, number[]>(variants.map((v) => [v.name, []]));
 let queued = Number.NaN;
 let timers: Record<string, [number, number]> = {};
@@ -108,7 +117,7 @@ let previous: number[] | undefined;
 let previousInside: number | undefined;
 for (const variant of variants) {
   const t = times.get(variant.name)!;
-  const comparedTo = variant.name === 'shipped handler' ? 'upsert' : variant.cut === 'mark' ? 'next' : undefined;
+  const comparedTo = variant.name === 'shipped handler' ? (only ? 'no-op JS hook (floor)' : 'upsert') : variant.cut === 'mark' && !only ? 'next' : undefined;
   const against = comparedTo ? times.get(comparedTo)! : previous;
   const [low, high] = against ? medianDiffInterval(t, against) : [Number.NaN, Number.NaN];
   const step = against ? `${(median(t) - median(against)).toFixed(3)} ms [${low.toFixed(2)}, ${high.toFixed(2)}]` : '';
@@ -123,10 +132,22 @@ for (const variant of variants) {
   previousInside = inside;
 }
 
+// The fast path's own steps, timed in nanoseconds inside the `fast-steps` row's logins.
+const fastRows = FAST_STEPS.filter((step) => timers[`fast.${step}`]).map((step) => `| ${step} | ${meanOf(timers[`fast.${step}`])!.toFixed(3)} ms |`);
+const fastTable = fastRows.length === 0 ? [] : [
+  '',
+  `The fast path step by step (row "the fast path, each step timed", mean of ${timers['fast.state']?.[1]} logins, Go's clock):`,
+  '',
+  '| fast-path step | mean inside PocketBase |',
+  '|---|---|',
+  ...fastRows,
+];
+
 const text = [
   `Breakdown, PocketBase ${version}, ${samples} interleaved logins per row, load average ${before.load} at start, ${after.load} at end (${new Date().toISOString()}).`,
   '',
   ...rows,
+  ...fastTable,
   '',
   `Revocations queued in the app store at the end (previous grants replaced by logins, waiting for the minute's revocation job): ${queued}.`,
 ].join('\n');

@@ -3,15 +3,18 @@
 // The request header `x-bench-cut` picks the step; without it the shipped handler runs. The steps
 // copy src/pocketbase/login.ts's order for a linked, allowed, unchanged user (the benchmark's case).
 import { decideLogin } from '../../src/core/login-decision.js';
-import { CHECKED_SUBJECT_KEY_PREFIX } from '../../src/core/state.js';
 import { onOAuth2Login as shipped } from '../../src/pocketbase/login.js';
 import { applyManagedValues, withMembership } from '../../src/pocketbase/managed-values.js';
 import { syncProfile } from '../../src/pocketbase/profile.js';
 import { loadState } from '../../src/pocketbase/state-store.js';
 import { withholdTokens } from '../../src/pocketbase/login-tokens.js';
 import { loadRevalidationSecrets, seal } from '../../src/pocketbase/revalidation-secrets.js';
-import { storeLogin } from '../../src/pocketbase/token-vault.js';
+import { replaceLoginWithoutRefreshToken } from '../../src/pocketbase/token-vault.js';
 import { currentMark, unchangedSinceLastLogin } from '../../src/pocketbase/login-fast-path.js';
+import { lookedUp } from '../../src/core/userinfo-lookup.js';
+import { claimsFingerprint, loginMark } from '../../src/core/login-fast-path.js';
+import { GROUPS_GENERATION_KEY, LOGIN_MARK_KEY_PREFIX, CHECKED_SUBJECT_KEY_PREFIX } from '../../src/core/state.js';
+import { noteAutheliaWorks } from '../../src/pocketbase/outage.js';
 
 /** In handler order; a cut at a step runs it and everything before it, then e.next(). */
 export const STEPS = [
@@ -42,6 +45,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
 
 function run(e: core.RecordAuthWithOAuth2RequestEvent, cut: string): void {
   if (cut === '') return shipped(e);
+  if (cut === 'fast-steps') return timedFastPath(e);
   if (cut === 'mark') {
     // The fast path's own test, then nothing: what the fast path costs before the token write.
     const state = loadState(e.app);
@@ -72,5 +76,63 @@ function run(e: core.RecordAuthWithOAuth2RequestEvent, cut: string): void {
   const secrets = upTo('seal') ? loadRevalidationSecrets(e.app) : undefined;
   const sealed = secrets && tokens ? { accessToken: seal(secrets, tokens.accessToken), refreshToken: seal(secrets, tokens.refreshToken), accessExpiresAt: tokens.accessExpiresAt } : undefined;
   // The shipped write: one statement over a row without a refresh token (the benchmark's default scopes).
-  if (sealed && upTo('upsert') && !storeLogin(e.app, record.id, sealed, Date.now(), true)) throw new BadRequestError('the row holds a refresh token');
+  if (sealed && upTo('upsert') && !replaceLoginWithoutRefreshToken(e.app, record.id, sealed, Date.now())) throw new BadRequestError('the row holds a refresh token');
+}
+
+/** The steps of the fast path, in the shipped order. */
+export const FAST_STEPS = ['state', 'lookup', 'outage', 'mark: claims', 'mark: record stamp', 'mark: collection stamp', 'mark: groups generation', 'mark: hash', 'mark: compare', 'withhold', 'next', 'secrets', 'seal', 'write'] as const;
+
+/**
+ * The shipped fast path (src/pocketbase/login.ts, then storeLoginTokens) step by step, each step
+ * timed in nanoseconds (Go's clock through PocketBase's DateTime) and summed in the app store
+ * under `bench.timer.fast.<step>` ([total ms, count]).
+ */
+function timedFastPath(e: core.RecordAuthWithOAuth2RequestEvent): void {
+  const spent: number[] = [];
+  let last = nanos();
+  const lap = () => {
+    const now = nanos();
+    spent.push((now - last) / 1e6);
+    last = now;
+  };
+  const state = loadState(e.app);
+  lap();
+  const rawUser = e.oAuth2User?.rawUser as Record<string, unknown> | undefined;
+  if (state?.status !== 'active' || !e.record || !lookedUp((claim) => rawUser?.[claim])) throw new BadRequestError('not an active login with a lookup');
+  lap();
+  noteAutheliaWorks(e.app, Date.now());
+  lap();
+  // currentMark and unchangedSinceLastLogin, inlined to time their parts.
+  const fingerprint = claimsFingerprint((claim) => rawUser?.[claim], state.login);
+  lap();
+  const recordUpdated = e.record.getString('updated');
+  lap();
+  const collectionUpdated = e.record.collection().updated.string();
+  lap();
+  const groupsGeneration = String(e.app.store().get(GROUPS_GENERATION_KEY) ?? 0);
+  lap();
+  const mark = loginMark({ claims: fingerprint, recordUpdated, collectionUpdated, groupsGeneration }, (text) => $security.sha256(text));
+  lap();
+  if (mark === undefined || e.app.store().get(LOGIN_MARK_KEY_PREFIX + e.record.id) !== mark) throw new BadRequestError('no mark yet');
+  lap();
+  const tokens = withholdTokens(e.oAuth2User!);
+  lap();
+  e.next();
+  lap();
+  const secrets = loadRevalidationSecrets(e.app)!;
+  lap();
+  const sealed = { accessToken: seal(secrets, tokens.accessToken), refreshToken: seal(secrets, tokens.refreshToken), accessExpiresAt: tokens.accessExpiresAt };
+  lap();
+  if (!replaceLoginWithoutRefreshToken(e.app, e.record.id, sealed, Date.now())) throw new BadRequestError('the row holds a refresh token');
+  lap();
+  FAST_STEPS.forEach((step, i) => {
+    e.app.store().setFunc(`bench.timer.fast.${step}`, (old: unknown) => {
+      const [total, count] = Array.isArray(old) ? (old as number[]) : [0, 0];
+      return [total! + spent[i]!, count! + 1];
+    });
+  });
+}
+
+function nanos(): number {
+  return (new DateTime() as unknown as { time(): { unixNano(): number } }).time().unixNano();
 }

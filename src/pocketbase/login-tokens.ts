@@ -1,7 +1,7 @@
 import type { ActiveState } from '../core/state.js';
 import { loadRevalidationSecrets, seal } from './revalidation-secrets.js';
 import { queueRevocation } from './revocation.js';
-import { storedTokens, storeLogin } from './token-vault.js';
+import { replaceLoginWithoutRefreshToken, storedTokens, storeLogin } from './token-vault.js';
 
 /*
  * WITHOUT_REFRESH_TOKEN: a grant that a login replaced or refused is revoked at Authelia only when
@@ -60,7 +60,7 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
   // with a refresh token is worth a request to Authelia (see WITHOUT_REFRESH_TOKEN), and the row
   // says whether it has one, whatever the configured scopes say (a client may add offline_access
   // to the authorization URL itself). One statement replaces a row without one, the common case.
-  if (storeLogin(app, record.id, sealed, now, true)) return;
+  if (replaceLoginWithoutRefreshToken(app, record.id, sealed, now)) return;
   const previous = storedTokens(app, record.id);
   if (previous && previous.refreshToken !== '') queueRevocation(app, previous, 'routine');
   storeLogin(app, record.id, sealed, now);

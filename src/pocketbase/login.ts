@@ -24,44 +24,47 @@ const WITHOUT_LOOKUP = 'Authelia answered userinfo without looking the user up (
  * login that fails there leaves the record as it was.
  */
 export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
-  const state = loadState(e.app);
+  // Each read of an event field crosses from JavaScript into Go: the fast path reads each once.
+  const app = e.app;
+  const state = loadState(app);
   if (state?.status !== 'active' || e.collection?.id !== state.collectionId || e.providerName !== state.provider) {
-    refuseOtherProvider(e.app, e.collection?.id, e.record);
+    refuseOtherProvider(app, e.collection?.id, e.record);
     e.next();
     return;
   }
   const record = e.record ?? undefined;
-  const rawUser = e.oAuth2User?.rawUser as Record<string, unknown> | undefined;
+  const user = e.oAuth2User ?? undefined;
+  const rawUser = user?.rawUser as Record<string, unknown> | undefined;
   if (!lookedUp((claim) => rawUser?.[claim])) {
     // Authelia's answer when it could not look the user up: the same for a removed user and for
     // its user backend (LDAP) being down. Neither may cost anybody groups or sessions here (the
     // checks after the login tell the two apart); the login waits for a real answer. Checked
     // before the fast path too: a mark alone could match such an answer (login-time groups).
     const subject = String(rawUser?.['sub'] ?? '');
-    discardLoginTokens(e.app, e.oAuth2User);
-    logWarn(e.app, `login refused for now: ${WITHOUT_LOOKUP}; nothing changed`, 'sub', subject);
-    remember(e.app, subject, `login refused for now: ${WITHOUT_LOOKUP}`);
+    discardLoginTokens(app, user);
+    logWarn(app, `login refused for now: ${WITHOUT_LOOKUP}; nothing changed`, 'sub', subject);
+    remember(app, subject, `login refused for now: ${WITHOUT_LOOKUP}`);
     throw new ApiError(503, 'Authelia could not look your account up right now. Please try again in a few minutes.');
   }
   // Authelia looked the user up: whatever outage was noted is over.
-  noteAutheliaWorks(e.app, Date.now());
-  if (record && unchangedSinceLastLogin(e.app, record, currentMark(record, rawUser, state.login, e.app))) {
+  noteAutheliaWorks(app, Date.now());
+  if (record && unchangedSinceLastLogin(app, record, currentMark(record, rawUser, state.login, app))) {
     // Same claims, same record, same groups as the last clean login: its decision stands and the
     // record holds it. Only Authelia's new tokens are kept (revalidation needs them).
-    const tokens = e.oAuth2User ? withholdTokens(e.oAuth2User) : undefined;
+    const tokens = user ? withholdTokens(user) : undefined;
     e.next();
-    if (tokens) storeLoginTokens(e.app, record, tokens, state);
+    if (tokens) storeLoginTokens(app, record, tokens, state);
     return;
   }
   // rawUser is a Go map: a JSON round trip gives plain JS values (arrays stay arrays).
   const claims = JSON.parse(JSON.stringify(rawUser ?? {})) as Record<string, unknown>;
   const subject = String(claims['sub'] ?? '');
-  const link = record ? linkOf(e.app, record, e.providerName, subject) : 'none';
+  const link = record ? linkOf(app, record, e.providerName, subject) : 'none';
 
   if (record && link === 'another') {
-    revokeAccess(e.app, record, 'a different Authelia account (sub) signed in with its email');
-    discardLoginTokens(e.app, e.oAuth2User);
-    refuse(e.app, subject, 'login refused: the record with this email is linked to another Authelia account (a different sub)');
+    revokeAccess(app, record, 'a different Authelia account (sub) signed in with its email');
+    discardLoginTokens(app, user);
+    refuse(app, subject, 'login refused: the record with this email is linked to another Authelia account (a different sub)');
     throw new ForbiddenError('This email address already belongs to another Authelia account here. Ask an administrator to unlink the old account.');
   }
 
@@ -69,13 +72,13 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     createWithClaims(e, claims, subject, state);
     return;
   }
-  const staged = stageClaims(e.app, record, claims, state);
-  report(e.app, subject, staged.warnings);
+  const staged = stageClaims(app, record, claims, state);
+  report(app, subject, staged.warnings);
   if (staged.kind === 'refused') {
     // A record found only by email is somebody's local account: refuse, touch nothing.
-    if (link === 'this') revokeAccess(e.app, record, 'the user is in none of AUTHELIA_ALLOWED_GROUPS');
-    discardLoginTokens(e.app, e.oAuth2User);
-    refuse(e.app, subject, GATE_REFUSAL, 'groups', staged.groups.join(','));
+    if (link === 'this') revokeAccess(app, record, 'the user is in none of AUTHELIA_ALLOWED_GROUPS');
+    discardLoginTokens(app, user);
+    refuse(app, subject, GATE_REFUSAL, 'groups', staged.groups.join(','));
     throw new ForbiddenError(staged.reason);
   }
   let save = staged.changed;
@@ -85,17 +88,17 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     record.refreshTokenKey();
     save = true;
   }
-  const tokens = e.oAuth2User ? withholdTokens(e.oAuth2User) : undefined;
+  const tokens = user ? withholdTokens(user) : undefined;
   // The response written inside e.next() shows the staged values; PocketBase
   // saves them in its own transaction if it updates the record there.
   e.next();
   // A login that takes groups away (or ends older sessions) must land even when an
   // unrelated field no longer validates (a required field added since).
-  if (save) saveClaims(e.app, record, [...managedFields(state.login), 'tokenKey']);
-  if (link !== 'this') e.app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
-  if (tokens) storeLoginTokens(e.app, record, tokens, state);
+  if (save) saveClaims(app, record, [...managedFields(state.login), 'tokenKey']);
+  if (link !== 'this') app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
+  if (tokens) storeLoginTokens(app, record, tokens, state);
   const email = state.login.syncProfile ? claimedProfile(claims).email : undefined;
-  rememberLogin(e.app, record, rawUser, state.login, {
+  rememberLogin(app, record, rawUser, state.login, {
     linkedBefore: link === 'this',
     warnings: staged.warnings.length,
     profileHeldBack: email !== undefined && record.email() !== email,

@@ -232,22 +232,35 @@ export interface StoredTokens {
   readonly accessExpiresAt: number;
 }
 
-/**
- * A login is a successful check: it starts the bound again and reopens a record whose sessions were
- * ended. With `overNoRefreshToken`, a row that holds a refresh token is left as it is and `false`
- * returned: SQLite decides in the same statement, so no concurrent write can slip a refresh token
- * in between a read and this write.
- */
-export function storeLogin(app: CoreApp, recordId: string, tokens: StoredTokens, now: number, overNoRefreshToken = false): boolean {
-  const result = app
+/** A login is a successful check: it starts the bound again and reopens a record whose sessions were ended. */
+export function storeLogin(app: CoreApp, recordId: string, tokens: StoredTokens, now: number): void {
+  app
     .nonconcurrentDB()
     .newQuery(
       `INSERT INTO {{${VAULT_TABLE}}} ([[recordId]], [[accessToken]], [[refreshToken]], [[accessExpiresAt]], [[checkedAt]], [[attemptedAt]], [[sessionsEnded]], [[lastOutcome]]) ` +
         "VALUES ({:record}, {:access}, {:refresh}, {:expires}, {:now}, {:now}, 0, 'current') " +
         'ON CONFLICT([[recordId]]) DO UPDATE SET [[accessToken]] = excluded.[[accessToken]], [[refreshToken]] = excluded.[[refreshToken]], ' +
         '[[accessExpiresAt]] = excluded.[[accessExpiresAt]], [[checkedAt]] = excluded.[[checkedAt]], [[attemptedAt]] = excluded.[[attemptedAt]], ' +
-        "[[sessionsEnded]] = 0, [[lastOutcome]] = 'current'" +
-        (overNoRefreshToken ? ` WHERE {{${VAULT_TABLE}}}.[[refreshToken]] = ''` : ''),
+        "[[sessionsEnded]] = 0, [[lastOutcome]] = 'current'",
+    )
+    .bind({ record: recordId, access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now })
+    .execute();
+  rememberCheckedAt(app, recordId, now);
+}
+
+/**
+ * `storeLogin` over a row that holds no refresh token, the common case of a returning user: one
+ * UPDATE (cheaper than the upsert), and SQLite decides in the same statement, so no concurrent
+ * write can slip a refresh token in between a read and this write. `false`, nothing written: the
+ * record has no row yet, or its row holds a refresh token.
+ */
+export function replaceLoginWithoutRefreshToken(app: CoreApp, recordId: string, tokens: StoredTokens, now: number): boolean {
+  const result = app
+    .nonconcurrentDB()
+    .newQuery(
+      `UPDATE {{${VAULT_TABLE}}} SET [[accessToken]] = {:access}, [[refreshToken]] = {:refresh}, [[accessExpiresAt]] = {:expires}, ` +
+        "[[checkedAt]] = {:now}, [[attemptedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current' " +
+        "WHERE [[recordId]] = {:record} AND [[refreshToken]] = ''",
     )
     .bind({ record: recordId, access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now })
     .execute();
