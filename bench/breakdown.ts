@@ -16,7 +16,7 @@ import { startPair } from './servers.js';
 import { warmUp } from './latency.js';
 import { median, medianDiffInterval, quantile } from './stats.js';
 
-const FAST_STEPS = ['state', 'lookup', 'outage', 'mark: claims', 'mark: record stamp', 'mark: collection stamp', 'mark: groups generation', 'mark: hash', 'mark: compare', 'withhold', 'next', 'secrets', 'seal', 'write'];
+const FAST_STEPS = ['clock', 'state', 'lookup', 'outage', 'mark: claims', 'mark: record stamp', 'mark: collection stamp', 'mark: groups generation', 'mark: hash', 'mark: compare', 'withhold', 'next', 'secrets', 'seal', 'write'];
 const STEPS = ['next', 'state', 'claims', 'link', 'decision', 'membership', 'compare', 'profile', 'withhold', 'seal', 'upsert'];
 const samples = Number(process.env['BREAKDOWN_SAMPLES'] ?? 100);
 const batch = 4;
@@ -28,6 +28,21 @@ async function stepHooks(): Promise<string> {
   const options = hooksBuildOptions(join(dir, 'authelia'));
   await cp(resolve('bench/jsvm/timers.pb.js'), join(dir, 'bench-timers.pb.js'));
   await build({ ...options, absWorkingDir: process.cwd(), entryPoints: { login: resolve('bench/jsvm/login-steps.ts') } });
+  return dir;
+}
+
+async function timedFloorHooks(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'pb-authelia-floor-'));
+  await cp(resolve('bench/jsvm/timers.pb.js'), join(dir, 'bench-timers.pb.js'));
+  await writeFile(join(dir, 'floor.pb.js'), [
+    'onRecordAuthWithOAuth2Request((e) => {',
+    '  const started = Date.now();',
+    '  e.next();',
+    '  const ms = Date.now() - started;',
+    "  e.app.store().setFunc('bench.timer.floor', (old) => (Array.isArray(old) ? [old[0] + ms, old[1] + 1] : [ms, 1]));",
+    "}, 'users');",
+    '',
+  ].join('\n'));
   return dir;
 }
 
@@ -51,6 +66,11 @@ const pair = await startPair(version!, users);
 // extension server is stopped (not timed).
 await pair.servers.ext.stop();
 const steps = await startPocketBase({ version: version!, env: pair.env, hooksDir: await stepHooks(), port: pair.ports.ext });
+// The no-op-hook server again on its data dir, its handler timed like the cuts: PocketBase's own
+// login work (e.next()) on a collection without the extension's fields and hooks.
+const floorDataDir = pair.servers.floor.dataDir;
+await pair.servers.floor.stop();
+const floor = await startPocketBase({ version: version!, dataDir: floorDataDir, hooksDir: await timedFloorHooks(), port: pair.ports.floor });
 // BREAKDOWN_ROW=<cut> (or `shipped`) times only the two baselines and that one row: the extension's
 // server then takes one login in three, as in `npm run bench`, instead of most of them.
 const only = process.env['BREAKDOWN_ROW'];
@@ -62,7 +82,7 @@ const all: Array<{ name: string; url: string; cut?: string }> = [
 ];
 const variants: Array<{ name: string; url: string; cut?: string }> = [
   { name: 'PocketBase, no hooks', url: pair.servers.base.url },
-  { name: 'no-op JS hook (floor)', url: pair.servers.floor.url },
+  { name: 'no-op JS hook (floor)', url: floor.url, cut: 'floor' },
   ...(only ? all.filter((v) => (v.cut ?? 'shipped') === only) : all),
 ];
 if (variants.length < 3) throw new Error(`BREAKDOWN_ROW=${only}: no such row (${[...STEPS, 'mark', 'fast-steps', 'shipped'].join(', ')})`);
@@ -73,9 +93,10 @@ try {
   log(`PocketBase ${version}: warming up 50 users`);
   // Twice: the first login creates each record, the second takes the full path of a linked user
   // (which the cuts assume has run once).
-  await warmUp({ ...pair, servers: { ...pair.servers, ext: steps } }, users);
-  await warmUp({ ...pair, servers: { ...pair.servers, ext: steps } }, users);
+  await warmUp({ ...pair, servers: { ...pair.servers, ext: steps, floor } }, users);
+  await warmUp({ ...pair, servers: { ...pair.servers, ext: steps, floor } }, users);
   await fetch(`${steps.url}/api/bench/timers?reset=1`);
+  await fetch(`${floor.url}/api/bench/timers?reset=1`);
   let cursor = 0;
   for (let done = 0; done < samples; done += batch) {
     const wanted = [];
@@ -96,9 +117,13 @@ try {
   }
   const status = await (await steps.superuser()).send('/api/authelia/status', {});
   queued = Number(status?.signOut?.revocationsQueued ?? Number.NaN);
-  timers = await (await fetch(`${steps.url}/api/bench/timers`)).json() as Record<string, [number, number]>;
+  timers = {
+    ...(await (await fetch(`${steps.url}/api/bench/timers`)).json() as Record<string, [number, number]>),
+    ...(await (await fetch(`${floor.url}/api/bench/timers`)).json() as Record<string, [number, number]>),
+  };
 } finally {
   await steps.destroy();
+  await floor.stop();
   await pair.close();
 }
 
@@ -121,7 +146,7 @@ for (const variant of variants) {
   const against = comparedTo ? times.get(comparedTo)! : previous;
   const [low, high] = against ? medianDiffInterval(t, against) : [Number.NaN, Number.NaN];
   const step = against ? `${(median(t) - median(against)).toFixed(3)} ms [${low.toFixed(2)}, ${high.toFixed(2)}]` : '';
-  const timer = variant.url === steps.url ? timers[variant.cut ?? 'shipped'] : undefined;
+  const timer = variant.url === steps.url || variant.url === floor.url ? timers[variant.cut ?? 'shipped'] : undefined;
   const inside = timer ? timer[0] / timer[1] : undefined;
   // Inside PocketBase the shipped handler is set against the bare e.next(): all it adds of its own.
   const insideComparedTo = comparedTo ? 'next' : undefined;
@@ -133,13 +158,18 @@ for (const variant of variants) {
 }
 
 // The fast path's own steps, timed in nanoseconds inside the `fast-steps` row's logins.
-const fastRows = FAST_STEPS.filter((step) => timers[`fast.${step}`]).map((step) => `| ${step} | ${meanOf(timers[`fast.${step}`])!.toFixed(3)} ms |`);
+const fastRows = FAST_STEPS.filter((step) => timers[`fast.${step}`]).map((step) => {
+  const [total, count, squares] = timers[`fast.${step}`] as unknown as [number, number, number];
+  const mean = total / count;
+  const spread = Math.sqrt(Math.max(0, squares / count - mean * mean));
+  return `| ${step} | ${mean.toFixed(3)} ms | ${spread.toFixed(3)} ms |`;
+});
 const fastTable = fastRows.length === 0 ? [] : [
   '',
-  `The fast path step by step (row "the fast path, each step timed", mean of ${timers['fast.state']?.[1]} logins, Go's clock):`,
+  `The fast path step by step (row "the fast path, each step timed", mean of ${timers['fast.state']?.[1]} logins, Go's clock; every step includes the clock's own cost, the first row):`,
   '',
-  '| fast-path step | mean inside PocketBase |',
-  '|---|---|',
+  '| fast-path step | mean inside PocketBase | standard deviation |',
+  '|---|---|---|',
   ...fastRows,
 ];
 
