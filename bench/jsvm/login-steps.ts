@@ -9,7 +9,7 @@ import { syncProfile } from '../../src/pocketbase/profile.js';
 import { loadState } from '../../src/pocketbase/state-store.js';
 import { withholdTokens } from '../../src/pocketbase/login-tokens.js';
 import { loadRevalidationSecrets, seal } from '../../src/pocketbase/revalidation-secrets.js';
-import { replaceLoginWithoutRefreshToken } from '../../src/pocketbase/token-vault.js';
+import { replaceLogin } from '../../src/pocketbase/token-vault.js';
 import { currentMark, unchangedSinceLastLogin } from '../../src/pocketbase/login-fast-path.js';
 import { lookedUp } from '../../src/core/userinfo-lookup.js';
 import { claimsFingerprint, loginMark } from '../../src/core/login-fast-path.js';
@@ -76,7 +76,7 @@ function run(e: core.RecordAuthWithOAuth2RequestEvent, cut: string): void {
   const secrets = upTo('seal') ? loadRevalidationSecrets(e.app) : undefined;
   const sealed = secrets && tokens ? { accessToken: seal(secrets, tokens.accessToken), refreshToken: seal(secrets, tokens.refreshToken), accessExpiresAt: tokens.accessExpiresAt } : undefined;
   // The shipped write: one statement over a row without a refresh token (the benchmark's default scopes).
-  if (sealed && upTo('upsert') && !replaceLoginWithoutRefreshToken(e.app, record.id, sealed, Date.now())) throw new BadRequestError('the row holds a refresh token');
+  if (sealed && upTo('upsert') && !replaceLogin(e.app, record.id, sealed, Date.now(), '')) throw new BadRequestError('the row holds a refresh token');
 }
 
 /** The steps of the fast path, in the shipped order. */
@@ -124,7 +124,7 @@ function timedFastPath(e: core.RecordAuthWithOAuth2RequestEvent): void {
   lap();
   const sealed = { accessToken: seal(secrets, tokens.accessToken), refreshToken: seal(secrets, tokens.refreshToken), accessExpiresAt: tokens.accessExpiresAt };
   lap();
-  if (!replaceLoginWithoutRefreshToken(e.app, e.record.id, sealed, Date.now())) throw new BadRequestError('the row holds a refresh token');
+  if (!replaceLogin(e.app, e.record.id, sealed, Date.now(), '')) throw new BadRequestError('the row holds a refresh token');
   lap();
   FAST_STEPS.forEach((step, i) => {
     e.app.store().setFunc(`bench.timer.fast.${step}`, (old: unknown) => {

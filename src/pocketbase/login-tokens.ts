@@ -1,7 +1,7 @@
 import type { ActiveState } from '../core/state.js';
 import { loadRevalidationSecrets, seal } from './revalidation-secrets.js';
 import { queueRevocation } from './revocation.js';
-import { replaceLoginWithoutRefreshToken, storedTokens, storeLogin } from './token-vault.js';
+import { ensureRow, replaceLogin, storedTokens } from './token-vault.js';
 
 /*
  * WITHOUT_REFRESH_TOKEN: a grant that a login replaced or refused is revoked at Authelia only when
@@ -11,6 +11,9 @@ import { replaceLoginWithoutRefreshToken, storedTokens, storeLogin } from './tok
  * with the default scopes a login costs no revocation. Grants whose access is taken away are
  * revoked whatever they hold (access.ts).
  */
+
+/** Rounds of read and compare-and-swap before a login's write stops waiting for other writes to the same row. */
+const WRITE_ATTEMPTS = 4;
 
 /** When Authelia's token answer names no expiry (it always does), its default access-token lifespan. */
 const DEFAULT_ACCESS_TOKEN_MS = 3600_000;
@@ -59,11 +62,22 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
   // The previous login's grant: nobody holds its tokens after this one replaces them. Only a grant
   // with a refresh token is worth a request to Authelia (see WITHOUT_REFRESH_TOKEN), and the row
   // says whether it has one, whatever the configured scopes say (a client may add offline_access
-  // to the authorization URL itself). One statement replaces a row without one, the common case.
-  if (replaceLoginWithoutRefreshToken(app, record.id, sealed, now)) return;
-  const previous = storedTokens(app, record.id);
+  // to the authorization URL itself). The common case first: one statement replaces a row without
+  // one. Each write is a compare-and-swap on the refresh token read, so a grant that a concurrent
+  // login or refresh stored meanwhile is seen, and revoked, instead of overwritten.
+  let previous: { readonly accessToken: string; readonly refreshToken: string } | undefined;
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    if (replaceLogin(app, record.id, sealed, now, previous?.refreshToken ?? '')) {
+      if (previous && previous.refreshToken !== '') queueRevocation(app, previous, 'routine');
+      return;
+    }
+    previous = storedTokens(app, record.id);
+    if (!previous) ensureRow(app, record.id, now);
+  }
+  // Other writes to this record won every round: a login's tokens must land all the same.
+  ensureRow(app, record.id, now);
+  replaceLogin(app, record.id, sealed, now);
   if (previous && previous.refreshToken !== '') queueRevocation(app, previous, 'routine');
-  storeLogin(app, record.id, sealed, now);
 }
 
 /**

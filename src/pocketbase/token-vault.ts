@@ -232,41 +232,35 @@ export interface StoredTokens {
   readonly accessExpiresAt: number;
 }
 
-/** A login is a successful check: it starts the bound again and reopens a record whose sessions were ended. */
-export function storeLogin(app: CoreApp, recordId: string, tokens: StoredTokens, now: number): void {
-  app
-    .nonconcurrentDB()
-    .newQuery(
-      `INSERT INTO {{${VAULT_TABLE}}} ([[recordId]], [[accessToken]], [[refreshToken]], [[accessExpiresAt]], [[checkedAt]], [[attemptedAt]], [[sessionsEnded]], [[lastOutcome]]) ` +
-        "VALUES ({:record}, {:access}, {:refresh}, {:expires}, {:now}, {:now}, 0, 'current') " +
-        'ON CONFLICT([[recordId]]) DO UPDATE SET [[accessToken]] = excluded.[[accessToken]], [[refreshToken]] = excluded.[[refreshToken]], ' +
-        '[[accessExpiresAt]] = excluded.[[accessExpiresAt]], [[checkedAt]] = excluded.[[checkedAt]], [[attemptedAt]] = excluded.[[attemptedAt]], ' +
-        "[[sessionsEnded]] = 0, [[lastOutcome]] = 'current'",
-    )
-    .bind({ record: recordId, access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now })
-    .execute();
-  rememberCheckedAt(app, recordId, now);
-}
+/** What a login writes: its tokens, and a successful check (the bound starts again, ended sessions reopen). */
+const LOGIN_COLUMNS =
+  '[[accessToken]] = {:access}, [[refreshToken]] = {:refresh}, [[accessExpiresAt]] = {:expires}, ' +
+  "[[checkedAt]] = {:now}, [[attemptedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current'";
 
 /**
- * `storeLogin` over a row that holds no refresh token, the common case of a returning user: one
- * UPDATE (cheaper than the upsert), and SQLite decides in the same statement, so no concurrent
- * write can slip a refresh token in between a read and this write. `false`, nothing written: the
- * record has no row yet, or its row holds a refresh token.
+ * Writes a login over the record's row if the row still holds `expectedRefreshToken` (sealed; ''
+ * for none), or whatever it holds when `undefined`. SQLite compares and writes in one statement, so
+ * a refresh token that another write put in the row since it was read is never overwritten unseen.
+ * `false`, nothing written: no row (see `ensureRow`), or it holds another refresh token.
  */
-export function replaceLoginWithoutRefreshToken(app: CoreApp, recordId: string, tokens: StoredTokens, now: number): boolean {
+export function replaceLogin(app: CoreApp, recordId: string, tokens: StoredTokens, now: number, expectedRefreshToken?: string): boolean {
   const result = app
     .nonconcurrentDB()
-    .newQuery(
-      `UPDATE {{${VAULT_TABLE}}} SET [[accessToken]] = {:access}, [[refreshToken]] = {:refresh}, [[accessExpiresAt]] = {:expires}, ` +
-        "[[checkedAt]] = {:now}, [[attemptedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current' " +
-        "WHERE [[recordId]] = {:record} AND [[refreshToken]] = ''",
-    )
-    .bind({ record: recordId, access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now })
+    .newQuery(`UPDATE {{${VAULT_TABLE}}} SET ${LOGIN_COLUMNS} WHERE [[recordId]] = {:record}${expectedRefreshToken === undefined ? '' : ' AND [[refreshToken]] = {:expected}'}`)
+    .bind({ record: recordId, access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now, expected: expectedRefreshToken ?? '' })
     .execute();
   if (Number(result.rowsAffected()) !== 1) return false;
   rememberCheckedAt(app, recordId, now);
   return true;
+}
+
+/** A row for a record that has none yet (its first login), holding no token; its bound starts now, as `adopt`'s. */
+export function ensureRow(app: CoreApp, recordId: string, now: number): void {
+  app
+    .nonconcurrentDB()
+    .newQuery(`INSERT OR IGNORE INTO {{${VAULT_TABLE}}} ([[recordId]], [[checkedAt]], [[lastOutcome]]) VALUES ({:record}, {:now}, 'unchecked')`)
+    .bind({ record: recordId, now })
+    .execute();
 }
 
 /** Written as soon as Authelia answers a refresh, before the new access token is used: the old refresh token is spent. */

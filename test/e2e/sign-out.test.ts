@@ -69,6 +69,25 @@ describe.each(VERSIONS)('sign-out on PocketBase %s', (version) => {
     });
   });
 
+  it('a sign-in after a sign-out writes a successful check to the table: outcome current, sessions reopened, the bound restarted', { timeout: TIMEOUT }, async () => {
+    const ida = person('ida', ['dev']);
+    await withStack({ version, users: [ida], env: { AUTHELIA_SWEEP: 'off' } }, async (stack) => {
+      const first = (await ssoLogin(stack.pb.url, ida)).auth;
+      expect((await signOut(stack, first.token)).status).toBe(200);
+      const superuser = await stack.pb.superuser();
+      const rows = async () => (await superuser.send('/api/authelia/status/records', {})).items as Array<Record<string, unknown>>;
+      expect(await rows()).toEqual([expect.objectContaining({ recordId: first.record.id, outcome: 'signed-out', sessionsEnded: true })]);
+      await sleep(1_100); // the first sign-in's check lies more than a second before this one
+      const before = new Date().toISOString();
+      await ssoLogin(stack.pb.url, ida);
+      const [row] = await rows();
+      // Read from the table, not from the process's memory of the last check (which a restart forgets).
+      expect(row).toMatchObject({ recordId: first.record.id, outcome: 'current', sessionsEnded: false, hasRefreshToken: false });
+      expect(String(row!['lastSuccessfulCheck']) >= before).toBe(true);
+      expect(String(row!['lastAttempt']) >= before).toBe(true);
+    });
+  });
+
   it('a local account gets its PocketBase sessions ended and no Authelia page; a guest gets 401', { timeout: TIMEOUT }, async () => {
     await withStack(offline(version, []), async (stack) => {
       const superuser = await stack.pb.superuser();
@@ -121,6 +140,31 @@ describe.each(VERSIONS)('sign-out on PocketBase %s', (version) => {
       expect(counts).toMatchObject({ revocationsQueued: 0, revocationsDone: logins - 1, revocationsFailed: 0, urgentRevocationsGivenUp: 0, routineRevocationsGivenUp: 0 });
       for (let login = 0; login < logins - 1; login++) expect(await active(stack, refreshTokenOf(stack, login))).toBe(false);
       expect(await active(stack, refreshTokenOf(stack, logins - 1))).toBe(true); // the kept grant
+    });
+  });
+
+  it('sign-ins of one user that race each other: every grant but the one kept is revoked', { timeout: TIMEOUT }, async () => {
+    const jon = person('jon', ['dev']);
+    await withStack(offline(version, [jon]), async (stack) => {
+      await ssoLogin(stack.pb.url, jon);
+      const racing = 8;
+      let arrived = 0;
+      let go!: () => void;
+      const allThere = new Promise<void>((done) => (go = done));
+      // Every code exchange waits until all have their code, then all go at once.
+      const barrier = async () => { if (++arrived === racing) go(); await allThere; };
+      await Promise.all(Array.from({ length: racing }, () => ssoLogin(stack.pb.url, jon, { beforeExchange: barrier })));
+      await (await stack.pb.superuser()).send('/api/crons/authelia-revocations', { method: 'POST' });
+      const refreshTokens = Array.from({ length: racing + 1 }, (_, login) => refreshTokenOf(stack, login));
+      let stillActive: string[] = [];
+      for (let attempt = 0; attempt < 50; attempt++) {
+        stillActive = [];
+        for (const token of refreshTokens) if (await active(stack, token)) stillActive.push(token);
+        if (stillActive.length <= 1) break;
+        await sleep(100);
+      }
+      expect(stillActive).toHaveLength(1); // the grant in the table, and no other
+      expect((await status(stack)).signOut).toMatchObject({ revocationsDone: racing, revocationsFailed: 0 });
     });
   });
 
