@@ -102,16 +102,19 @@ function refreshThenAsk(app: CoreApp, state: ActiveState, secrets: RevalidationS
     if (refreshed.dropRefreshToken) {
       // Dead refresh token; the access token may still be revocable.
       queueRevocation(app, { accessToken: row.accessToken, refreshToken: '' }, 'routine');
-      dropRefreshToken(app, row.recordId);
+      dropRefreshToken(app, row.recordId, row.refreshToken);
     }
     return refreshed;
   }
   // The old refresh token is spent: keep the new one before anything else can fail.
-  storeRotatedTokens(app, row.recordId, {
+  const rotated = {
     accessToken: seal(secrets, refreshed.accessToken),
     refreshToken: seal(secrets, refreshed.refreshToken),
     accessExpiresAt: now + refreshed.expiresInSeconds * 1000,
-  });
+  };
+  // A login (or a sign-out) wrote the row while Authelia answered: its grant stays, and this one,
+  // held by nobody now, is revoked. The answer still tells about the user.
+  if (!storeRotatedTokens(app, row.recordId, rotated, row.refreshToken)) queueRevocation(app, rotated, 'routine');
   return tokenLevel(readUserinfo(userinfo(state, refreshed.accessToken), row.subject));
 }
 

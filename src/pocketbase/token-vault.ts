@@ -263,17 +263,26 @@ export function ensureRow(app: CoreApp, recordId: string, now: number): void {
     .execute();
 }
 
-/** Written as soon as Authelia answers a refresh, before the new access token is used: the old refresh token is spent. */
-export function storeRotatedTokens(app: CoreApp, recordId: string, tokens: StoredTokens): void {
-  update(app, recordId, '[[accessToken]] = {:access}, [[refreshToken]] = {:refresh}, [[accessExpiresAt]] = {:expires}', {
-    access: tokens.accessToken,
-    refresh: tokens.refreshToken,
-    expires: tokens.accessExpiresAt,
-  });
+/**
+ * Written as soon as Authelia answers a refresh, before the new access token is used: the old
+ * refresh token (`spentRefreshToken`, sealed) is spent. `false`, nothing written: a login or a
+ * sign-out changed the row while Authelia answered, and what it wrote stays.
+ */
+export function storeRotatedTokens(app: CoreApp, recordId: string, tokens: StoredTokens, spentRefreshToken: string): boolean {
+  const result = app
+    .nonconcurrentDB()
+    .newQuery(
+      `UPDATE {{${VAULT_TABLE}}} SET [[accessToken]] = {:access}, [[refreshToken]] = {:refresh}, [[accessExpiresAt]] = {:expires} ` +
+        'WHERE [[recordId]] = {:record} AND [[refreshToken]] = {:spent}',
+    )
+    .bind({ record: recordId, access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, spent: spentRefreshToken })
+    .execute();
+  return Number(result.rowsAffected()) === 1;
 }
 
-export function dropRefreshToken(app: CoreApp, recordId: string): void {
-  update(app, recordId, "[[refreshToken]] = ''", {});
+/** A refresh token Authelia refused, unless a login stored another one meanwhile. */
+export function dropRefreshToken(app: CoreApp, recordId: string, refusedRefreshToken: string): void {
+  update(app, recordId, "[[refreshToken]] = ''", {}, ' AND [[refreshToken]] = {:refused}', { refused: refusedRefreshToken });
 }
 
 export function dropTokens(app: CoreApp, recordId: string): void {
@@ -348,11 +357,11 @@ export function resealTokens(app: CoreApp, recordId: string, accessToken: string
   update(app, recordId, '[[accessToken]] = {:access}, [[refreshToken]] = {:refresh}', { access: accessToken, refresh: refreshToken });
 }
 
-function update(app: CoreApp, recordId: string, assignments: string, params: Record<string, unknown>): void {
+function update(app: CoreApp, recordId: string, assignments: string, params: Record<string, unknown>, condition = '', conditionParams: Record<string, unknown> = {}): void {
   app
     .nonconcurrentDB()
-    .newQuery(`UPDATE {{${VAULT_TABLE}}} SET ${assignments} WHERE [[recordId]] = {:record}`)
-    .bind({ ...params, record: recordId })
+    .newQuery(`UPDATE {{${VAULT_TABLE}}} SET ${assignments} WHERE [[recordId]] = {:record}${condition}`)
+    .bind({ ...params, ...conditionParams, record: recordId })
     .execute();
 }
 

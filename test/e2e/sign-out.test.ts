@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { NEWEST, TIMED_VERSIONS, VERSIONS } from '../../testkit/pocketbase-versions.js';
 import type { Stack } from '../support/stack.js';
 import { CLIENT_ID, CLIENT_SECRET, ssoLogin, storedUser, type IdpVariant, type StackOptions } from '../support/stack.js';
-import { person, refresh, sleep, withStack, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
+import { person, refresh, sleep, until, withStack, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
 import { membersFeed } from '../support/sse.js';
 
 const TIMEOUT = 120_000;
@@ -165,6 +165,46 @@ describe.each(VERSIONS)('sign-out on PocketBase %s', (version) => {
       }
       expect(stillActive).toHaveLength(1); // the grant in the table, and no other
       expect((await status(stack)).signOut).toMatchObject({ revocationsDone: racing, revocationsFailed: 0 });
+    });
+  });
+
+  it('a sign-in that lands while a check waits for its refresh keeps its grant, and the late rotation is revoked instead of stored over it', { timeout: TIMEOUT }, async () => {
+    const lea = person('lea', ['dev']);
+    // 12 s access tokens count as expired after 2 s: the check goes through the refresh grant.
+    await withStack(offline(version, [lea], { accessTokenTtl: 12 }, { AUTHELIA_REVALIDATE_AFTER: '1s' }), async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, lea);
+      await sleep(2_500);
+      let signInRefreshToken: Promise<string> | undefined;
+      let signedInAt = Number.POSITIVE_INFINITY;
+      stack.idp.onRequest((request) => {
+        // The check's refresh: Authelia rotates at once and answers 2 s later. The user signs in meanwhile.
+        if (signInRefreshToken || !request.path.endsWith('/token')) return;
+        // Back up once this request has been held (the IdP looks at its mode right after telling us).
+        signInRefreshToken = new Promise((done) => setTimeout(done, 50))
+          .then(() => stack.idp.setDown('up'))
+          .then(() => ssoLogin(stack.pb.url, lea))
+          .then(() => ((signedInAt = Date.now()), stack.idp.issuedTokens.at(-1)!));
+      });
+      stack.idp.setDown('late', 2_000);
+      expect((await refresh(stack, auth.token)).status).toBe(200);
+      const checkAnsweredAt = Date.now();
+      const kept = await signInRefreshToken!;
+      expect(signedInAt).toBeLessThan(checkAnsweredAt); // the sign-in landed while the check waited
+      await (await stack.pb.superuser()).send('/api/crons/authelia-revocations', { method: 'POST' });
+      const refreshTokens = stack.idp.issuedTokens.filter((_, index) => index % 2 === 1);
+      let stillActive: string[] = [];
+      for (let attempt = 0; attempt < 50; attempt++) {
+        stillActive = [];
+        for (const token of refreshTokens) if (await active(stack, token)) stillActive.push(token);
+        if (stillActive.length <= 1) break;
+        await sleep(100);
+      }
+      expect(stillActive).toEqual([kept]);
+      // The table holds that grant: the next check (every access token expired by then) refreshes with it.
+      await until(checkAnsweredAt, 2_500);
+      expect((await refresh(stack, auth.token)).status).toBe(200);
+      const refreshes = stack.idp.requests.filter((request) => request.grant_type === 'refresh_token');
+      expect(refreshes.map((request) => request.status)).toEqual([200, 200]);
     });
   });
 
