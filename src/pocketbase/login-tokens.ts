@@ -13,7 +13,7 @@ import { ensureRow, replaceLogin, storedTokens } from './token-vault.js';
  */
 
 /** Rounds of read and compare-and-swap before a login's write stops waiting for other writes to the same row. */
-const WRITE_ATTEMPTS = 4;
+const WRITE_ATTEMPTS = 16;
 
 /** When Authelia's token answer names no expiry (it always does), its default access-token lifespan. */
 const DEFAULT_ACCESS_TOKEN_MS = 3600_000;
