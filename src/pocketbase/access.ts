@@ -1,5 +1,5 @@
 import { guardedNames } from '../core/guards.js';
-import { decideLogin } from '../core/login-decision.js';
+import { decideLogin, managedFields } from '../core/login-decision.js';
 import type { ActiveState } from '../core/state.js';
 import { logInfo, logWarn } from './log.js';
 import { applyManagedValues, withMembership } from './managed-values.js';
@@ -59,22 +59,33 @@ export function endRecordSessions(app: CoreApp, record: core.Record): void {
   dropRealtimeConnections(app, record);
 }
 
+/** The fields a login or a check may change: the managed ones, and what AUTHELIA_SYNC_PROFILE keeps in step. */
+export function claimFields(record: core.Record, state: ActiveState): string[] {
+  const managed = managedFields(state.login);
+  if (!state.login.syncProfile) return managed;
+  const mapped = record.collection().oauth2.mappedFields;
+  return [...managed, ...[mapped.name, mapped.avatarURL].filter((name) => name !== ''), 'email', 'verified'];
+}
+
 /**
- * Saves new claims (a login's or a check's). An unrelated field that no longer
- * validates must not keep groups a user lost: the named fields alone are then
- * written without validation (what AUTHELIA_SYNC_PROFILE would change waits for a
- * record that validates).
+ * Saves new claims (a login's or a check's): `fields` of `record`, written onto the record as the
+ * database holds it now. Never the whole copy loaded before: a check waits on Authelia and a login
+ * runs after PocketBase's own work, and saving that copy would write back whatever changed meanwhile,
+ * a sign-out's new token key among it, which brings back every session the sign-out ended. An
+ * unrelated field that no longer validates must not keep groups a user lost: the fields are then
+ * written without validation. `record` takes the saved `updated` stamp (the fast path's mark reads it).
  */
-export function saveClaims(app: CoreApp, record: core.Record, managedNames: readonly string[]): void {
+export function saveClaims(app: CoreApp, record: core.Record, fields: readonly string[]): void {
+  const current = app.findRecordById(record.collection().id, record.id);
+  for (const name of fields) current.set(name, record.get(name));
   try {
-    app.save(record);
+    app.save(current);
   } catch (error) {
-    const fresh = app.findRecordById(record.collection().id, record.id);
-    for (const name of managedNames) fresh.set(name, record.get(name));
-    app.saveNoValidate(fresh);
-    logWarn(app, 'saved only the Authelia-managed fields of a record that does not validate; fix the record in the dashboard', 'record', record.id,
+    app.saveNoValidate(current);
+    logWarn(app, 'saved the Authelia-managed fields of a record that does not validate without validating it; fix the record in the dashboard', 'record', record.id,
       'error', error instanceof Error ? error.message : String(error));
   }
+  record.set('updated', current.get('updated'));
 }
 
 /**

@@ -64,7 +64,8 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
   // says whether it has one, whatever the configured scopes say (a client may add offline_access
   // to the authorization URL itself). The common case first: one statement replaces a row without
   // one. Each write is a compare-and-swap on the refresh token read, so a grant that a concurrent
-  // login or refresh stored meanwhile is seen, and revoked, instead of overwritten.
+  // login or refresh stored meanwhile is seen, and revoked, instead of overwritten (short of more
+  // than WRITE_ATTEMPTS writers to one record at once).
   let previous: { readonly accessToken: string; readonly refreshToken: string } | undefined;
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
     if (replaceLogin(app, record.id, sealed, now, previous?.refreshToken ?? '')) {

@@ -1,6 +1,6 @@
-import { decideLogin, managedFields } from '../core/login-decision.js';
+import { decideLogin } from '../core/login-decision.js';
 import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, type ActiveState, type LoginProblem } from '../core/state.js';
-import { revokeAccess, saveClaims, stageClaims } from './access.js';
+import { claimFields, revokeAccess, saveClaims, stageClaims } from './access.js';
 import { logInfo, logWarn } from './log.js';
 import { noteAutheliaWorks } from './outage.js';
 import { withMembership } from './managed-values.js';
@@ -81,20 +81,17 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     refuse(app, subject, GATE_REFUSAL, 'groups', staged.groups.join(','));
     throw new ForbiddenError(staged.reason);
   }
-  let save = staged.changed;
-  if (link === 'none' && state.login.autheliaOnly) {
-    // An account becoming Authelia-only: sessions its password (or anything
-    // else) opened before end now; the token this login returns uses the new key.
-    record.refreshTokenKey();
-    save = true;
-  }
+  // An account becoming Authelia-only: sessions its password (or anything
+  // else) opened before end now; the token this login returns uses the new key.
+  const renewKey = link === 'none' && state.login.autheliaOnly;
+  if (renewKey) record.refreshTokenKey();
   const tokens = user ? withholdTokens(user) : undefined;
   // The response written inside e.next() shows the staged values; PocketBase
   // saves them in its own transaction if it updates the record there.
   e.next();
   // A login that takes groups away (or ends older sessions) must land even when an
   // unrelated field no longer validates (a required field added since).
-  if (save) saveClaims(app, record, [...managedFields(state.login), 'tokenKey']);
+  if (staged.changed || renewKey) saveClaims(app, record, renewKey ? [...claimFields(record, state), 'tokenKey'] : claimFields(record, state));
   if (link !== 'this') app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
   if (tokens) storeLoginTokens(app, record, tokens, state);
   const email = state.login.syncProfile ? claimedProfile(claims).email : undefined;

@@ -106,15 +106,17 @@ function refreshThenAsk(app: CoreApp, state: ActiveState, secrets: RevalidationS
     }
     return refreshed;
   }
-  // The old refresh token is spent: keep the new one before anything else can fail.
+  // The old refresh token is spent: keep the new one (unless the row changed meanwhile) before anything else can fail.
   const rotated = {
     accessToken: seal(secrets, refreshed.accessToken),
     refreshToken: seal(secrets, refreshed.refreshToken),
     accessExpiresAt: now + refreshed.expiresInSeconds * 1000,
   };
-  // A login (or a sign-out) wrote the row while Authelia answered: its grant stays, and this one,
-  // held by nobody now, is revoked. The answer still tells about the user.
-  if (!storeRotatedTokens(app, row.recordId, rotated, row.refreshToken)) queueRevocation(app, rotated, 'routine');
+  // A login, a sign-out or access taken away wrote the row while Authelia answered: what it wrote
+  // stays, and this grant, held by nobody now, is revoked (urgent: it may follow a sign-out or a
+  // removal, which a flood of routine revocations must not push out). The answer still tells about
+  // the user; saving claims touches only the fields they decide (saveClaims).
+  if (!storeRotatedTokens(app, row.recordId, rotated, row.refreshToken)) queueRevocation(app, rotated, 'urgent');
   return tokenLevel(readUserinfo(userinfo(state, refreshed.accessToken), row.subject));
 }
 

@@ -265,8 +265,8 @@ export function ensureRow(app: CoreApp, recordId: string, now: number): void {
 
 /**
  * Written as soon as Authelia answers a refresh, before the new access token is used: the old
- * refresh token (`spentRefreshToken`, sealed) is spent. `false`, nothing written: a login or a
- * sign-out changed the row while Authelia answered, and what it wrote stays.
+ * refresh token (`spentRefreshToken`, sealed) is spent. `false`, nothing written: a login, a
+ * sign-out or access taken away changed the row while Authelia answered, and what it wrote stays.
  */
 export function storeRotatedTokens(app: CoreApp, recordId: string, tokens: StoredTokens, spentRefreshToken: string): boolean {
   const result = app

@@ -88,6 +88,28 @@ describe.each(VERSIONS)('sign-out on PocketBase %s', (version) => {
     });
   });
 
+  it('a check that Authelia answers after a sign-out cannot bring the ended sessions back, even when it brings new groups', { timeout: TIMEOUT }, async () => {
+    const kim = person('kim', ['dev']);
+    await withStack({ version, users: [kim], env: { AUTHELIA_SWEEP: 'off', AUTHELIA_REVALIDATE_AFTER: '1s' } }, async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, kim);
+      await sleep(1_200);
+      stack.idp.setUser({ ...kim, groups: ['dev', 'ops'] }); // a change the check saves
+      let signedOut: Promise<{ status: number }> | undefined;
+      stack.idp.onRequest((request) => {
+        // The check's userinfo: Authelia looks the user up now and answers 2 s later. The user signs out meanwhile.
+        if (signedOut || !request.path.endsWith('/userinfo')) return;
+        signedOut = new Promise((done) => setTimeout(done, 50))
+          .then(() => stack.idp.setDown('up'))
+          .then(() => signOut(stack, auth.token));
+      });
+      stack.idp.setDown('late', 2_000);
+      await refresh(stack, auth.token);
+      expect((await signedOut!).status).toBe(200);
+      expect((await refresh(stack, auth.token)).status).toBe(401);
+      expect(await ownRecord(stack, auth.record.id, auth.token)).toBe(404);
+    });
+  });
+
   it('a local account gets its PocketBase sessions ended and no Authelia page; a guest gets 401', { timeout: TIMEOUT }, async () => {
     await withStack(offline(version, []), async (stack) => {
       const superuser = await stack.pb.superuser();
