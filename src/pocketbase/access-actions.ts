@@ -1,6 +1,6 @@
 import type { ActiveState } from '../core/state.js';
 import { decideLogin } from '../core/login-decision.js';
-import { claimFields, revokeAccess, saveClaims, stageClaims } from './access.js';
+import { revokeAccess, saveClaims, stageClaims } from './access.js';
 
 const GATE_REFUSAL = 'the allowed-groups gate (AUTHELIA_ALLOWED_GROUPS) refuses the user now';
 
@@ -27,7 +27,7 @@ export const ACCESS_ACTIONS: AccessActions = {
     }
     const staged = stageClaims(app, record, claims, state);
     if (staged.kind === 'refused') return { kind: 'refused', reason: GATE_REFUSAL };
-    if (staged.changed) saveClaims(app, record, claimFields(record, state));
+    if (staged.changed) saveClaims(app, record, staged.fields);
     return { kind: 'applied', changed: staged.changed };
   },
   revokeAccess,

@@ -10,7 +10,7 @@ import { queueRevocation } from './revocation.js';
 import { dropTokens, storedTokens } from './token-vault.js';
 
 export type StagedClaims =
-  | { readonly kind: 'applied'; readonly changed: boolean; readonly warnings: readonly string[] }
+  | { readonly kind: 'applied'; readonly changed: boolean; readonly fields: readonly string[]; readonly warnings: readonly string[] }
   | { readonly kind: 'refused'; readonly reason: string; readonly groups: readonly string[]; readonly warnings: readonly string[] };
 
 /**
@@ -23,8 +23,8 @@ export function stageClaims(app: CoreApp, record: core.Record, claims: Readonly<
   const decision = decideLogin(claims, state.login);
   if (!decision.allowed) return { kind: 'refused', reason: decision.reason, groups: decision.groups, warnings: decision.warnings };
   const groupsChanged = applyManagedValues(record, withMembership(app, decision.values, state.login));
-  const profileChanged = state.login.syncProfile && syncProfile(app, record, claims);
-  return { kind: 'applied', changed: groupsChanged || profileChanged, warnings: decision.warnings };
+  const fields = [...(groupsChanged ? managedFields(state.login) : []), ...(state.login.syncProfile ? syncProfile(app, record, claims) : [])];
+  return { kind: 'applied', changed: fields.length > 0, fields, warnings: decision.warnings };
 }
 
 /**
@@ -59,33 +59,42 @@ export function endRecordSessions(app: CoreApp, record: core.Record): void {
   dropRealtimeConnections(app, record);
 }
 
-/** The fields a login or a check may change: the managed ones, and what AUTHELIA_SYNC_PROFILE keeps in step. */
-export function claimFields(record: core.Record, state: ActiveState): string[] {
-  const managed = managedFields(state.login);
-  if (!state.login.syncProfile) return managed;
-  const mapped = record.collection().oauth2.mappedFields;
-  return [...managed, ...[mapped.name, mapped.avatarURL].filter((name) => name !== ''), 'email', 'verified'];
-}
-
 /**
- * Saves new claims (a login's or a check's): `fields` of `record`, written onto the record as the
- * database holds it now. Never the whole copy loaded before: a check waits on Authelia and a login
- * runs after PocketBase's own work, and saving that copy would write back whatever changed meanwhile,
- * a sign-out's new token key among it, which brings back every session the sign-out ended. An
- * unrelated field that no longer validates must not keep groups a user lost: the fields are then
- * written without validation. `record` takes the saved `updated` stamp (the fast path's mark reads it).
+ * Saves new claims (a login's or a check's): the `fields` they changed, written onto the record as
+ * the database holds it now. Never the whole copy loaded before: a check waits on Authelia and a
+ * login runs after PocketBase's own work, and saving that copy would write back whatever changed
+ * meanwhile, a sign-out's new token key among it, which brings back every session the sign-out
+ * ended. An unrelated field that no longer validates must not keep groups a user lost: the fields
+ * other than the profile's are then written without validation (what AUTHELIA_SYNC_PROFILE would
+ * change waits for a record that validates). Returns the record as saved (its new `updated` stamp),
+ * or `undefined` when the record is gone.
  */
-export function saveClaims(app: CoreApp, record: core.Record, fields: readonly string[]): void {
-  const current = app.findRecordById(record.collection().id, record.id);
+export function saveClaims(app: CoreApp, record: core.Record, fields: readonly string[]): core.Record | undefined {
+  const current = findCurrent(app, record);
+  if (!current) return undefined;
   for (const name of fields) current.set(name, record.get(name));
   try {
     app.save(current);
+    return current;
   } catch (error) {
-    app.saveNoValidate(current);
-    logWarn(app, 'saved the Authelia-managed fields of a record that does not validate without validating it; fix the record in the dashboard', 'record', record.id,
+    const mapped = record.collection().oauth2.mappedFields;
+    const profile = new Set(['email', 'verified', mapped.name, mapped.avatarURL]);
+    const unvalidated = findCurrent(app, record);
+    if (!unvalidated) return undefined;
+    for (const name of fields) if (!profile.has(name)) unvalidated.set(name, record.get(name));
+    app.saveNoValidate(unvalidated);
+    logWarn(app, 'saved only the Authelia-managed fields of a record that does not validate; fix the record in the dashboard', 'record', record.id,
       'error', error instanceof Error ? error.message : String(error));
+    return unvalidated;
   }
-  record.set('updated', current.get('updated'));
+}
+
+function findCurrent(app: CoreApp, record: core.Record): core.Record | undefined {
+  try {
+    return app.findRecordById(record.collection().id, record.id);
+  } catch {
+    return undefined; // deleted meanwhile: nothing left to save
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { decideLogin } from '../core/login-decision.js';
 import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, type ActiveState, type LoginProblem } from '../core/state.js';
-import { claimFields, revokeAccess, saveClaims, stageClaims } from './access.js';
+import { revokeAccess, saveClaims, stageClaims } from './access.js';
 import { logInfo, logWarn } from './log.js';
 import { noteAutheliaWorks } from './outage.js';
 import { withMembership } from './managed-values.js';
@@ -91,11 +91,12 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   e.next();
   // A login that takes groups away (or ends older sessions) must land even when an
   // unrelated field no longer validates (a required field added since).
-  if (staged.changed || renewKey) saveClaims(app, record, renewKey ? [...claimFields(record, state), 'tokenKey'] : claimFields(record, state));
+  const saved = staged.changed || renewKey ? saveClaims(app, record, renewKey ? [...staged.fields, 'tokenKey'] : staged.fields) : undefined;
   if (link !== 'this') app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
   if (tokens) storeLoginTokens(app, record, tokens, state);
   const email = state.login.syncProfile ? claimedProfile(claims).email : undefined;
-  rememberLogin(app, record, rawUser, state.login, {
+  // The mark holds the `updated` stamp the database has now (a save renewed it).
+  rememberLogin(app, saved ?? record, rawUser, state.login, {
     linkedBefore: link === 'this',
     warnings: staged.warnings.length,
     profileHeldBack: email !== undefined && record.email() !== email,

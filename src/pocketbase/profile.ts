@@ -6,20 +6,20 @@ import { logWarn } from './log.js';
  * (PocketBase does so only when it creates the record). Uses the collection's
  * OAuth2 field mapping, touches only fields the collection has, never
  * downloads an avatar file, and never takes an email another record uses.
- * Returns whether the record changed.
+ * Returns the fields it changed.
  */
-export function syncProfile(app: CoreApp, record: core.Record, claims: Readonly<Record<string, unknown>>): boolean {
+export function syncProfile(app: CoreApp, record: core.Record, claims: Readonly<Record<string, unknown>>): string[] {
   const profile = claimedProfile(claims);
   const collection = record.collection();
   const mapped = collection.oauth2.mappedFields;
-  let changed = false;
+  const changed: string[] = [];
 
   const setText = (field: string, value: string | undefined, types: readonly string[]) => {
     if (!field || value === undefined) return;
     const type = collection.fields.getByName(field)?.type();
     if (type && types.includes(type) && record.getString(field) !== value) {
       record.set(field, value);
-      changed = true;
+      changed.push(field);
     }
   };
   setText(mapped.name, profile.name, ['text']);
@@ -31,7 +31,7 @@ export function syncProfile(app: CoreApp, record: core.Record, claims: Readonly<
     } else {
       record.setEmail(profile.email);
       record.setVerified(true);
-      changed = true;
+      changed.push('email', 'verified');
     }
   }
   return changed;
