@@ -69,47 +69,6 @@ describe.each(VERSIONS)('sign-out on PocketBase %s', (version) => {
     });
   });
 
-  it('a sign-in after a sign-out writes a successful check to the table: outcome current, sessions reopened, the bound restarted', { timeout: TIMEOUT }, async () => {
-    const ida = person('ida', ['dev']);
-    await withStack({ version, users: [ida], env: { AUTHELIA_SWEEP: 'off' } }, async (stack) => {
-      const first = (await ssoLogin(stack.pb.url, ida)).auth;
-      expect((await signOut(stack, first.token)).status).toBe(200);
-      const superuser = await stack.pb.superuser();
-      const rows = async () => (await superuser.send('/api/authelia/status/records', {})).items as Array<Record<string, unknown>>;
-      expect(await rows()).toEqual([expect.objectContaining({ recordId: first.record.id, outcome: 'signed-out', sessionsEnded: true })]);
-      await sleep(1_100); // the first sign-in's check lies more than a second before this one
-      const before = new Date().toISOString();
-      await ssoLogin(stack.pb.url, ida);
-      const [row] = await rows();
-      // Read from the table, not from the process's memory of the last check (which a restart forgets).
-      expect(row).toMatchObject({ recordId: first.record.id, outcome: 'current', sessionsEnded: false, hasRefreshToken: false });
-      expect(String(row!['lastSuccessfulCheck']) >= before).toBe(true);
-      expect(String(row!['lastAttempt']) >= before).toBe(true);
-    });
-  });
-
-  it('a check that Authelia answers after a sign-out cannot bring the ended sessions back, even when it brings new groups', { timeout: TIMEOUT }, async () => {
-    const kim = person('kim', ['dev']);
-    await withStack({ version, users: [kim], env: { AUTHELIA_SWEEP: 'off', AUTHELIA_REVALIDATE_AFTER: '1s' } }, async (stack) => {
-      const { auth } = await ssoLogin(stack.pb.url, kim);
-      await sleep(1_200);
-      stack.idp.setUser({ ...kim, groups: ['dev', 'ops'] }); // a change the check saves
-      let signedOut: Promise<{ status: number }> | undefined;
-      stack.idp.onRequest((request) => {
-        // The check's userinfo: Authelia looks the user up now and answers 2 s later. The user signs out meanwhile.
-        if (signedOut || !request.path.endsWith('/userinfo')) return;
-        signedOut = new Promise((done) => setTimeout(done, 50))
-          .then(() => stack.idp.setDown('up'))
-          .then(() => signOut(stack, auth.token));
-      });
-      stack.idp.setDown('late', 2_000);
-      await refresh(stack, auth.token);
-      expect((await signedOut!).status).toBe(200);
-      expect((await refresh(stack, auth.token)).status).toBe(401);
-      expect(await ownRecord(stack, auth.record.id, auth.token)).toBe(404);
-    });
-  });
-
   it('a local account gets its PocketBase sessions ended and no Authelia page; a guest gets 401', { timeout: TIMEOUT }, async () => {
     await withStack(offline(version, []), async (stack) => {
       const superuser = await stack.pb.superuser();
@@ -162,71 +121,6 @@ describe.each(VERSIONS)('sign-out on PocketBase %s', (version) => {
       expect(counts).toMatchObject({ revocationsQueued: 0, revocationsDone: logins - 1, revocationsFailed: 0, urgentRevocationsGivenUp: 0, routineRevocationsGivenUp: 0 });
       for (let login = 0; login < logins - 1; login++) expect(await active(stack, refreshTokenOf(stack, login))).toBe(false);
       expect(await active(stack, refreshTokenOf(stack, logins - 1))).toBe(true); // the kept grant
-    });
-  });
-
-  it('sign-ins of one user that race each other: every grant but the one kept is revoked', { timeout: TIMEOUT }, async () => {
-    const jon = person('jon', ['dev']);
-    await withStack(offline(version, [jon]), async (stack) => {
-      await ssoLogin(stack.pb.url, jon);
-      const racing = 8;
-      let arrived = 0;
-      let go!: () => void;
-      const allThere = new Promise<void>((done) => (go = done));
-      // Every code exchange waits until all have their code, then all go at once.
-      const barrier = async () => { if (++arrived === racing) go(); await allThere; };
-      await Promise.all(Array.from({ length: racing }, () => ssoLogin(stack.pb.url, jon, { beforeExchange: barrier })));
-      await (await stack.pb.superuser()).send('/api/crons/authelia-revocations', { method: 'POST' });
-      const refreshTokens = Array.from({ length: racing + 1 }, (_, login) => refreshTokenOf(stack, login));
-      let stillActive: string[] = [];
-      for (let attempt = 0; attempt < 100; attempt++) {
-        stillActive = [];
-        for (const token of refreshTokens) if (await active(stack, token)) stillActive.push(token);
-        if (stillActive.length <= 1) break;
-        await sleep(100);
-      }
-      // The grant in the table, and no other.
-      expect({ stillActive: stillActive.length, counts: (await status(stack)).signOut }).toMatchObject({ stillActive: 1, counts: { revocationsDone: racing, revocationsFailed: 0 } });
-    });
-  });
-
-  it('a sign-in that lands while a check waits for its refresh keeps its grant, and the late rotation is revoked instead of stored over it', { timeout: TIMEOUT }, async () => {
-    const lea = person('lea', ['dev']);
-    // 12 s access tokens count as expired after 2 s: the check goes through the refresh grant.
-    await withStack(offline(version, [lea], { accessTokenTtl: 12 }, { AUTHELIA_REVALIDATE_AFTER: '1s' }), async (stack) => {
-      const { auth } = await ssoLogin(stack.pb.url, lea);
-      await sleep(2_500);
-      let signInRefreshToken: Promise<string> | undefined;
-      let signedInAt = Number.POSITIVE_INFINITY;
-      stack.idp.onRequest((request) => {
-        // The check's refresh: Authelia rotates at once and answers 2 s later. The user signs in meanwhile.
-        if (signInRefreshToken || !request.path.endsWith('/token')) return;
-        // Back up once this request has been held (the IdP looks at its mode right after telling us).
-        signInRefreshToken = new Promise((done) => setTimeout(done, 50))
-          .then(() => stack.idp.setDown('up'))
-          .then(() => ssoLogin(stack.pb.url, lea))
-          .then(() => ((signedInAt = Date.now()), stack.idp.issuedTokens.at(-1)!));
-      });
-      stack.idp.setDown('late', 2_000);
-      expect((await refresh(stack, auth.token)).status).toBe(200);
-      const checkAnsweredAt = Date.now();
-      const kept = await signInRefreshToken!;
-      expect(signedInAt).toBeLessThan(checkAnsweredAt); // the sign-in landed while the check waited
-      await (await stack.pb.superuser()).send('/api/crons/authelia-revocations', { method: 'POST' });
-      const refreshTokens = stack.idp.issuedTokens.filter((_, index) => index % 2 === 1);
-      let stillActive: string[] = [];
-      for (let attempt = 0; attempt < 50; attempt++) {
-        stillActive = [];
-        for (const token of refreshTokens) if (await active(stack, token)) stillActive.push(token);
-        if (stillActive.length <= 1) break;
-        await sleep(100);
-      }
-      expect(stillActive).toEqual([kept]);
-      // The table holds that grant: the next check (every access token expired by then) refreshes with it.
-      await until(checkAnsweredAt, 2_500);
-      expect((await refresh(stack, auth.token)).status).toBe(200);
-      const refreshes = stack.idp.requests.filter((request) => request.grant_type === 'refresh_token');
-      expect(refreshes.map((request) => request.status)).toEqual([200, 200]);
     });
   });
 
@@ -298,6 +192,112 @@ describe.each(VERSIONS)('sign-out on PocketBase %s', (version) => {
 });
 
 describe.each(TIMED_VERSIONS)('no Authelia token left behind on PocketBase %s', (version) => {
+  it('a sign-in after a sign-out writes a successful check to the table: outcome current, sessions reopened, the bound restarted', { timeout: TIMEOUT }, async () => {
+    const ida = person('ida', ['dev']);
+    await withStack({ version, users: [ida], env: { AUTHELIA_SWEEP: 'off' } }, async (stack) => {
+      const first = (await ssoLogin(stack.pb.url, ida)).auth;
+      expect((await signOut(stack, first.token)).status).toBe(200);
+      const superuser = await stack.pb.superuser();
+      const rows = async () => (await superuser.send('/api/authelia/status/records', {})).items as Array<Record<string, unknown>>;
+      expect(await rows()).toEqual([expect.objectContaining({ recordId: first.record.id, outcome: 'signed-out', sessionsEnded: true })]);
+      await sleep(1_100); // the first sign-in's check lies more than a second before this one
+      const before = new Date().toISOString();
+      await ssoLogin(stack.pb.url, ida);
+      const [row] = await rows();
+      // Read from the table, not from the process's memory of the last check (which a restart forgets).
+      expect(row).toMatchObject({ recordId: first.record.id, outcome: 'current', sessionsEnded: false, hasRefreshToken: false });
+      expect(String(row!['lastSuccessfulCheck']) >= before).toBe(true);
+      expect(String(row!['lastAttempt']) >= before).toBe(true);
+    });
+  });
+
+  it('a check that Authelia answers after a sign-out cannot bring the ended sessions back, even when it brings new groups', { timeout: TIMEOUT }, async () => {
+    const kim = person('kim', ['dev']);
+    await withStack({ version, users: [kim], env: { AUTHELIA_SWEEP: 'off', AUTHELIA_REVALIDATE_AFTER: '1s' } }, async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, kim);
+      await sleep(1_200);
+      stack.idp.setUser({ ...kim, groups: ['dev', 'ops'] }); // a change the check saves
+      let signedOut: Promise<{ status: number }> | undefined;
+      stack.idp.onRequest((request) => {
+        // The check's userinfo: Authelia looks the user up now and answers 2 s later. The user signs out meanwhile.
+        if (signedOut || !request.path.endsWith('/userinfo')) return;
+        signedOut = new Promise((done) => setTimeout(done, 50))
+          .then(() => stack.idp.setDown('up'))
+          .then(() => signOut(stack, auth.token));
+      });
+      stack.idp.setDown('late', 2_000);
+      await refresh(stack, auth.token);
+      expect((await signedOut!).status).toBe(200);
+      expect((await refresh(stack, auth.token)).status).toBe(401);
+      expect(await ownRecord(stack, auth.record.id, auth.token)).toBe(404);
+    });
+  });
+
+  it('sign-ins of one user that race each other: every grant but the one kept is revoked', { timeout: TIMEOUT }, async () => {
+    const jon = person('jon', ['dev']);
+    await withStack(offline(version, [jon]), async (stack) => {
+      await ssoLogin(stack.pb.url, jon);
+      const racing = 8;
+      let arrived = 0;
+      let go!: () => void;
+      const allThere = new Promise<void>((done) => (go = done));
+      // Every code exchange waits until all have their code, then all go at once.
+      const barrier = async () => { if (++arrived === racing) go(); await allThere; };
+      await Promise.all(Array.from({ length: racing }, () => ssoLogin(stack.pb.url, jon, { beforeExchange: barrier })));
+      await (await stack.pb.superuser()).send('/api/crons/authelia-revocations', { method: 'POST' });
+      const refreshTokens = Array.from({ length: racing + 1 }, (_, login) => refreshTokenOf(stack, login));
+      let stillActive: string[] = [];
+      for (let attempt = 0; attempt < 100; attempt++) {
+        stillActive = [];
+        for (const token of refreshTokens) if (await active(stack, token)) stillActive.push(token);
+        if (stillActive.length <= 1) break;
+        await sleep(100);
+      }
+      // The grant in the table, and no other.
+      expect({ stillActive: stillActive.length, counts: (await status(stack)).signOut }).toMatchObject({ stillActive: 1, counts: { revocationsDone: racing, revocationsFailed: 0 } });
+    });
+  });
+
+  it('a sign-in that lands while a check waits for its refresh keeps its grant, and the late rotation is revoked instead of stored over it', { timeout: TIMEOUT }, async () => {
+    const lea = person('lea', ['dev']);
+    // 12 s access tokens count as expired after 2 s: the check goes through the refresh grant.
+    await withStack(offline(version, [lea], { accessTokenTtl: 12 }, { AUTHELIA_REVALIDATE_AFTER: '1s' }), async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, lea);
+      await sleep(2_500);
+      let signInRefreshToken: Promise<string> | undefined;
+      let signedInAt = Number.POSITIVE_INFINITY;
+      stack.idp.onRequest((request) => {
+        // The check's refresh: Authelia rotates at once and answers 2 s later. The user signs in meanwhile.
+        if (signInRefreshToken || !request.path.endsWith('/token')) return;
+        // Back up once this request has been held (the IdP looks at its mode right after telling us).
+        signInRefreshToken = new Promise((done) => setTimeout(done, 50))
+          .then(() => stack.idp.setDown('up'))
+          .then(() => ssoLogin(stack.pb.url, lea))
+          .then(() => ((signedInAt = Date.now()), stack.idp.issuedTokens.at(-1)!));
+      });
+      stack.idp.setDown('late', 2_000);
+      expect((await refresh(stack, auth.token)).status).toBe(200);
+      const checkAnsweredAt = Date.now();
+      const kept = await signInRefreshToken!;
+      expect(signedInAt).toBeLessThan(checkAnsweredAt); // the sign-in landed while the check waited
+      await (await stack.pb.superuser()).send('/api/crons/authelia-revocations', { method: 'POST' });
+      const refreshTokens = stack.idp.issuedTokens.filter((_, index) => index % 2 === 1);
+      let stillActive: string[] = [];
+      for (let attempt = 0; attempt < 50; attempt++) {
+        stillActive = [];
+        for (const token of refreshTokens) if (await active(stack, token)) stillActive.push(token);
+        if (stillActive.length <= 1) break;
+        await sleep(100);
+      }
+      expect(stillActive).toEqual([kept]);
+      // The table holds that grant: the next check (every access token expired by then) refreshes with it.
+      await until(checkAnsweredAt, 2_500);
+      expect((await refresh(stack, auth.token)).status).toBe(200);
+      const refreshes = stack.idp.requests.filter((request) => request.grant_type === 'refresh_token');
+      expect(refreshes.map((request) => request.status)).toEqual([200, 200]);
+    });
+  });
+
   it("a new sign-in revokes the previous grant, and a removed user's grant is revoked, by the revocation job", { timeout: TIMEOUT }, async () => {
     const fox = person('fox', ['dev']);
     await withStack(offline(version, [fox], {}, { AUTHELIA_REVALIDATE_AFTER: '1s' }), async (stack) => {
