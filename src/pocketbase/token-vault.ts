@@ -213,12 +213,7 @@ export function dropUnlinked(app: CoreApp, state: ActiveState): void {
  * PocketBase stop in the middle of a check.
  */
 export function claimLease(app: CoreApp, recordId: string, now: number, leaseMs: number): boolean {
-  const result = app
-    .nonconcurrentDB()
-    .newQuery(`UPDATE {{${VAULT_TABLE}}} SET [[leaseUntil]] = {:until}, [[attemptedAt]] = {:now} WHERE [[recordId]] = {:record} AND [[leaseUntil]] < {:now}`)
-    .bind({ until: now + leaseMs, now, record: recordId })
-    .execute();
-  return result.rowsAffected() === 1;
+  return update(app, recordId, '[[leaseUntil]] = {:until}, [[attemptedAt]] = {:now}', { until: now + leaseMs, now }, ' AND [[leaseUntil]] < {:now}') === 1;
 }
 
 export function releaseLease(app: CoreApp, recordId: string): void {
@@ -244,12 +239,9 @@ const LOGIN_COLUMNS =
  * `false`, nothing written: no row (see `ensureRow`), or it holds another refresh token.
  */
 export function replaceLogin(app: CoreApp, recordId: string, tokens: StoredTokens, now: number, expectedRefreshToken?: string): boolean {
-  const result = app
-    .nonconcurrentDB()
-    .newQuery(`UPDATE {{${VAULT_TABLE}}} SET ${LOGIN_COLUMNS} WHERE [[recordId]] = {:record}${expectedRefreshToken === undefined ? '' : ' AND [[refreshToken]] = {:expected}'}`)
-    .bind({ record: recordId, access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now, expected: expectedRefreshToken ?? '' })
-    .execute();
-  if (Number(result.rowsAffected()) !== 1) return false;
+  const condition = expectedRefreshToken === undefined ? '' : ' AND [[refreshToken]] = {:expected}';
+  const params = { access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now, expected: expectedRefreshToken ?? '' };
+  if (update(app, recordId, LOGIN_COLUMNS, params, condition) !== 1) return false;
   rememberCheckedAt(app, recordId, now);
   return true;
 }
@@ -269,20 +261,13 @@ export function ensureRow(app: CoreApp, recordId: string, now: number): void {
  * sign-out or access taken away changed the row while Authelia answered, and what it wrote stays.
  */
 export function storeRotatedTokens(app: CoreApp, recordId: string, tokens: StoredTokens, spentRefreshToken: string): boolean {
-  const result = app
-    .nonconcurrentDB()
-    .newQuery(
-      `UPDATE {{${VAULT_TABLE}}} SET [[accessToken]] = {:access}, [[refreshToken]] = {:refresh}, [[accessExpiresAt]] = {:expires} ` +
-        'WHERE [[recordId]] = {:record} AND [[refreshToken]] = {:spent}',
-    )
-    .bind({ record: recordId, access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, spent: spentRefreshToken })
-    .execute();
-  return Number(result.rowsAffected()) === 1;
+  const params = { access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, spent: spentRefreshToken };
+  return update(app, recordId, '[[accessToken]] = {:access}, [[refreshToken]] = {:refresh}, [[accessExpiresAt]] = {:expires}', params, ' AND [[refreshToken]] = {:spent}') === 1;
 }
 
 /** A refresh token Authelia refused, unless a login stored another one meanwhile. */
 export function dropRefreshToken(app: CoreApp, recordId: string, refusedRefreshToken: string): void {
-  update(app, recordId, "[[refreshToken]] = ''", {}, ' AND [[refreshToken]] = {:refused}', { refused: refusedRefreshToken });
+  update(app, recordId, "[[refreshToken]] = ''", { refused: refusedRefreshToken }, ' AND [[refreshToken]] = {:refused}');
 }
 
 export function dropTokens(app: CoreApp, recordId: string): void {
@@ -357,12 +342,14 @@ export function resealTokens(app: CoreApp, recordId: string, accessToken: string
   update(app, recordId, '[[accessToken]] = {:access}, [[refreshToken]] = {:refresh}', { access: accessToken, refresh: refreshToken });
 }
 
-function update(app: CoreApp, recordId: string, assignments: string, params: Record<string, unknown>, condition = '', conditionParams: Record<string, unknown> = {}): void {
-  app
+/** One row's UPDATE, narrowed by `condition` (`AND ...`) for a compare-and-swap; returns the rows changed (0 or 1). */
+function update(app: CoreApp, recordId: string, assignments: string, params: Record<string, unknown>, condition = ''): number {
+  const result = app
     .nonconcurrentDB()
     .newQuery(`UPDATE {{${VAULT_TABLE}}} SET ${assignments} WHERE [[recordId]] = {:record}${condition}`)
-    .bind({ ...params, ...conditionParams, record: recordId })
+    .bind({ ...params, record: recordId })
     .execute();
+  return Number(result.rowsAffected());
 }
 
 /** How many linked records are in each outcome, and how many hold a refresh token. For the status page. */
