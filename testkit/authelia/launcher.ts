@@ -1,0 +1,156 @@
+// The real Authelia (built by npm run build:real into .cache/authelia/<version>/) for one test: its
+// own folder, configuration, users file or LDAP backend, SQLite storage and TLS certificate from
+// the test's private CA. Authelia serves OIDC over HTTPS only, and its cookie domain may be an IP.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { realBinary } from '../real/builds.js';
+import type { PrivateCa } from '../private-ca.js';
+import { freePort } from '../pocketbase.js';
+import { autheliaConfig, newSecrets, usersFile, type ClientOptions, type ConfigSecrets, type LdapBackend, type RealUser } from './config.js';
+import { HttpsClient } from './https-client.js';
+import { TotpDevice, totpSecretFor } from './totp.js';
+
+const run = promisify(execFile);
+
+export interface AutheliaOptions {
+  readonly version: string;
+  readonly ca: PrivateCa;
+  readonly client: ClientOptions;
+  readonly clientSecret: string;
+  /** File backend users (ignored with `ldap`, whose users live in the directory). */
+  readonly users?: readonly RealUser[];
+  /** Users who get a TOTP device seeded (with `ldap`: the directory's users). Default: every file user. */
+  readonly totpUsers?: readonly string[];
+  readonly ldap?: LdapBackend;
+  readonly lifespans?: Readonly<Record<string, string>>;
+}
+
+export interface RealAuthelia {
+  readonly version: string;
+  /** The issuer: https://127.0.0.1:<port> */
+  readonly url: string;
+  readonly configFile: string;
+  readonly totp: TotpDevice;
+  /** Everything Authelia printed since it started (all starts). */
+  output(): string;
+  /** Rewrites the users file; resolves once Authelia has reloaded it. */
+  setUsers(users: readonly RealUser[]): Promise<void>;
+  /** `authelia <args> --config <file>`, e.g. `storage user identifiers export`. */
+  cli(args: readonly string[]): Promise<string>;
+  /** An HTTPS client that trusts the test CA (and keeps its own cookies). */
+  client(): HttpsClient;
+  stop(): Promise<void>;
+  /** Starts again on the same port; `fresh` first deletes its storage (tokens, consents, subjects, TOTP). */
+  start(storage?: 'same' | 'fresh'): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthelia> {
+  const binary = realBinary('authelia', options.version);
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run build:real (npm test does it first)`);
+  const dir = await mkdtemp(join(tmpdir(), `authelia-${options.version}-`));
+  const port = await freePort();
+  const url = `https://127.0.0.1:${port}`;
+  const cert = await options.ca.issue(`authelia-${port}`, ['127.0.0.1']);
+  const configFile = join(dir, 'configuration.yml');
+  const secrets: ConfigSecrets = newSecrets();
+  const cli = async (args: readonly string[]) => (await run(binary, [...args, '--config', configFile], { cwd: dir })).stdout;
+  const clientSecretDigest = await secretDigest(binary, options.clientSecret);
+  await writeFile(configFile, JSON.stringify(autheliaConfig({
+    port, dir, certFile: cert.certFile, keyFile: cert.keyFile, clientSecretDigest, client: options.client, secrets,
+    ...(options.ldap ? { ldap: options.ldap } : {}),
+    ...(options.lifespans ? { lifespans: options.lifespans } : {}),
+  }), null, 2));
+  if (!options.ldap) await writeFile(join(dir, 'users.yml'), JSON.stringify(usersFile(options.users ?? []), null, 2));
+  const totpUsers = options.totpUsers ?? (options.users ?? []).map((u) => u.username);
+
+  let output = '';
+  let child: ChildProcess | undefined;
+  let exited: Promise<unknown> = Promise.resolve();
+  const totp = new TotpDevice();
+
+  const seed = async () => {
+    await cli(['storage', 'migrate', 'up']);
+    for (const username of totpUsers) await cli(['storage', 'user', 'totp', 'generate', username, '--secret', totpSecretFor(username)]);
+  };
+  const start = async (storage: 'same' | 'fresh' = 'same') => {
+    if (storage === 'fresh') {
+      await rm(join(dir, 'db.sqlite3'), { force: true });
+      totp.reset();
+    }
+    if (!existsSync(join(dir, 'db.sqlite3'))) await seed();
+    const proc = spawn(binary, ['--config', configFile], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    exited = new Promise((done) => proc.once('exit', done));
+    await waitForHealth(url, options.ca, proc, () => output);
+  };
+  const stop = async () => {
+    if (!child || child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child?.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  await start();
+  return {
+    version: options.version,
+    url,
+    configFile,
+    totp,
+    output: () => output,
+    setUsers: async (users) => {
+      const reloads = (output.match(/Reloaded|reload/gi) ?? []).length;
+      await writeFile(join(dir, 'users.yml'), JSON.stringify(usersFile(users), null, 2));
+      const deadline = Date.now() + 10_000;
+      while ((output.match(/Reloaded|reload/gi) ?? []).length === reloads) {
+        if (Date.now() > deadline) throw new Error(`Authelia ${options.version} did not reload its users file within 10 s:\n${output.slice(-2000)}`);
+        await new Promise((done) => setTimeout(done, 100));
+      }
+    },
+    cli,
+    client: () => new HttpsClient(readCa(options.ca)),
+    stop,
+    start,
+    close: async () => {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const digestCache = new Map<string, string>();
+
+/** The client secret as the guide registers it: `authelia crypto hash generate pbkdf2 --variant sha512 --iterations 310000`. */
+async function secretDigest(binary: string, secret: string): Promise<string> {
+  const key = `${binary}\n${secret}`;
+  const known = digestCache.get(key);
+  if (known) return known;
+  const { stdout } = await run(binary, ['crypto', 'hash', 'generate', 'pbkdf2', '--variant', 'sha512', '--iterations', '310000', '--password', secret]);
+  const digest = /Digest: (\S+)/.exec(stdout)?.[1];
+  if (!digest) throw new Error(`authelia crypto hash generate printed no digest: ${stdout}`);
+  digestCache.set(key, digest);
+  return digest;
+}
+
+function readCa(ca: PrivateCa): string {
+  return readFileSync(ca.caFile, 'utf8');
+}
+
+async function waitForHealth(url: string, ca: PrivateCa, proc: ChildProcess, output: () => string): Promise<void> {
+  const client = new HttpsClient(readCa(ca));
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`Authelia exited with ${proc.exitCode} at start:\n${output().slice(-4000)}`);
+    const answer = await client.send(`${url}/api/health`).catch(() => undefined);
+    if (answer?.status === 200) return;
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  throw new Error(`Authelia did not answer /api/health within 30 s:\n${output().slice(-4000)}`);
+}

@@ -1,0 +1,104 @@
+// Signs a user in at the real Authelia without a browser, through the JSON API its portal uses:
+// the authorization URL sends the browser to the portal with a flow id (4.39: `flow`/`flow_id`,
+// 4.38: `workflow`/`workflow_id`), /api/firstfactor and /api/secondfactor/totp sign in, the consent
+// API answers the consent page (4.39: `flow_id`, 4.38: `id`), and the authorization endpoint then
+// redirects to the client's redirect_uri with the code.
+import { OAuthRedirectError, type HeadlessLoginResult } from '../headless-login.js';
+import type { HttpsClient } from './https-client.js';
+import type { RealAuthelia } from './launcher.js';
+
+const MAX_STEPS = 20;
+
+export interface PortalLoginOptions {
+  readonly consent?: 'accept' | 'deny';
+  /** An HTTPS client whose cookies hold an earlier portal session (single sign-on across logins). */
+  readonly session?: HttpsClient;
+}
+
+interface ApiAnswer {
+  status: 'OK' | 'KO';
+  message?: string;
+  data?: { redirect?: string; redirect_uri?: string; client_id?: string };
+}
+
+export async function loginAtAuthelia(
+  authelia: RealAuthelia,
+  authUrl: string,
+  redirectUri: string,
+  user: { readonly username: string; readonly password: string },
+  options: PortalLoginOptions = {},
+): Promise<HeadlessLoginResult> {
+  const http = options.session ?? authelia.client();
+  const start = new URL(authUrl);
+  start.searchParams.set('redirect_uri', redirectUri);
+  const target = new URL(redirectUri);
+  const issuer = new URL(authelia.url);
+  const v438 = authelia.version.startsWith('4.38.');
+  let signedIn = false;
+  let url = start;
+  for (let step = 0; step < MAX_STEPS; step++) {
+    if (url.origin === target.origin && url.pathname === target.pathname) return resultFrom(url);
+    const flowId = url.searchParams.get('flow_id') ?? url.searchParams.get('workflow_id') ?? url.searchParams.get('id');
+    const onPortal = url.origin === issuer.origin && !url.pathname.startsWith('/api/');
+    if (onPortal && /\/consent/.test(url.pathname) && flowId) {
+      url = await consent(http, authelia, flowId, v438, options.consent ?? 'accept');
+      continue;
+    }
+    if (onPortal && flowId) {
+      if (signedIn) throw new Error(`Authelia sent ${user.username} back to its sign-in page after signing in: ${url.href}`);
+      signedIn = true;
+      const flow = v438 ? { workflow: 'openid_connect', workflowID: flowId } : { flow: 'openid_connect', flowID: flowId };
+      const first = await api(http, `${authelia.url}/api/firstfactor`, { username: user.username, password: user.password, keepMeLoggedIn: false, ...flow }, `first factor of ${user.username}`);
+      let redirect = first.data?.redirect;
+      if (!redirect) {
+        const token = await authelia.totp.nextCode(user.username);
+        const second = await api(http, `${authelia.url}/api/secondfactor/totp`, { token, ...flow }, `TOTP of ${user.username}`);
+        redirect = second.data?.redirect;
+      }
+      // Without a redirect the portal sends the browser to the authorization URL again.
+      url = redirect ? new URL(redirect, authelia.url) : start;
+      continue;
+    }
+    const answer = await http.send(url);
+    const next = answer.location();
+    if (answer.status >= 300 && answer.status < 400 && next) {
+      url = next;
+      continue;
+    }
+    throw new Error(`Authelia answered ${answer.status} at ${url.href}: ${answer.body.slice(0, 500)}`);
+  }
+  throw new Error(`the login of ${user.username} did not reach ${redirectUri} within ${MAX_STEPS} steps`);
+}
+
+async function consent(http: HttpsClient, authelia: RealAuthelia, flowId: string, v438: boolean, decision: 'accept' | 'deny'): Promise<URL> {
+  const query = v438 ? `id=${encodeURIComponent(flowId)}` : `flow_id=${encodeURIComponent(flowId)}`;
+  const shown = await http.send(`${authelia.url}/api/oidc/consent?${query}`);
+  if (shown.status !== 200) throw new Error(`Authelia's consent API answered ${shown.status}: ${shown.body.slice(0, 500)}`);
+  const details = shown.json<ApiAnswer>();
+  const clientId = details.data?.client_id;
+  if (!clientId) throw new Error(`Authelia's consent API named no client: ${shown.body.slice(0, 500)}`);
+  const body = v438
+    ? { id: flowId, client_id: clientId, consent: decision === 'accept', pre_configure: false }
+    : { flow_id: flowId, client_id: clientId, consent: decision === 'accept', pre_configure: false, claims: [] };
+  const answer = await api(http, `${authelia.url}/api/oidc/consent`, body, 'consent');
+  const redirect = answer.data?.redirect_uri;
+  if (!redirect) throw new Error(`Authelia's consent API gave no redirect_uri: ${JSON.stringify(answer)}`);
+  return new URL(redirect, authelia.url);
+}
+
+async function api(http: HttpsClient, url: string, json: unknown, what: string): Promise<ApiAnswer> {
+  const answer = await http.send(url, { method: 'POST', json });
+  const body = answer.status === 200 ? answer.json<ApiAnswer>() : undefined;
+  if (!body || body.status !== 'OK') throw new Error(`${what} refused by Authelia (${answer.status}): ${answer.body.slice(0, 500)}`);
+  return body;
+}
+
+function resultFrom(url: URL): HeadlessLoginResult {
+  const q = url.searchParams;
+  const error = q.get('error');
+  if (error) throw new OAuthRedirectError(error, q.get('error_description') ?? undefined, url.href);
+  const code = q.get('code');
+  if (!code) throw new Error(`redirect without code or error: ${url.href}`);
+  const iss = q.get('iss');
+  return { code, state: q.get('state') ?? '', ...(iss === null ? {} : { iss }), redirectUrl: url.href };
+}
