@@ -41,6 +41,12 @@ export interface RealAuthelia {
   setUsers(users: readonly RealUser[]): Promise<void>;
   /** `authelia <args> --config <file>`, e.g. `storage user identifiers export`. */
   cli(args: readonly string[]): Promise<string>;
+  /**
+   * Counts of the OAuth 2.0 token sessions Authelia still honours (active, not revoked), read from
+   * its own storage with Debian's sqlite3: the truth behind its introspection, without the tokens,
+   * which PocketBase never hands out.
+   */
+  liveTokens(): Promise<{ access: number; refresh: number }>;
   /** An HTTPS client that trusts the test CA (and keeps its own cookies). */
   client(): HttpsClient;
   stop(): Promise<void>;
@@ -115,6 +121,15 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
       }
     },
     cli,
+    liveTokens: async () => {
+      const count = async (table: string) => {
+        const { stdout } = await run('sqlite3', [join(dir, 'db.sqlite3'), `SELECT COUNT(*) FROM ${table} WHERE active = 1 AND revoked = 0;`]).catch((error: NodeJS.ErrnoException) => {
+          throw new Error(error.code === 'ENOENT' ? 'sqlite3 is not installed: apt-get install sqlite3 (npm test installs it when run as root)' : String(error));
+        });
+        return Number(stdout.trim());
+      };
+      return { access: await count('oauth2_access_token_session'), refresh: await count('oauth2_refresh_token_session') };
+    },
     client: () => new HttpsClient(readCa(options.ca)),
     stop,
     start,
