@@ -11,12 +11,16 @@ import { AUTHELIA_NEWEST, BUILT_POCKETBASE_VERSIONS } from '../../testkit/real/b
 
 export const WITH_OFFLINE_ACCESS = 'openid email profile groups offline_access';
 
-export interface RealStackOptions extends Pick<AutheliaOptions, 'users' | 'ldap' | 'totpUsers' | 'lifespans'> {
+export interface RealStackOptions extends Pick<AutheliaOptions, 'users' | 'ldap' | 'totpUsers' | 'lifespans' | 'rawClient'> {
   readonly autheliaVersion: string;
   readonly pocketbaseVersion: string;
   readonly offlineAccess?: boolean;
   /** More AUTHELIA_* variables for PocketBase. */
   readonly env?: Readonly<Record<string, string>>;
+  /** The client secret, when the test made its own (authelia-config's). */
+  readonly clientSecret?: string;
+  /** Ports chosen beforehand (authelia-config needs both URLs). */
+  readonly ports?: { readonly authelia: number; readonly pocketbase: number };
 }
 
 export interface RealStack {
@@ -35,11 +39,14 @@ export async function startRealStack(options: RealStackOptions): Promise<RealSta
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    const pbPort = await freePort();
+    const pbPort = options.ports?.pocketbase ?? (await freePort());
+    const clientSecret = options.clientSecret ?? CLIENT_SECRET;
     const authelia = await startAuthelia({
       version: options.autheliaVersion,
       ca,
-      clientSecret: CLIENT_SECRET,
+      clientSecret,
+      ...(options.ports ? { port: options.ports.authelia } : {}),
+      ...(options.rawClient ? { rawClient: options.rawClient } : {}),
       client: { redirectUris: [`http://127.0.0.1:${pbPort}/api/oauth2-redirect`], offlineAccess: options.offlineAccess ?? false },
       ...(options.users ? { users: options.users } : {}),
       ...(options.ldap ? { ldap: options.ldap } : {}),
@@ -52,7 +59,7 @@ export async function startRealStack(options: RealStackOptions): Promise<RealSta
       port: pbPort,
       env: {
         AUTHELIA_URL: authelia.url,
-        AUTHELIA_CLIENT_SECRET: CLIENT_SECRET,
+        ...(options.clientSecret ? {} : { AUTHELIA_CLIENT_SECRET: CLIENT_SECRET }),
         // PocketBase trusts Authelia's certificate as the operator's guide says: through SSL_CERT_FILE.
         SSL_CERT_FILE: ca.caFile,
         ...(options.offlineAccess ? { AUTHELIA_SCOPES: WITH_OFFLINE_ACCESS } : {}),

@@ -38,6 +38,8 @@ export interface ConfigInput {
   readonly keyFile: string;
   readonly clientSecretDigest: string;
   readonly client: ClientOptions;
+  /** A client written elsewhere (authelia-config's output, the operator guide's), used as it is. */
+  readonly rawClient?: Readonly<Record<string, unknown>>;
   readonly ldap?: LdapBackend;
   /** identity_providers.oidc.lifespans, e.g. { access_token: '15s' }. */
   readonly lifespans?: Readonly<Record<string, string>>;
@@ -77,7 +79,8 @@ export function autheliaConfig(input: ConfigInput): Record<string, unknown> {
       password_reset: { disable: true },
       ...(input.ldap ? { ldap: ldapSection(input.ldap) } : { file: { path: `${input.dir}/users.yml`, watch: true } }),
     },
-    access_control: { default_policy: 'two_factor' },
+    // One rule, so that validate-config has nothing to warn about (a policy with no rules gets a warning).
+    access_control: { default_policy: 'deny', rules: [{ domain: 'app.example.test', policy: 'two_factor' }] },
     session: { secret: secrets.sessionSecret, cookies: [{ domain: '127.0.0.1', authelia_url: url }] },
     // Off, so that a test may fail a login on purpose without locking the user out.
     regulation: { max_retries: 0 },
@@ -89,7 +92,7 @@ export function autheliaConfig(input: ConfigInput): Record<string, unknown> {
         hmac_secret: secrets.hmacSecret,
         jwks: [{ key_id: 'tests', algorithm: 'RS256', use: 'sig', key: secrets.signingKey }],
         ...(input.lifespans ? { lifespans: input.lifespans } : {}),
-        clients: [{
+        clients: [input.rawClient ?? {
           client_id: CLIENT_ID,
           client_name: 'PocketBase',
           client_secret: input.clientSecretDigest,

@@ -21,6 +21,12 @@ export interface AutheliaOptions {
   readonly ca: PrivateCa;
   readonly client: ClientOptions;
   readonly clientSecret: string;
+  /** A client written elsewhere (authelia-config's output), instead of the guide's from `client`. */
+  readonly rawClient?: Readonly<Record<string, unknown>>;
+  /** A port chosen beforehand (authelia-config needs Authelia's URL). */
+  readonly port?: number;
+  /** false: write the configuration without starting Authelia (for `validate-config`). */
+  readonly start?: boolean;
   /** File backend users (ignored with `ldap`, whose users live in the directory). */
   readonly users?: readonly RealUser[];
   /** Users who get a TOTP device seeded (with `ldap`: the directory's users). Default: every file user. */
@@ -59,7 +65,7 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
   const binary = realBinary('authelia', options.version);
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run build:real (npm test does it first)`);
   const dir = await mkdtemp(join(tmpdir(), `authelia-${options.version}-`));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `https://127.0.0.1:${port}`;
   const cert = await options.ca.issue(`authelia-${port}`, ['127.0.0.1']);
   const configFile = join(dir, 'configuration.yml');
@@ -68,6 +74,7 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
   const clientSecretDigest = await secretDigest(binary, options.clientSecret);
   await writeFile(configFile, JSON.stringify(autheliaConfig({
     port, dir, certFile: cert.certFile, keyFile: cert.keyFile, clientSecretDigest, client: options.client, secrets,
+    ...(options.rawClient ? { rawClient: options.rawClient } : {}),
     ...(options.ldap ? { ldap: options.ldap } : {}),
     ...(options.lifespans ? { lifespans: options.lifespans } : {}),
   }), null, 2));
@@ -104,7 +111,7 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
     clearTimeout(timer);
   };
 
-  await start();
+  if (options.start !== false) await start();
   return {
     version: options.version,
     url,
