@@ -34,29 +34,38 @@ export async function loginAtAuthelia(
   const target = new URL(redirectUri);
   const issuer = new URL(authelia.url);
   const v438 = authelia.version.startsWith('4.38.');
-  let signedIn = false;
+  let portalVisits = 0;
   let url = start;
   for (let step = 0; step < MAX_STEPS; step++) {
     if (url.origin === target.origin && url.pathname === target.pathname) return resultFrom(url);
     const flowId = url.searchParams.get('flow_id') ?? url.searchParams.get('workflow_id') ?? url.searchParams.get('id');
+    // 4.38 without a consent session yet: the portal gets the authorization URL to return to (rd).
+    const returnTo = url.searchParams.get('rd');
     const onPortal = url.origin === issuer.origin && !url.pathname.startsWith('/api/');
     if (onPortal && /\/consent/.test(url.pathname) && flowId) {
       url = await consent(http, authelia, flowId, v438, options.consent ?? 'accept');
       continue;
     }
-    if (onPortal && flowId) {
-      if (signedIn) throw new Error(`Authelia sent ${user.username} back to its sign-in page after signing in: ${url.href}`);
-      signedIn = true;
-      const flow = v438 ? { workflow: 'openid_connect', workflowID: flowId } : { flow: 'openid_connect', flowID: flowId };
-      const first = await api(http, `${authelia.url}/api/firstfactor`, { username: user.username, password: user.password, keepMeLoggedIn: false, ...flow }, `first factor of ${user.username}`);
-      let redirect = first.data?.redirect;
+    if (onPortal && (flowId || returnTo)) {
+      if (++portalVisits > 2) throw new Error(`Authelia sent ${user.username} back to its sign-in page after both factors: ${url.href}`);
+      const flow = v438
+        ? { workflow: 'openid_connect', ...(flowId ? { workflowID: flowId } : {}), ...(returnTo ? { targetURL: returnTo } : {}) }
+        : { flow: 'openid_connect', flowID: flowId };
+      let redirect: string | undefined;
+      // What the portal does: the password first, unless this browser session already passed it;
+      // then TOTP, when the first factor led nowhere (4.38 without a consent session sends the
+      // browser back to the authorization URL after one factor, which sends it here again).
+      if ((await authenticationLevel(http, authelia)) < 1) {
+        const first = await api(http, `${authelia.url}/api/firstfactor`, { username: user.username, password: user.password, keepMeLoggedIn: false, ...flow }, `first factor of ${user.username}`);
+        redirect = first.data?.redirect;
+      }
       if (!redirect) {
         const token = await authelia.totp.nextCode(user.username);
         const second = await api(http, `${authelia.url}/api/secondfactor/totp`, { token, ...flow }, `TOTP of ${user.username}`);
         redirect = second.data?.redirect;
       }
-      // Without a redirect the portal sends the browser to the authorization URL again.
-      url = redirect ? new URL(redirect, authelia.url) : start;
+      // Without a redirect the portal sends the browser back where it came from.
+      url = redirect ? new URL(redirect, authelia.url) : returnTo ? new URL(returnTo) : start;
       continue;
     }
     const answer = await http.send(url);
@@ -68,6 +77,12 @@ export async function loginAtAuthelia(
     throw new Error(`Authelia answered ${answer.status} at ${url.href}: ${answer.body.slice(0, 500)}`);
   }
   throw new Error(`the login of ${user.username} did not reach ${redirectUri} within ${MAX_STEPS} steps`);
+}
+
+async function authenticationLevel(http: HttpsClient, authelia: RealAuthelia): Promise<number> {
+  const state = await http.send(`${authelia.url}/api/state`);
+  if (state.status !== 200) throw new Error(`Authelia's /api/state answered ${state.status}: ${state.body.slice(0, 300)}`);
+  return state.json<{ data: { authentication_level: number } }>().data.authentication_level;
 }
 
 async function consent(http: HttpsClient, authelia: RealAuthelia, flowId: string, v438: boolean, decision: 'accept' | 'deny'): Promise<URL> {
