@@ -4,6 +4,7 @@
 // the memberOf relation expanded into names, roles) and what an API rule built on it lets this
 // user read.
 import { adminsOnlyRule, NOTES_COLLECTION, type FieldNames } from './demo-data.js';
+import { AUTH_WITH_OAUTH2_WINDOW } from './sign-in-window.js';
 
 /** JSON is valid JavaScript; escaping "<" keeps a hostile value from closing the <script>. */
 function scriptValue(value: unknown): string {
@@ -84,13 +85,21 @@ export function demoPage(pocketbaseUrl: string, names: FieldNames): string {
     showState('failed', 'Failed: ' + (err && err.message ? err.message : String(err)));
   }
 
+${AUTH_WITH_OAUTH2_WINDOW.replace(/^(?=.)/gm, '  ')}
+  // The button stays off while a sign-in window is open, and comes back however it ends:
+  // signed in, "Sign-in window closed", "Sign-in failed: access_denied" (the IdP's error) or a refusal.
   $('login').addEventListener('click', async () => {
+    $('login').disabled = true;
     showState('pending', 'Signing in...');
     try {
-      await pb.collection(names.authCollection).authWithOAuth2({ provider: names.provider });
+      await authWithOAuth2Window(pb, names.authCollection, { provider: names.provider });
       await render();
     } catch (err) {
-      fail(err);
+      if (err && err.isAbort) showState('cancelled', err.message);
+      else if (err && err.idpError) showState('failed', err.message);
+      else fail(err);
+    } finally {
+      $('login').disabled = false;
     }
   });
   // auth-refresh: after AUTHELIA_REVALIDATE_AFTER, PocketBase asks the IdP before answering, so a

@@ -2,6 +2,7 @@
 // in its own process on free ports with a fresh data dir, then its page in Chromium. alice
 // (group admins) and bob (group dev) sign in through the popup; the page shows what the extension
 // wrote on their records and what the admins-only rule of demo_notes lets each of them read.
+// Closing the sign-in window, or an error answered by the IdP, ends the wait with a message.
 // The signed-in page of alice is saved as docs/demo-page.png for the README, every run.
 //
 // Run on its own with `npm run test:browser`.
@@ -70,9 +71,43 @@ async function signIn(page: Page, demo: Demo, username: string): Promise<void> {
   await popup.getByRole('button', { name: 'Sign in' }).click();
   await popup.getByRole('button', { name: 'Accept' }).click();
   await closed;
-  await page.locator('#session[data-state="signed-in"], #session[data-state="failed"]').waitFor();
+  await page.locator('#session:not([data-state="pending"])').waitFor();
   expect(await page.locator('#who').textContent()).toMatch(/^Signed in as /);
 }
+
+/** Waits until the page's status line says `text`: the page updates within about a second, so 10 s is generous. */
+async function saysSoon(page: Page, text: string): Promise<void> {
+  await expect.poll(() => page.locator('#who').textContent(), { timeout: 10_000 }).toBe(text);
+}
+
+/** Clicks "Login with Authelia" and returns the sign-in window once it shows one of the IdP's pages. */
+async function openSignInWindow(page: Page, demo: Demo): Promise<Page> {
+  const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: 'Login with Authelia' }).click()]);
+  await popup.waitForURL(`${demo.idpUrl}/interaction/**`);
+  await popup.locator('h1').waitFor();
+  expect(await page.locator('#who').textContent()).toBe('Signing in...');
+  expect(await page.getByRole('button', { name: 'Login with Authelia' }).isDisabled()).toBe(true);
+  return popup;
+}
+
+/**
+ * Counts the EventSources the page opened that are still open: the SDK's authWithOAuth2 holds one
+ * (its realtime subscription to @oauth2) while it waits, and must drop it when the wait is over.
+ * Runs in the page, before its own scripts.
+ */
+function countEventSources(): void {
+  const Native = window.EventSource;
+  const opened: EventSource[] = [];
+  window.EventSource = class extends Native {
+    constructor(url: string | URL, init?: EventSourceInit) {
+      super(url, init);
+      opened.push(this);
+    }
+  };
+  (window as unknown as { openEventSources: () => number }).openEventSources = () => opened.filter((source) => source.readyState !== Native.CLOSED).length;
+}
+
+const openEventSources = (page: Page) => page.evaluate(() => (window as unknown as { openEventSources: () => number }).openEventSources());
 
 /** The page's table and note list, as the user sees them. */
 async function shown(page: Page): Promise<Record<string, unknown>> {
@@ -129,6 +164,58 @@ describe('the demo page (npm start)', () => {
     // The IdP's browser session is gone too: the popup shows the sign-in form, not the consent page.
     await signIn(page, demo, 'alice');
     expect(await page.locator('#who').textContent()).toBe('Signed in as Alice Demo (alice@example.test)');
+  });
+
+  it('closing the sign-in window: the page says "Sign-in window closed", drops its realtime subscription, and the button signs in again', async () => {
+    const { context, page } = await openContext(browser, 'demo-window-closed', DEMO_VIEWPORT);
+    await context.addInitScript(countEventSources);
+    await page.goto(demo.pageUrl);
+    const popup = await openSignInWindow(page, demo);
+    await popup.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await popup.close();
+
+    await saysSoon(page, 'Sign-in window closed');
+    expect(await page.locator('#details').isHidden()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Login with Authelia' }).isEnabled()).toBe(true);
+    await expect.poll(() => openEventSources(page), { timeout: 10_000 }).toBe(0);
+
+    await signIn(page, demo, 'alice');
+    expect(await page.locator('#who').textContent()).toBe('Signed in as Alice Demo (alice@example.test)');
+  });
+
+  it('the IdP answers with an error (consent denied): the page says "Sign-in failed: access_denied", and the button signs in again', async () => {
+    const { context, page } = await openContext(browser, 'demo-access-denied', DEMO_VIEWPORT);
+    await context.addInitScript(countEventSources);
+    await page.goto(demo.pageUrl);
+    const popup = await openSignInWindow(page, demo);
+    const closed = popup.waitForEvent('close', { timeout: 25_000 });
+    closed.catch(() => undefined); // awaited below
+    await popup.getByLabel('Username').fill('bob');
+    await popup.getByLabel('Password').fill('bob-password');
+    await popup.getByRole('button', { name: 'Sign in' }).click();
+    await popup.getByRole('button', { name: 'Deny' }).click();
+
+    await saysSoon(page, 'Sign-in failed: access_denied');
+    await closed;
+    expect(await page.getByRole('button', { name: 'Login with Authelia' }).isEnabled()).toBe(true);
+    await expect.poll(() => openEventSources(page), { timeout: 10_000 }).toBe(0);
+
+    // bob is still signed in at the IdP, which now asks only for consent.
+    const again = await openSignInWindow(page, demo);
+    await again.getByRole('button', { name: 'Accept' }).click();
+    await saysSoon(page, 'Signed in as Bob Demo (bob@example.test)');
+  });
+
+  it('a slow code exchange still signs in: the window that PocketBase closes after passing the code on is no "Sign-in window closed"', async () => {
+    const { page } = await openContext(browser, 'demo-slow-exchange', DEMO_VIEWPORT);
+    // PocketBase's success page closes the window long before this exchange answers.
+    await page.route('**/api/collections/*/auth-with-oauth2*', async (route) => {
+      await new Promise((done) => setTimeout(done, 3_000));
+      await route.continue();
+    });
+    await page.goto(demo.pageUrl);
+    await signIn(page, demo, 'bob');
+    expect(await page.locator('#who').textContent()).toBe('Signed in as Bob Demo (bob@example.test)');
   });
 
   it('bob (dev) sees his group and role, and an empty list: the rule admits only members of admins', async () => {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { AUTH_WITH_OAUTH2_WINDOW } from '../../demo/sign-in-window.js';
 import { DEFAULTS, VARIABLES } from '../../src/core/variables.js';
 import { ADMIN_ROLE_ONLY, EDITORS_ONLY } from '../support/api-rules.js';
 
@@ -49,6 +50,10 @@ describe('README', () => {
     expect(named).toContain('authelia-check');
     for (const name of named) expect(scripts, `npm run ${name}`).toHaveProperty(name);
     expect(readme).not.toMatch(/npx pocketbase-authelia(?! *`, which)/);
+  });
+
+  it("shows the demo page's sign-in window code verbatim, the code the browser tests run", () => {
+    expect(readme).toContain('```js\n' + AUTH_WITH_OAUTH2_WINDOW + '```\n');
   });
 
   it('shows pictures that exist', () => {
