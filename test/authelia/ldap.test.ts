@@ -48,7 +48,8 @@ describe.concurrent.each(gridPairs().filter(([a]) => !a.startsWith('4.38.0')))('
         const during = (await superuser.send('/api/authelia/status', {})).revalidation;
         expect(during.outage).toMatchObject({ kind: 'user-backend' });
         for (const user of team) expect((await storedUser(stack.pb, user.email))['groups']).toEqual([...user.groups].sort());
-        expect(stack.authelia.output()).toMatch(/error occurred loading user information|unable to retrieve user details|dial tcp/i);
+        // 4.39 logs the failed lookup; 4.38 answers its fallback without a word.
+        if (autheliaVersion.startsWith('4.39.')) expect(stack.authelia.output()).toMatch(/error occurred loading user information|unable to retrieve user details|dial tcp/i);
 
         await slapd.start();
         await slapd.removeUser('cat', team);

@@ -16,6 +16,10 @@ import { TotpDevice, totpSecretFor } from './totp.js';
 
 const run = promisify(execFile);
 
+// Authelia reads every AUTHELIA_* variable of its environment as configuration (and warns about the
+// ones it does not know): it gets none of the test process's, whose AUTHELIA_* are PocketBase's.
+const autheliaEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(X_)?AUTHELIA_/.test(name)));
+
 export interface AutheliaOptions {
   readonly version: string;
   readonly ca: PrivateCa;
@@ -70,7 +74,7 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
   const cert = await options.ca.issue(`authelia-${port}`, ['127.0.0.1']);
   const configFile = join(dir, 'configuration.yml');
   const secrets: ConfigSecrets = newSecrets();
-  const cli = async (args: readonly string[]) => (await run(binary, [...args, '--config', configFile], { cwd: dir })).stdout;
+  const cli = async (args: readonly string[]) => (await run(binary, [...args, '--config', configFile], { cwd: dir, env: autheliaEnv() })).stdout;
   const clientSecretDigest = await secretDigest(binary, options.clientSecret);
   await writeFile(configFile, JSON.stringify(autheliaConfig({
     port, dir, certFile: cert.certFile, keyFile: cert.keyFile, clientSecretDigest, client: options.client, secrets,
@@ -96,7 +100,7 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
       totp.reset();
     }
     if (!existsSync(join(dir, 'db.sqlite3'))) await seed();
-    const proc = spawn(binary, ['--config', configFile], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(binary, ['--config', configFile], { cwd: dir, env: autheliaEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -154,7 +158,7 @@ async function secretDigest(binary: string, secret: string): Promise<string> {
   const key = `${binary}\n${secret}`;
   const known = digestCache.get(key);
   if (known) return known;
-  const { stdout } = await run(binary, ['crypto', 'hash', 'generate', 'pbkdf2', '--variant', 'sha512', '--iterations', '310000', '--password', secret]);
+  const { stdout } = await run(binary, ['crypto', 'hash', 'generate', 'pbkdf2', '--variant', 'sha512', '--iterations', '310000', '--password', secret], { env: autheliaEnv() });
   const digest = /Digest: (\S+)/.exec(stdout)?.[1];
   if (!digest) throw new Error(`authelia crypto hash generate printed no digest: ${stdout}`);
   digestCache.set(key, digest);
