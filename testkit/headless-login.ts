@@ -7,6 +7,8 @@ export interface HeadlessLoginResult {
   state: string;
   iss?: string;
   redirectUrl: string;
+  /** Whether the IdP showed its consent page on the way. */
+  consentShown?: boolean;
 }
 
 /** An OAuth error the IdP sent back to the redirect_uri (or showed on its error page). */
@@ -36,6 +38,7 @@ export async function loginAtIdp(
   const target = new URL(redirectUri);
   const jar = new CookieJar();
   let submittedLogin = false;
+  let consentShown = false;
 
   let request: { url: URL; method: 'GET' | 'POST'; form?: URLSearchParams } = { url: start, method: 'GET' };
   for (let step = 0; step < MAX_STEPS; step++) {
@@ -54,7 +57,7 @@ export async function loginAtIdp(
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
       const next = new URL(location, request.url);
-      if (next.origin === target.origin && next.pathname === target.pathname) return resultFrom(next);
+      if (next.origin === target.origin && next.pathname === target.pathname) return { ...resultFrom(next), consentShown };
       request = { url: next, method: 'GET' };
       continue;
     }
@@ -75,6 +78,7 @@ export async function loginAtIdp(
       form.fields.set('password', password);
       submittedLogin = true;
     } else if (form.buttons.has('decision')) {
+      consentShown = true;
       form.fields.set('decision', opts.consent ?? 'accept');
       if (opts.rememberConsent) form.fields.set('remember', 'on');
     } else {

@@ -4,10 +4,10 @@
 // - A client not registered for offline_access that asks for it: Authelia refuses the login with
 //   invalid_scope; oidc-provider would drop the scope silently and go on.
 // - oidc-provider follows OpenID Connect Core 11: without `prompt=consent` it drops offline_access.
-//   Authelia forces the consent page for offline_access whatever the client's consent_mode says
-//   (internal/oidc/util.go, internal/handlers/handler_oauth2_authorization_consent*.go: implicit
-//   consent does not skip it; only a remembered pre-configured consent covers it, which
-//   idp-interactions.ts honours), so the prompt is added for every such request.
+//   Authelia 4.39 forces the consent page for offline_access whatever the client's consent_mode
+//   says (implicit consent does not skip it; only a remembered pre-configured consent covers it);
+//   4.38 lets implicit consent skip it (both seen on the real binaries). The prompt is added for
+//   every such request, and idp-interactions.ts answers it as the version would.
 import type { IdpClient } from './idp.js';
 
 export type AuthorizationDecision =

@@ -4,14 +4,16 @@
 // - Revocation and introspection enforce `revocation_endpoint_auth_method` and
 //   `introspection_endpoint_auth_method`, which default to client_secret_basic *whatever the token
 //   endpoint uses* (Authelia's client schema, internal/configuration/schema/identity_providers.go,
-//   and its defaults in internal/configuration/validator/identity_providers.go).
+//   and its defaults in internal/configuration/validator/identity_providers.go). Seen on the real
+//   binaries: 4.39.20 and 4.38.0 refuse the secret in the body at revocation; 4.38.19 accepts both
+//   styles there unless a method is configured.
 // oidc-provider registers one method per client for every endpoint and accepts either secret style,
 // so the check lives in a Koa middleware in front of it. The middleware has to know which client
 // sent the request even when the id is only in the form body, so it reads the body and puts it
 // back for oidc-provider to parse (see peekBody).
 import type { IncomingMessage } from 'node:http';
 import type { KoaContextWithOIDC, KoaMiddleware } from 'oidc-provider';
-import type { IdpClient } from './idp.js';
+import type { AutheliaVersion, IdpClient } from './idp.js';
 
 type Method = 'client_secret_basic' | 'client_secret_post';
 
@@ -28,15 +30,17 @@ const MAX_BODY_BYTES = 56 * 1024; // oidc-provider's own limit
 export class StrictClientAuth {
   readonly #methods = new Map<string, Map<string, Method>>();
 
-  constructor(clients: readonly IdpClient[], paths: EndpointPaths) {
+  constructor(clients: readonly IdpClient[], version: AutheliaVersion, paths: EndpointPaths) {
     for (const client of clients) {
       const token = client.tokenEndpointAuthMethod ?? 'client_secret_basic';
-      this.#methods.set(client.clientId, new Map<string, Method>([
+      const methods = new Map<string, Method>([
         [paths.token, token],
         [paths.pushedAuthorization, token],
-        [paths.revocation, client.revocationEndpointAuthMethod ?? 'client_secret_basic'],
         [paths.introspection, client.introspectionEndpointAuthMethod ?? 'client_secret_basic'],
-      ]));
+      ]);
+      const revocation = client.revocationEndpointAuthMethod ?? (version === '4.38' ? undefined : 'client_secret_basic');
+      if (revocation) methods.set(paths.revocation, revocation);
+      this.#methods.set(client.clientId, methods);
     }
   }
 

@@ -22,6 +22,8 @@ export interface InteractionContext {
   basePath: string; // issuer path prefix, '' or e.g. '/authelia'
   consentMode: ConsentMode;
   remembered: RememberedConsents;
+  /** 4.39: offline_access shows the consent page even with implicit consent; 4.38 skips it then. */
+  offlineAccessForcesConsent: boolean;
 }
 
 /**
@@ -67,7 +69,8 @@ export async function handleInteraction(ctx: InteractionContext, req: IncomingMe
     if (prompt === 'login') return send(res, 200, loginPage({ action: actionUrl('login'), clientId }));
     if (prompt === 'consent') {
       const sub = interaction.session?.accountId ?? '';
-      if (ctx.consentMode === 'pre-configured' && ctx.remembered.covers(sub, clientId, requestedScopes(interaction))) {
+      const implicitSkips = ctx.consentMode === 'implicit' && !ctx.offlineAccessForcesConsent;
+      if (implicitSkips || (ctx.consentMode === 'pre-configured' && ctx.remembered.covers(sub, clientId, requestedScopes(interaction)))) {
         const grantId = await grantRequestedAccess(ctx.provider, interaction);
         return ctx.provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
       }

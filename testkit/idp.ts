@@ -23,10 +23,11 @@ import { handleInteraction, RememberedConsents, type ConsentMode } from './idp-i
 import { errorPage } from './idp-pages.js';
 import { IdpStore } from './idp-store.js';
 import { Traffic, type IdpMode, type IdpRequest } from './idp-traffic.js';
-import { answerUserinfo, type GrantFacts } from './idp-userinfo.js';
+import { answerUserinfo, liveAnswer, type AutheliaVersion, type GrantFacts } from './idp-userinfo.js';
 
 export type { IdpMode, IdpRequest } from './idp-traffic.js';
 export type { ConsentMode } from './idp-interactions.js';
+export type { AutheliaVersion } from './idp-userinfo.js';
 
 export interface IdpUser {
   username: string;
@@ -62,7 +63,8 @@ export interface IdpOptions {
   port?: number; // 0/undefined = random free port
   host?: string; // default 127.0.0.1
   issuerPath?: string; // base path such as '/authelia'; default none
-  autheliaVersion?: '4.38' | '4.39'; // default 4.39
+  /** The Authelia whose answers to give (idp-userinfo.ts); default '4.39'. */
+  autheliaVersion?: AutheliaVersion;
   /**
    * Authelia's consent_mode; default explicit. `offline_access` shows the consent page in every
    * mode, unless a pre-configured consent the user remembered covers it.
@@ -143,7 +145,8 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
   const basePath = normalizeBasePath(options.issuerPath);
   const users = new UserDirectory(options.users);
   const store = new IdpStore();
-  const clientAuth = new StrictClientAuth(options.clients, {
+  const version: AutheliaVersion = options.autheliaVersion ?? '4.39';
+  const clientAuth = new StrictClientAuth(options.clients, version, {
     token: ROUTES.token,
     revocation: ROUTES.revocation,
     introspection: ROUTES.introspection,
@@ -188,7 +191,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
         traffic.noteGrantType(ctx.req, ctx.oidc?.params?.grant_type);
         const body = ctx.body as { access_token?: unknown; refresh_token?: unknown; id_token?: unknown } | undefined;
         for (const token of [body?.access_token, body?.refresh_token]) if (typeof token === 'string') issuedTokens.push(token);
-        if (ctx.status === 200 && typeof body?.access_token === 'string') noteIssued(ctx, body, store, grantFacts, options.autheliaVersion ?? '4.39');
+        if (ctx.status === 200 && typeof body?.access_token === 'string') noteIssued(ctx, body, { store, facts: grantFacts, users, version, issuer });
       }
       // Authelia: revoking an access token also deactivates its grant's refresh tokens (oidc-provider
       // revokes the grant only for a refresh token).
@@ -209,7 +212,8 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     let inner = url.slice(basePath.length) || '/';
     const path = inner.split('?', 1)[0] ?? '/';
     if (path.startsWith('/interaction/')) {
-      handleInteraction({ provider, users, basePath, consentMode: options.consent ?? 'explicit', remembered }, req, res, path).catch((err: unknown) => {
+      // Authelia 4.39 shows the consent page for offline_access whatever the consent mode; 4.38 lets implicit consent skip it.
+      handleInteraction({ provider, users, basePath, consentMode: options.consent ?? 'explicit', remembered, offlineAccessForcesConsent: version === '4.39' }, req, res, path).catch((err: unknown) => {
         console.error('demo IdP: interaction failed', err);
         if (res.writableEnded) return;
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' });
@@ -222,7 +226,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
       return;
     }
     if (path === ROUTES.userinfo) {
-      answerUserinfo({ issuer, store, users, facts: grantFacts }, req, res).catch((err: unknown) => {
+      answerUserinfo({ version, issuer, store, users, facts: grantFacts }, req, res).catch((err: unknown) => {
         console.error('demo IdP: userinfo failed', err);
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         if (!res.writableEnded) res.end('{"error":"server_error"}');
@@ -287,7 +291,7 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
 
 function configuration(options: IdpOptions, users: UserDirectory, basePath: string, key: Record<string, unknown>, store: IdpStore): Configuration {
   const consentMode = options.consent ?? 'explicit';
-  const version = options.autheliaVersion ?? '4.39';
+  const version: AutheliaVersion = options.autheliaVersion ?? '4.39';
   const accessTokenTtl = options.accessTokenTtl ?? DEFAULT_ACCESS_TOKEN_TTL;
   const refreshTokenTtl = options.refreshTokenTtl ?? DEFAULT_REFRESH_TOKEN_TTL;
 
@@ -453,17 +457,26 @@ async function signingKey(): Promise<Record<string, unknown>> {
  * every token), and, after a refresh, Authelia's revocation of the grant's earlier access tokens
  * (internal/oidc/flow_refresh.go; oidc-provider keeps them valid).
  */
-function noteIssued(ctx: KoaContextWithOIDC, body: { access_token?: unknown; id_token?: unknown }, store: IdpStore, facts: Map<string, GrantFacts>, version: '4.38' | '4.39'): void {
+function noteIssued(
+  ctx: KoaContextWithOIDC,
+  body: { access_token?: unknown; id_token?: unknown },
+  { store, facts, users, version, issuer }: { store: IdpStore; facts: Map<string, GrantFacts>; users: UserDirectory; version: AutheliaVersion; issuer: string },
+): void {
   const accessToken = String(body.access_token);
-  const code = ctx.oidc.entities.AuthorizationCode as { grantId?: string; authTime?: number; amr?: string[]; iat?: number } | undefined;
+  const code = ctx.oidc.entities.AuthorizationCode as { grantId?: string; authTime?: number; amr?: string[]; iat?: number; accountId?: string; clientId?: string; scope?: string } | undefined;
   if (code?.grantId) {
     const now = Math.floor(Date.now() / 1000);
-    facts.set(code.grantId, {
+    const noted: GrantFacts = {
       authTime: code.authTime ?? now,
       amr: code.amr ?? ['pwd'],
       requestedAt: code.iat ?? now,
       idTokenCopies: fallbackCopies(typeof body.id_token === 'string' ? body.id_token : '', version),
-    });
+    };
+    // 4.38.0 answers userinfo from what it stored at the login, never from the user backend.
+    const user = version === '4.38.0' && code.accountId ? users.activeBySub(code.accountId)?.user : undefined;
+    const clientId = String(code.clientId ?? '');
+    const standard = { iss: issuer, sub: code.accountId, aud: [clientId], iat: now, auth_time: noted.authTime, amr: noted.amr, azp: clientId, client_id: clientId };
+    facts.set(code.grantId, user ? { ...noted, atLogin: liveAnswer(version, standard, noted, String(code.scope ?? ''), user) } : noted);
   }
   const refreshed = ctx.oidc.entities.RefreshToken as { grantId?: string } | undefined;
   if (refreshed?.grantId) store.revokeAccessTokensOfGrant(refreshed.grantId, accessToken);
@@ -477,9 +490,9 @@ const SCOPE_CLAIMS = ['name', 'preferred_username', 'email', 'email_verified', '
  * (internal/oidc/claims.go, hydrateClaimsOriginal) skips the standard profile and email claims and
  * copies the rest, so `groups` comes through when the ID token holds it: a claims policy, or the
  * client's own `claims` request ({"id_token":{"groups":...}}). 4.38.7+ (internal/handlers/oidc.go,
- * oidcApplyUserInfoClaims) skips groups as well.
+ * oidcApplyUserInfoClaims) skips groups as well; 4.38.0 has no fallback (it never looks the user up).
  */
-function fallbackCopies(idToken: string, version: '4.38' | '4.39'): Record<string, unknown> {
+function fallbackCopies(idToken: string, version: AutheliaVersion): Record<string, unknown> {
   const payload = idToken.split('.')[1];
   if (!payload) return {};
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -29,6 +29,8 @@ export interface ClientOptions {
   readonly offlineAccess?: boolean;
   readonly tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
   readonly authorizationPolicy?: 'one_factor' | 'two_factor';
+  /** Authelia's consent_mode; unset: its default (auto, which is explicit without a pre-configured duration). */
+  readonly consentMode?: 'explicit' | 'implicit';
 }
 
 export interface ConfigInput {
@@ -106,6 +108,7 @@ export function autheliaConfig(input: ConfigInput): Record<string, unknown> {
           response_types: ['code'],
           userinfo_signed_response_alg: 'none',
           token_endpoint_auth_method: client.tokenEndpointAuthMethod ?? 'client_secret_basic',
+          ...(client.consentMode ? { consent_mode: client.consentMode } : {}),
         }],
       },
     },

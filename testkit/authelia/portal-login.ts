@@ -35,14 +35,16 @@ export async function loginAtAuthelia(
   const issuer = new URL(authelia.url);
   const v438 = authelia.version.startsWith('4.38.');
   let portalVisits = 0;
+  let consentShown = false;
   let url = start;
   for (let step = 0; step < MAX_STEPS; step++) {
-    if (url.origin === target.origin && url.pathname === target.pathname) return resultFrom(url);
+    if (url.origin === target.origin && url.pathname === target.pathname) return { ...resultFrom(url), consentShown };
     const flowId = url.searchParams.get('flow_id') ?? url.searchParams.get('workflow_id') ?? url.searchParams.get('id');
     // 4.38 without a consent session yet: the portal gets the authorization URL to return to (rd).
     const returnTo = url.searchParams.get('rd');
     const onPortal = url.origin === issuer.origin && !url.pathname.startsWith('/api/');
     if (onPortal && /\/consent/.test(url.pathname) && flowId) {
+      consentShown = true;
       url = await consent(http, authelia, flowId, v438, options.consent ?? 'accept');
       continue;
     }
