@@ -24,7 +24,11 @@ export interface RevalidationResult {
 
 export interface SweepFigure {
   readonly records: number;
+  /** The run, paced (src/core/sweep-pacing.ts): a quarter second between checks for this few records. */
   readonly durationMs: number;
+  /** Time spent in checks, without the pauses between them: what one unpaced run would take. */
+  readonly busyMs: number;
+  /** Records per second of that time. */
   readonly perSecond: number;
 }
 
@@ -175,7 +179,8 @@ async function sweep(server: PocketBaseServer): Promise<SweepFigure> {
     const report = (await superuser.send('/api/authelia/status', {})).revalidation.lastSweep;
     if (report && report.at !== before) {
       if (report.undecided > 0 || report.ended > 0) throw new Error(`the bench sweep could not check every record: ${JSON.stringify(report)}`);
-      return { records: report.checked, durationMs: report.durationMs, perSecond: report.checked / (report.durationMs / 1000) };
+      const busyMs = report.pacing?.busyMs ?? report.durationMs;
+      return { records: report.checked, durationMs: report.durationMs, busyMs, perSecond: report.checked / (busyMs / 1000) };
     }
   }
 }
@@ -187,7 +192,7 @@ export function renderRevalidation(version: string, result: RevalidationResult):
   const ms = (value: number) => `${value.toFixed(2)} ms`;
   const row = (label: string, s: Summary) =>
     `| ${label} | ${ms(s.ext.p50)} (p95 ${ms(s.ext.p95)}) | ${ms(s.base.p50)} (p95 ${ms(s.base.p95)}) | ${s.diffMs >= 0 ? '+' : ''}${s.diffMs.toFixed(2)} ms | ${s.ratio.toFixed(2)} | ${s.n} |`;
-  const sweepRow = (label: string, f: SweepFigure) => `| ${label} | ${f.records} | ${f.durationMs} ms | ${f.perSecond.toFixed(0)} |`;
+  const sweepRow = (label: string, f: SweepFigure) => `| ${label} | ${f.records} | ${f.durationMs} ms | ${f.busyMs} ms | ${f.perSecond.toFixed(0)} |`;
   return [
     `### Revalidation after the login, PocketBase ${version}`,
     '',
@@ -200,10 +205,11 @@ export function renderRevalidation(version: string, result: RevalidationResult):
     '',
     `Userinfo calls during the due samples: ${result.dueChecks} for ${result.due.n} samples.`,
     '',
-    'The sweep, run on demand, one record after another against the demo IdP on loopback (its own timing):',
+    'The sweep, run on demand, one record after another against the demo IdP on loopback (its own timing). The run is paced',
+    '(a quarter second between checks for this few records); "in checks" leaves the pauses out, and the records per second are of that time.',
     '',
-    '| sweep | records | run | records per second |',
-    '|---|---|---|---|',
+    '| sweep | records | run, paced | in checks | records per second |',
+    '|---|---|---|---|---|',
     sweepRow('userinfo only', result.sweepUserinfo),
     sweepRow('refresh grant + userinfo', result.sweepRefresh),
     '',

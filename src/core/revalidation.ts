@@ -136,6 +136,13 @@ export interface VaultEntry {
   readonly checkedAt: number;
   /** Whether the sessions were already ended for the current state (ended once, not at every sweep). */
   readonly sessionsEnded: boolean;
+  /**
+   * No PocketBase auth token of the record can be valid after this moment: the
+   * latest expiry among the tokens PocketBase handed out for it, plus a margin
+   * (see sessionHorizon). Records linked before this was kept get a horizon of
+   * the longest token lifetime from when they were first seen.
+   */
+  readonly sessionUntil: number;
 }
 
 /** PocketBase's OAuth2 client treats a token as expired 10 s early; a check does the same, so a token never expires in flight. */
@@ -190,37 +197,41 @@ export function refreshVerdict(outcome: CheckOutcome['kind'] | 'waiting' | 'busy
   return pastMaxSession(entry, now, settings) ? 'refuse-expired' : 'answer';
 }
 
+/**
+ * Whether a PocketBase session of the record may still be used: one of its
+ * auth tokens has not expired yet, or a realtime connection is signed in as it
+ * (PocketBase keeps a connection's auth however long the connection lives).
+ * Only then is Authelia asked about the record: a session nobody can use any
+ * more needs no check, and its grant no refresh.
+ */
+export function sessionsMayBeAlive(entry: Pick<VaultEntry, 'sessionUntil'>, now: number, connected = false): boolean {
+  return connected || entry.sessionUntil > now;
+}
+
+/** The margin added to a token's expiry: an eighth of its lifetime, at most a day, so most renewals write nothing. */
+export const SESSION_MARGIN_SHARE = 1 / 8;
+export const MAX_SESSION_MARGIN_MS = 86_400_000;
+
+/** What to store for a token that expires at `expiresAt` after living `lifetimeMs`: never earlier than the token. */
+export function sessionHorizon(expiresAt: number, lifetimeMs: number): number {
+  return expiresAt + Math.min(Math.max(lifetimeMs, 0) * SESSION_MARGIN_SHARE, MAX_SESSION_MARGIN_MS);
+}
+
 /** What the sweep does with one Authelia-linked record. */
 export type SweepAction = 'check' | 'end-sessions' | 'skip';
 
 /**
- * Every record with a usable token is checked, whatever its last check time:
- * that is what bounds a removed user's access by one sweep interval. A record
- * without one can only run out its AUTHELIA_MAX_SESSION; its sessions are
- * ended once.
+ * Every record with a usable token and a session that may still be alive is
+ * checked, whatever its last check time: that is what bounds a removed user's
+ * access by one sweep interval. A record without a usable token can only run
+ * out its AUTHELIA_MAX_SESSION; its sessions are ended once. A record none of
+ * whose sessions can be alive is left alone: nobody holds access to take away.
  */
-export function sweepAction(entry: VaultEntry, now: number, settings: RevalidationSettings): SweepAction {
+export function sweepAction(entry: VaultEntry, now: number, settings: RevalidationSettings, connected = false): SweepAction {
+  if (!sessionsMayBeAlive(entry, now, connected)) return 'skip';
   if (hasUsableToken(entry, now)) return 'check';
   if (pastMaxSession(entry, now, settings) && !entry.sessionsEnded) return 'end-sessions';
   return 'skip';
-}
-
-/** How much one sweep run may do; the rest waits for the next run (least recently attempted first). */
-export interface SweepBudget {
-  readonly maxRecords: number;
-  readonly maxMilliseconds: number;
-}
-
-/**
- * A run's time budget: well inside the interval of the fastest schedule (one
- * minute), so that runs never overlap, and a batch size that keeps one run's
- * database work small.
- */
-export const SWEEP_BUDGET: SweepBudget = { maxRecords: 500, maxMilliseconds: 30_000 };
-
-/** Whether the run may start on another record. */
-export function sweepMayContinue(done: number, startedAt: number, now: number, budget: SweepBudget): boolean {
-  return done < budget.maxRecords && now - startedAt < budget.maxMilliseconds;
 }
 
 /** The counts a sweep run logs and the status endpoint shows. */

@@ -64,6 +64,10 @@ export const REVALIDATION_SECRETS_KEY = 'pocketbase-authelia.revalidationSecrets
 export const LAST_SWEEP_KEY = 'pocketbase-authelia.lastSweep';
 /** App-store key prefix: a record's last successful check (ms), or -1 for a record not linked to Authelia; saves auth-refresh a query. */
 export const CHECKED_AT_KEY_PREFIX = 'pocketbase-authelia.checkedAt.';
+/** App-store key prefix: a record's session horizon as this process last wrote it (ms); saves an auth response a write. */
+export const SESSION_UNTIL_KEY_PREFIX = 'pocketbase-authelia.sessionUntil.';
+/** App-store key held while a sweep run works (its start, ms): runs never overlap. */
+export const SWEEP_RUNNING_KEY = 'pocketbase-authelia.sweepRunning';
 /** An outage of Authelia or of its user backend, while one lasts (see src/pocketbase/outage.ts). */
 export const OUTAGE_KEY = 'pocketbase-authelia.outage';
 /** App-store key prefix of the Authelia grants still to revoke (sealed), one numbered key each plus `.head`/`.tail` counters; drained by a cron. */

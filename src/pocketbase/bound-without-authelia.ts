@@ -1,4 +1,3 @@
-import { SWEEP_BUDGET } from '../core/revalidation.js';
 import type { ExtensionState } from '../core/state.js';
 import { logInfo } from './log.js';
 import { EXPIRED_MESSAGE } from './revalidation-messages.js';
@@ -6,6 +5,9 @@ import { endSessions } from './revalidation-check.js';
 import { adoptLinkedRecordsUnconfigured, staleOpenSessions, storedCheck } from './token-vault.js';
 
 type Unconfigured = Exclude<ExtensionState, { status: 'active' }>;
+
+/** Records a run ends at most while unconfigured; the rest wait for the next run. */
+const MAX_ENDED_PER_RUN = 500;
 
 /**
  * With the configuration invalid or AUTHELIA_URL unset nobody can ask
@@ -30,7 +32,7 @@ export function refuseStaleRefresh(app: CoreApp, state: Unconfigured, record: co
 export function endStaleSessions(app: CoreApp, state: Unconfigured): number {
   let ended = 0;
   adoptLinkedRecordsUnconfigured(app, Date.now());
-  for (const { recordId, collectionId } of staleOpenSessions(app, Date.now() - state.maxSessionSeconds * 1000, SWEEP_BUDGET.maxRecords)) {
+  for (const { recordId, collectionId } of staleOpenSessions(app, Date.now() - state.maxSessionSeconds * 1000, MAX_ENDED_PER_RUN)) {
     let record: core.Record;
     try {
       record = app.findRecordById(collectionId, recordId);

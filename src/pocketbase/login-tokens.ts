@@ -1,3 +1,4 @@
+import { sessionHorizon } from '../core/revalidation.js';
 import type { ActiveState } from '../core/state.js';
 import { loadRevalidationSecrets, seal } from './revalidation-secrets.js';
 import { queueRevocation } from './revocation.js';
@@ -59,6 +60,10 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
     accessExpiresAt: tokens.accessExpiresAt,
   };
   const now = Date.now();
+  // The PocketBase token this login hands out (already made: this runs after e.next()) expires
+  // within the collection's auth-token lifetime from now.
+  const lifetimeMs = Number(record.collection().authToken.duration) * 1000;
+  const sessionUntil = sessionHorizon(now + lifetimeMs, lifetimeMs);
   // The previous login's grant: nobody holds its tokens after this one replaces them. Only a grant
   // with a refresh token is worth a request to Authelia (see WITHOUT_REFRESH_TOKEN), and the row
   // says whether it has one, whatever the configured scopes say (a client may add offline_access
@@ -68,16 +73,16 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
   // than WRITE_ATTEMPTS writers to one record at once).
   let previous: { readonly accessToken: string; readonly refreshToken: string } | undefined;
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-    if (replaceLogin(app, record.id, sealed, now, previous?.refreshToken ?? '')) {
+    if (replaceLogin(app, record.id, sealed, now, sessionUntil, previous?.refreshToken ?? '')) {
       if (previous && previous.refreshToken !== '') queueRevocation(app, previous, 'routine');
       return;
     }
     previous = storedTokens(app, record.id);
-    if (!previous) ensureRow(app, record.id, now);
+    if (!previous) ensureRow(app, record.id, now, lifetimeMs);
   }
   // Other writes to this record won every round: a login's tokens must land all the same.
-  ensureRow(app, record.id, now);
-  replaceLogin(app, record.id, sealed, now);
+  ensureRow(app, record.id, now, lifetimeMs);
+  replaceLogin(app, record.id, sealed, now, sessionUntil);
   if (previous && previous.refreshToken !== '') queueRevocation(app, previous, 'routine');
 }
 

@@ -7,6 +7,7 @@ import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from './sign-in-gate.js';
 import { loadState } from './state-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
+import { noteIssuedToken } from './token-vault.js';
 import { currentMark, rememberLogin, unchangedSinceLastLogin } from './login-fast-path.js';
 import { claimedProfile } from '../core/profile.js';
 import { lookedUp } from '../core/userinfo-lookup.js';
@@ -30,6 +31,8 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   if (state?.status !== 'active' || e.collection?.id !== state.collectionId || e.providerName !== state.provider) {
     refuseOtherProvider(app, e.collection?.id, e.record);
     e.next();
+    // Another provider's sign-in (or ours while unconfigured) opens a session of the record too.
+    if (e.record) noteIssuedToken(app, e.record, Date.now());
     return;
   }
   const record = e.record ?? undefined;

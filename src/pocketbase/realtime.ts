@@ -19,3 +19,14 @@ export function dropRealtimeConnections(app: CoreApp, record: core.Record): numb
   for (const id of ids) broker.unregister(id);
   return ids.length;
 }
+
+/** Every record a realtime connection is signed in as right now: its session lives as long as the connection. */
+export function signedInConnections(app: CoreApp): string[] {
+  const clients = app.subscriptionsBroker().clients() as Record<string, subscriptions.Client | undefined>;
+  const ids = new Set<string>();
+  for (const id of Object.keys(clients)) {
+    const auth = clients[id]?.get(AUTH_KEY) as core.Record | null | undefined;
+    if (auth) ids.add(auth.id);
+  }
+  return [...ids];
+}

@@ -26,6 +26,6 @@ export function askPeers(app: CoreApp, state: ActiveState, secrets: Revalidation
   }
   // Nobody to ask now, but another record holds a refresh token: not alone, so
   // not a reason to believe; its next check (or the sweep) gives evidence.
-  if (asked === 0 && otherSuspects.size === 0 && !otherCheckableRecords(app, state, exclude)) return 'lone';
+  if (asked === 0 && otherSuspects.size === 0 && !otherCheckableRecords(app, state, exclude, now)) return 'lone';
   return 'silent';
 }

@@ -5,7 +5,7 @@ import { checkRecord, endSessions, type CheckResult } from './revalidation-check
 import { loadState } from './state-store.js';
 import { refuseStaleRefresh } from './bound-without-authelia.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';
-import { adoptLinkedRecords, linkedRow, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from './token-vault.js';
+import { adoptLinkedRecords, linkedRow, noteIssuedToken, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from './token-vault.js';
 import { revokeAccess } from './access.js';
 import { loadGuards } from './registry-store.js';
 import type { ActiveState } from '../core/state.js';
@@ -21,6 +21,9 @@ import { currentOutage } from './outage.js';
 export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
   const state = loadState(e.app);
   const record = e.record;
+  // The token this refresh hands out keeps a session alive: the sweep goes on checking the record.
+  // (A refused refresh hands out nothing; having noted it costs nothing.) Local accounts: no row.
+  if (record && rememberedCheckedAt(e.app, record.id) !== -1) noteIssuedToken(e.app, record, Date.now());
   if (state && state.status !== 'active' && record) {
     refuseStaleRefresh(e.app, state, record);
     e.next();

@@ -10,7 +10,7 @@ import { listRows, outcomeCounts, storedCheck, VAULT_TABLE } from './token-vault
 export function revalidationStatus(app: CoreApp, state: ActiveState): Record<string, unknown> {
   const settings = state.revalidation;
   const raw: unknown = app.store().get(LAST_SWEEP_KEY);
-  const counts = outcomeCounts(app, state);
+  const counts = outcomeCounts(app, state, Date.now());
   return {
     ...settings,
     revalidateAfter: settings.revalidateAfterSeconds === 0 ? 'off' : formatDuration(settings.revalidateAfterSeconds),
@@ -18,6 +18,8 @@ export function revalidationStatus(app: CoreApp, state: ActiveState): Record<str
     sweep: settings.sweep ?? 'off',
     linkedRecords: counts.linked,
     withRefreshToken: counts.withRefreshToken,
+    // Every PocketBase token of these has expired: the sweep asks Authelia nothing about them.
+    withoutLiveSession: counts.withoutLiveSession,
     outcomes: counts.byOutcome,
     outage: outageStatus(app, counts.byOutcome['waiting'] ?? 0),
     lastSweep: typeof raw === 'string' ? JSON.parse(raw) : null,
@@ -74,6 +76,8 @@ export function recordsStatus(e: core.RequestEvent): void {
     outcome: row.lastOutcome,
     hasRefreshToken: row.hasRefreshToken,
     sessionsEnded: row.sessionsEnded,
+    // No PocketBase token of the record is valid after this (a realtime connection aside): no check after it.
+    sessionsAliveUntil: row.sessionUntil > 0 ? new Date(row.sessionUntil).toISOString() : null,
   }));
   e.json(200, { page, perPage: PAGE_SIZE, items });
 }

@@ -1,12 +1,15 @@
 import { logInfo } from './log.js';
 import { loadGuards } from './registry-store.js';
+import { noteIssuedToken } from './token-vault.js';
 
 /**
  * AUTHELIA_ONLY: a record linked to Authelia signs in only through Authelia,
  * so a password set later (reset by email, a superuser), a one-time password
  * or another OAuth2 provider cannot skip Authelia's second factor, its account
  * disabling or the allowed-groups gate. Each sign-in method has its own hook
- * so that an Authelia login runs no extra JavaScript.
+ * so that an Authelia login runs no extra JavaScript. A sign-in they let
+ * through (AUTHELIA_ONLY=false, or an account not linked) notes the session it
+ * opens: a linked record with a live session stays under the sweep's checks.
  */
 const REFUSAL = 'This account signs in with Authelia only: use "Login with Authelia".';
 
@@ -25,12 +28,14 @@ export function onPasswordAuth(e: core.RecordAuthWithPasswordRequestEvent): void
     throw new BadRequestError('Failed to authenticate.');
   }
   e.next();
+  if (e.record) noteIssuedToken(e.app, e.record, Date.now());
 }
 
 /** PocketBase has already checked the one-time password when this hook runs. */
 export function onOtpAuth(e: core.RecordAuthWithOTPRequestEvent): void {
   if (e.record && autheliaOnlyRecord(e.app, e.collection?.id, e.record)) throw new ForbiddenError(REFUSAL);
   e.next();
+  if (e.record) noteIssuedToken(e.app, e.record, Date.now());
 }
 
 /** For an OAuth2 sign-in through a provider other than Authelia's. */

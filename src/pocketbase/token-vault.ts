@@ -1,5 +1,5 @@
-import { CHECKED_AT_KEY_PREFIX, type ActiveState } from '../core/state.js';
-import type { VaultEntry } from '../core/revalidation.js';
+import { CHECKED_AT_KEY_PREFIX, SESSION_UNTIL_KEY_PREFIX, type ActiveState } from '../core/state.js';
+import { sessionHorizon, type VaultEntry } from '../core/revalidation.js';
 import { loadGuards } from './registry-store.js';
 
 /**
@@ -43,17 +43,52 @@ export function ensureVault(app: CoreApp): void {
         [[attemptedAt]] INTEGER NOT NULL DEFAULT 0,
         [[sessionsEnded]] INTEGER NOT NULL DEFAULT 0,
         [[lastOutcome]] TEXT NOT NULL DEFAULT 'unchecked',
-        [[leaseUntil]] INTEGER NOT NULL DEFAULT 0
+        [[leaseUntil]] INTEGER NOT NULL DEFAULT 0,
+        [[sessionUntil]] INTEGER NOT NULL DEFAULT 0
       )`,
     )
     .execute();
+  addSessionUntil(app);
+}
+
+/**
+ * A table made by an earlier version has no `sessionUntil`: nobody noted which tokens PocketBase
+ * handed out, so every row gets the horizon of a token issued right now (see unknownPastHorizon).
+ */
+function addSessionUntil(app: CoreApp): void {
+  const columns = arrayOf(new DynamicModel({ name: '' }));
+  app.db().newQuery(`SELECT [[name]] FROM pragma_table_info('${VAULT_TABLE}')`).all(columns);
+  if ((columns as unknown as Array<{ name: string }>).some((column) => String(column.name) === 'sessionUntil')) return;
+  const db = app.nonconcurrentDB();
+  db.newQuery(`ALTER TABLE {{${VAULT_TABLE}}} ADD COLUMN [[sessionUntil]] INTEGER NOT NULL DEFAULT 0`).execute();
+  db.newQuery(`UPDATE {{${VAULT_TABLE}}} SET [[sessionUntil]] = {:until}`).bind({ until: unknownPastHorizon(app, Date.now()) }).execute();
+}
+
+/**
+ * When no session can outlive tokens issued before the extension noted them (records first seen
+ * now, or every record of a table from an earlier version): a token PocketBase issues now, under
+ * the longest auth-token lifetime of the collections the extension manages (PocketBase's default,
+ * 7 days, when none is known yet), plus its margin.
+ */
+export function unknownPastHorizon(app: CoreApp, now: number, collectionIds: Iterable<string> = Object.keys(loadGuards(app)?.collections ?? {})): number {
+  let longest = 0;
+  for (const id of collectionIds) {
+    try {
+      longest = Math.max(longest, Number(app.findCachedCollectionByNameOrId(id).authToken.duration));
+    } catch {
+      // deleted since: none of its records is linked any more
+    }
+  }
+  const lifetimeMs = (longest > 0 ? longest : 604_800) * 1000;
+  return sessionHorizon(now + lifetimeMs, lifetimeMs);
 }
 
 const ROW_COLUMNS =
   'ea.[[providerId]] AS subject, ea.[[recordRef]] AS recordId, ea.[[collectionRef]] AS collectionId, t.[[recordId]] IS NOT NULL AS stored, ' +
   "COALESCE(t.[[accessToken]], '') AS accessToken, COALESCE(t.[[refreshToken]], '') AS refreshToken, " +
   'COALESCE(t.[[accessExpiresAt]], 0) AS accessExpiresAt, COALESCE(t.[[checkedAt]], 0) AS checkedAt, ' +
-  "COALESCE(t.[[attemptedAt]], 0) AS attemptedAt, COALESCE(t.[[sessionsEnded]], 0) AS sessionsEnded, COALESCE(t.[[lastOutcome]], '') AS lastOutcome";
+  "COALESCE(t.[[attemptedAt]], 0) AS attemptedAt, COALESCE(t.[[sessionsEnded]], 0) AS sessionsEnded, COALESCE(t.[[lastOutcome]], '') AS lastOutcome, " +
+  'COALESCE(t.[[sessionUntil]], 0) AS sessionUntil';
 
 /**
  * Authelia links through every collection and provider slot the extension has
@@ -92,7 +127,7 @@ function linkParams(app: CoreApp, state: ActiveState): Record<string, unknown> {
 function rowModel(): DynamicModel {
   return new DynamicModel({
     subject: '', recordId: '', collectionId: '', stored: false, accessToken: '', refreshToken: '',
-    accessExpiresAt: 0, checkedAt: 0, attemptedAt: 0, sessionsEnded: false, lastOutcome: '',
+    accessExpiresAt: 0, checkedAt: 0, attemptedAt: 0, sessionsEnded: false, lastOutcome: '', sessionUntil: 0,
   });
 }
 
@@ -111,6 +146,7 @@ function toRow(model: DynamicModel): LinkedRow {
     attemptedAt: Number(model['attemptedAt']),
     sessionsEnded: Boolean(model['sessionsEnded']),
     lastOutcome: (String(model['lastOutcome']) || 'unchecked') as LastOutcome,
+    sessionUntil: Number(model['sessionUntil']),
   };
 }
 
@@ -136,7 +172,7 @@ export function linkedRow(app: CoreApp, state: ActiveState, recordId: string): L
  * bound must start somewhere.
  */
 export function adoptLinkedRecords(app: CoreApp, state: ActiveState, now: number, recordId?: string): void {
-  adopt(app, linkParams(app, state), now, recordId);
+  adopt(app, linkParams(app, state), now, recordId, unknownPastHorizon(app, now, [state.collectionId, ...Object.keys(loadGuards(app)?.collections ?? {})]));
 }
 
 /**
@@ -148,43 +184,75 @@ export function adoptLinkedRecordsUnconfigured(app: CoreApp, now: number, record
   const links = autheliaLinks(app);
   if (links === '[]') return; // nothing ever managed
   ensureVault(app);
-  adopt(app, { collection: '', provider: '', links }, now, recordId);
+  adopt(app, { collection: '', provider: '', links }, now, recordId, unknownPastHorizon(app, now));
 }
 
-function adopt(app: CoreApp, params: Record<string, unknown>, now: number, recordId: string | undefined): void {
+function adopt(app: CoreApp, params: Record<string, unknown>, now: number, recordId: string | undefined, sessionUntil: number): void {
   app
     .nonconcurrentDB()
     .newQuery(
-      `INSERT OR IGNORE INTO {{${VAULT_TABLE}}} ([[recordId]], [[checkedAt]], [[lastOutcome]]) ` +
-        `SELECT ea.[[recordRef]], {:now}, 'unchecked' ${linkedRows(recordId === undefined ? '' : ' AND [[recordRef]] = {:record}')} AND t.[[recordId]] IS NULL`,
+      `INSERT OR IGNORE INTO {{${VAULT_TABLE}}} ([[recordId]], [[checkedAt]], [[lastOutcome]], [[sessionUntil]]) ` +
+        `SELECT ea.[[recordRef]], {:now}, 'unchecked', {:sessionUntil} ${linkedRows(recordId === undefined ? '' : ' AND [[recordRef]] = {:record}')} AND t.[[recordId]] IS NULL`,
     )
-    .bind({ ...params, now, record: recordId ?? '' })
+    .bind({ ...params, now, record: recordId ?? '', sessionUntil })
     .execute();
 }
 
+/** Where a sweep run is: the records it has seen (or must not see again) are left out of the next batch. */
+export interface SweepCursor {
+  readonly runStart: number;
+  readonly maxSessionMs: number;
+  readonly accessMarginMs: number;
+  /** Records with a realtime connection signed in as them: a session, whatever their tokens' expiry. */
+  readonly connected: readonly string[];
+}
+
 /**
- * Rows a sweep has work for: a usable token, or past the bound with sessions
- * still open. Records waiting for Authelia's user backend come first, so a
- * removal made during an outage lands at the first run after it; then least
- * recently attempted first.
+ * Rows a sweep has work for: a session that may still be alive, and a usable
+ * token or the bound passed with sessions still open. Not attempted since the
+ * run started (a check, this run's or an auth-refresh's, stamps the row).
  */
-export function sweepCandidates(app: CoreApp, state: ActiveState, runStart: number, maxSessionMs: number, accessMarginMs: number, limit: number): LinkedRow[] {
+function sweepWhere(cursor: SweepCursor): { readonly sql: string; readonly params: Record<string, unknown> } {
+  return {
+    sql:
+      'AND t.[[attemptedAt]] < {:runStart} ' +
+      'AND (t.[[sessionUntil]] > {:runStart} OR t.[[recordId]] IN (SELECT value FROM json_each({:connected}))) AND (' +
+      "t.[[refreshToken]] != '' OR (t.[[accessToken]] != '' AND t.[[accessExpiresAt]] > {:accessAfter}) " +
+      'OR (t.[[sessionsEnded]] = 0 AND t.[[checkedAt]] <= {:checkedBefore}))',
+    params: {
+      runStart: cursor.runStart,
+      connected: JSON.stringify(cursor.connected),
+      accessAfter: cursor.runStart + cursor.accessMarginMs,
+      checkedBefore: cursor.runStart - cursor.maxSessionMs,
+    },
+  };
+}
+
+/** How many records a sweep run has work for, to spread them over its window. */
+export function countSweepCandidates(app: CoreApp, state: ActiveState, cursor: SweepCursor): number {
+  const where = sweepWhere(cursor);
+  const models = arrayOf(new DynamicModel({ total: 0 }));
+  app.db().newQuery(`SELECT COUNT(*) AS total ${LINKED_ROWS} ${where.sql}`).bind({ ...linkParams(app, state), ...where.params }).all(models);
+  return Number((models[0] as unknown as { total: number } | undefined)?.total ?? 0);
+}
+
+/**
+ * The next rows of a sweep run, in the order it checks them: records waiting
+ * for Authelia's user backend first, so a removal made during an outage lands
+ * at the first run after it; then least recently attempted first, which is
+ * also the order their deadlines come in. `skipped`: rows seen this run that
+ * were left as they are.
+ */
+export function sweepCandidates(app: CoreApp, state: ActiveState, cursor: SweepCursor, skipped: readonly string[], limit: number): LinkedRow[] {
+  const where = sweepWhere(cursor);
   const models = arrayOf(rowModel());
   app
     .db()
     .newQuery(
-      `SELECT ${ROW_COLUMNS} ${LINKED_ROWS} AND t.[[attemptedAt]] < {:runStart} AND (` +
-        "t.[[refreshToken]] != '' OR (t.[[accessToken]] != '' AND t.[[accessExpiresAt]] > {:accessAfter}) " +
-        'OR (t.[[sessionsEnded]] = 0 AND t.[[checkedAt]] <= {:checkedBefore})' +
-        ") ORDER BY (t.[[lastOutcome]] = 'waiting') DESC, t.[[attemptedAt]] ASC, t.[[checkedAt]] ASC LIMIT {:limit}",
+      `SELECT ${ROW_COLUMNS} ${LINKED_ROWS} ${where.sql} AND t.[[recordId]] NOT IN (SELECT value FROM json_each({:skipped})) ` +
+        "ORDER BY (t.[[lastOutcome]] = 'waiting') DESC, t.[[attemptedAt]] ASC, t.[[checkedAt]] ASC LIMIT {:limit}",
     )
-    .bind({
-      ...linkParams(app, state),
-      runStart,
-      accessAfter: runStart + accessMarginMs,
-      checkedBefore: runStart - maxSessionMs,
-      limit,
-    })
+    .bind({ ...linkParams(app, state), ...where.params, skipped: JSON.stringify(skipped), limit })
     .all(models);
   return models.map(toRow);
 }
@@ -227,10 +295,14 @@ export interface StoredTokens {
   readonly accessExpiresAt: number;
 }
 
-/** What a login writes: its tokens, and a successful check (the bound starts again, ended sessions reopen). */
+/**
+ * What a login writes: its tokens, a successful check (the bound starts again, ended sessions
+ * reopen), and how long the PocketBase token it hands out may live.
+ */
 const LOGIN_COLUMNS =
   '[[accessToken]] = {:access}, [[refreshToken]] = {:refresh}, [[accessExpiresAt]] = {:expires}, ' +
-  "[[checkedAt]] = {:now}, [[attemptedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current'";
+  "[[checkedAt]] = {:now}, [[attemptedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current', " +
+  '[[sessionUntil]] = MAX([[sessionUntil]], {:sessionUntil})';
 
 /**
  * Writes a login over the record's row if the row still holds `expectedRefreshToken` (sealed; ''
@@ -238,21 +310,63 @@ const LOGIN_COLUMNS =
  * a refresh token that another write put in the row since it was read is never overwritten unseen.
  * `false`, nothing written: no row (see `ensureRow`), or it holds another refresh token.
  */
-export function replaceLogin(app: CoreApp, recordId: string, tokens: StoredTokens, now: number, expectedRefreshToken?: string): boolean {
+export function replaceLogin(app: CoreApp, recordId: string, tokens: StoredTokens, now: number, sessionUntil: number, expectedRefreshToken?: string): boolean {
   const condition = expectedRefreshToken === undefined ? '' : ' AND [[refreshToken]] = {:expected}';
-  const params = { access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now, expected: expectedRefreshToken ?? '' };
+  const params = { access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now, sessionUntil, expected: expectedRefreshToken ?? '' };
   if (update(app, recordId, LOGIN_COLUMNS, params, condition) !== 1) return false;
   rememberCheckedAt(app, recordId, now);
+  app.store().set(SESSION_UNTIL_KEY_PREFIX + recordId, sessionUntil);
   return true;
 }
 
-/** A row for a record that has none yet (its first login), holding no token; its bound starts now, as `adopt`'s. */
-export function ensureRow(app: CoreApp, recordId: string, now: number): void {
+/**
+ * A row for a record that has none yet (its first login), holding no token; its bound starts now,
+ * as `adopt`'s, and its sessions may live a whole auth-token lifetime of its collection
+ * (`lifetimeMs`): the record may hold tokens from before it had a row.
+ */
+export function ensureRow(app: CoreApp, recordId: string, now: number, lifetimeMs: number): void {
+  const sessionUntil = Math.max(sessionHorizon(now + lifetimeMs, lifetimeMs), rememberedSessionUntil(app, recordId) ?? 0);
   app
     .nonconcurrentDB()
-    .newQuery(`INSERT OR IGNORE INTO {{${VAULT_TABLE}}} ([[recordId]], [[checkedAt]], [[lastOutcome]]) VALUES ({:record}, {:now}, 'unchecked')`)
-    .bind({ record: recordId, now })
+    .newQuery(`INSERT OR IGNORE INTO {{${VAULT_TABLE}}} ([[recordId]], [[checkedAt]], [[lastOutcome]], [[sessionUntil]]) VALUES ({:record}, {:now}, 'unchecked', {:sessionUntil})`)
+    .bind({ record: recordId, now, sessionUntil })
     .execute();
+}
+
+/** Longer than PocketBase takes from a hook's `now` to signing the token it hands out. */
+const ISSUE_SLACK_MS = 60_000;
+
+/**
+ * PocketBase is about to hand out (or just handed out) an auth token for the record, valid for its
+ * collection's auth-token lifetime: its sessions may live until then, so the sweep goes on checking
+ * it. Written only when that is later than what this process last wrote for the record (the margin
+ * of sessionHorizon makes that rare: at most every eighth of the lifetime). Called from the hooks
+ * that run anyway when PocketBase issues a token (auth-refresh; a password, OTP or other provider's
+ * sign-in); a login through Authelia writes it with its tokens (replaceLogin).
+ */
+export function noteIssuedToken(app: CoreApp, record: core.Record, now: number): void {
+  const lifetimeMs = Number(record.collection().authToken.duration) * 1000;
+  const expiresBy = now + lifetimeMs + ISSUE_SLACK_MS;
+  const noted = rememberedSessionUntil(app, record.id);
+  if (noted !== undefined && noted >= expiresBy) return;
+  try {
+    extendSessions(app, record.id, sessionHorizon(expiresBy, lifetimeMs));
+  } catch {
+    // No token table yet: the extension never kept anything for anybody, so nothing is checked either.
+  }
+}
+
+/** The row's horizon moves to `until` unless it already lies later; `false` when the record has no row (a local account). */
+function extendSessions(app: CoreApp, recordId: string, until: number): boolean {
+  if (update(app, recordId, '[[sessionUntil]] = MAX([[sessionUntil]], {:until})', { until }) !== 1) return false;
+  app.store().set(SESSION_UNTIL_KEY_PREFIX + recordId, until);
+  return true;
+}
+
+/** What this process last wrote (or found) as the record's session horizon; the table holds at least that. */
+export function rememberedSessionUntil(app: CoreApp, recordId: string): number | undefined {
+  const value: unknown = app.store().get(SESSION_UNTIL_KEY_PREFIX + recordId);
+  return typeof value === 'number' ? value : undefined;
 }
 
 /**
@@ -352,25 +466,31 @@ function update(app: CoreApp, recordId: string, assignments: string, params: Rec
   return Number(result.rowsAffected());
 }
 
-/** How many linked records are in each outcome, and how many hold a refresh token. For the status page. */
-export function outcomeCounts(app: CoreApp, state: ActiveState): { byOutcome: Record<string, number>; withRefreshToken: number; linked: number } {
-  const models = arrayOf(new DynamicModel({ outcome: '', total: 0, refresh: 0 }));
+/**
+ * How many linked records are in each outcome, how many hold a refresh token, and how many have
+ * no PocketBase session that can still be alive (the sweep leaves them alone). For the status page.
+ */
+export function outcomeCounts(app: CoreApp, state: ActiveState, now: number): { byOutcome: Record<string, number>; withRefreshToken: number; linked: number; withoutLiveSession: number } {
+  const models = arrayOf(new DynamicModel({ outcome: '', total: 0, refresh: 0, idle: 0 }));
   app
     .db()
     .newQuery(
-      `SELECT COALESCE(t.[[lastOutcome]], 'unchecked') AS outcome, COUNT(*) AS total, SUM(CASE WHEN t.[[refreshToken]] != '' THEN 1 ELSE 0 END) AS refresh ${LINKED_ROWS} GROUP BY 1`,
+      `SELECT COALESCE(t.[[lastOutcome]], 'unchecked') AS outcome, COUNT(*) AS total, SUM(CASE WHEN t.[[refreshToken]] != '' THEN 1 ELSE 0 END) AS refresh, ` +
+        `SUM(CASE WHEN t.[[sessionUntil]] <= {:now} THEN 1 ELSE 0 END) AS idle ${LINKED_ROWS} GROUP BY 1`,
     )
-    .bind(linkParams(app, state))
+    .bind({ ...linkParams(app, state), now })
     .all(models);
   const byOutcome: Record<string, number> = { current: 0, undecided: 0, waiting: 0, gone: 0, expired: 0, 'signed-out': 0, unchecked: 0 };
   let withRefreshToken = 0;
   let linked = 0;
+  let withoutLiveSession = 0;
   for (const model of models) {
     byOutcome[String(model['outcome'])] = Number(model['total']);
     withRefreshToken += Number(model['refresh']);
     linked += Number(model['total']);
+    withoutLiveSession += Number(model['idle']);
   }
-  return { byOutcome, withRefreshToken, linked };
+  return { byOutcome, withRefreshToken, linked, withoutLiveSession };
 }
 
 /** Every linked record's check times and outcome, oldest check first; never a token. */
@@ -441,14 +561,16 @@ export function peersWithLiveAccessToken(app: CoreApp, state: ActiveState, exclu
  * Whether any linked record outside `exclude` holds a refresh token: it has no
  * live access token to ask with now, but its own next check (or the sweep)
  * will get a fresh one, so a lone-looking record is not alone. An expired
- * access token without a refresh token can never be asked: it does not count.
+ * access token without a refresh token can never be asked: it does not count;
+ * nor does a record none of whose sessions can be alive (the sweep no longer
+ * refreshes its grant, so it will never answer).
  */
-export function otherCheckableRecords(app: CoreApp, state: ActiveState, exclude: ReadonlySet<string>): boolean {
+export function otherCheckableRecords(app: CoreApp, state: ActiveState, exclude: ReadonlySet<string>, now: number): boolean {
   const models = arrayOf(new DynamicModel({ recordId: '' }));
   app
     .db()
-    .newQuery(`SELECT ea.[[recordRef]] AS recordId ${LINKED_ROWS} AND t.[[refreshToken]] != '' LIMIT {:limit}`)
-    .bind({ ...linkParams(app, state), limit: exclude.size + 1 })
+    .newQuery(`SELECT ea.[[recordRef]] AS recordId ${LINKED_ROWS} AND t.[[refreshToken]] != '' AND t.[[sessionUntil]] > {:now} LIMIT {:limit}`)
+    .bind({ ...linkParams(app, state), now, limit: exclude.size + 1 })
     .all(models);
   return (models as unknown as Array<{ recordId: string }>).some((model) => !exclude.has(model.recordId));
 }

@@ -55,6 +55,10 @@ export interface SweepRun {
   readonly waiting: number;
   readonly failed: number;
   readonly stoppedEarly: boolean;
+  /** Stopped before the next run was due with records left; the next run starts with them. */
+  readonly unfinished: boolean;
+  /** Records this run had work for and did not reach. */
+  readonly remaining: number;
 }
 
 /** Waits for the first sweep run that started at or after `after` (PocketBase's one-minute cron). */

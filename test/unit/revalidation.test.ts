@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   believeFallback, classifyRefresh, dueAtRefresh, mayAskAgain, hasUsableToken, pastMaxSession, readUserinfo, refreshVerdict,
-  sweepAction, sweepMayContinue, type BackendEvidence, type HttpAnswer, type RevalidationSettings, type VaultEntry,
+  sweepAction, sessionHorizon, sessionsMayBeAlive, type BackendEvidence, type HttpAnswer, type RevalidationSettings, type VaultEntry,
 } from '../../src/core/revalidation.js';
 import { legacyVaultKey, vaultKey } from '../../src/core/token-key.js';
 import { isNormalUserinfo, LOOKUP_ONLY_CLAIMS } from '../../src/core/userinfo-lookup.js';
@@ -93,7 +93,7 @@ describe('classifyRefresh: the token endpoint after a refresh grant', () => {
 });
 
 function entry(overrides: Partial<VaultEntry> = {}): VaultEntry {
-  return { hasAccessToken: true, hasRefreshToken: false, accessExpiresAt: NOW + 30 * MIN, checkedAt: NOW - MIN, sessionsEnded: false, ...overrides };
+  return { hasAccessToken: true, hasRefreshToken: false, accessExpiresAt: NOW + 30 * MIN, checkedAt: NOW - MIN, sessionsEnded: false, sessionUntil: NOW + 7 * 24 * 60 * MIN, ...overrides };
 }
 
 describe('mayAskAgain: a refresh loop cannot make every call ask Authelia', () => {
@@ -153,11 +153,27 @@ describe('what the sweep does with a record', () => {
     expect(sweepAction(entry(overrides), NOW, DEFAULTS)).toBe(action);
   });
 
-  it('stops at the batch size or the time budget, whichever comes first', () => {
-    const budget = { maxRecords: 3, maxMilliseconds: 1000 };
-    expect(sweepMayContinue(2, NOW, NOW + 999, budget)).toBe(true);
-    expect(sweepMayContinue(3, NOW, NOW, budget)).toBe(false);
-    expect(sweepMayContinue(0, NOW, NOW + 1000, budget)).toBe(false);
+  it.each<[string, Partial<VaultEntry>]>([
+    ['a live access token', {}],
+    ['an expired access token with a refresh token', { accessExpiresAt: NOW - MIN, hasRefreshToken: true }],
+    ['no usable token, past the bound', { hasAccessToken: false, checkedAt: NOW - 25 * 60 * MIN }],
+  ])('%s, but every PocketBase token of the record has expired: left alone, Authelia asked nothing', (_label, overrides) => {
+    expect(sweepAction(entry({ ...overrides, sessionUntil: NOW - 1 }), NOW, DEFAULTS)).toBe('skip');
+    expect(sweepAction(entry({ ...overrides, sessionUntil: NOW }), NOW, DEFAULTS)).toBe('skip');
+  });
+
+  it('a realtime connection signed in as the record is a live session, whatever its tokens', () => {
+    expect(sessionsMayBeAlive({ sessionUntil: NOW - 1 }, NOW, true)).toBe(true);
+    expect(sweepAction(entry({ sessionUntil: NOW - 1 }), NOW, DEFAULTS, true)).toBe('check');
+    expect(sessionsMayBeAlive({ sessionUntil: NOW + 1 }, NOW)).toBe(true);
+  });
+
+  it('stores a session horizon never earlier than the token, a little later so that most renewals write nothing', () => {
+    const week = 7 * 24 * 60 * MIN;
+    expect(sessionHorizon(NOW + week, week)).toBe(NOW + week + 21 * 60 * MIN); // an eighth of a week
+    expect(sessionHorizon(NOW + 4 * week, 4 * week)).toBe(NOW + 4 * week + 24 * 60 * MIN); // at most a day
+    expect(sessionHorizon(NOW + 10_000, 10_000)).toBe(NOW + 11_250);
+    expect(sessionHorizon(NOW + 10_000, -5)).toBe(NOW + 10_000);
   });
 
   it('treats a refresh token alone as usable', () => {
