@@ -7,6 +7,8 @@ export class UserDirectory {
   // Authelia gives every user an opaque random UUID as `sub` (its "user opaque identifier"),
   // kept in its database. Ours lives as long as the IdP: once a username has a sub, it keeps it.
   readonly #subByUsername = new Map<string, string>();
+  // The same, the other way round: userinfo looks a token's sub up at every call.
+  readonly #usernameBySub = new Map<string, string>();
   // An unreachable user backend (LDAP down): every lookup fails, as in Authelia's
   // UserProvider when its connection fails.
   #backendDown = false;
@@ -26,13 +28,15 @@ export class UserDirectory {
     // Copy so that callers mutating their object later do not change the IdP behind its back.
     const copy: IdpUser = { ...user };
     const sub = user.sub ?? this.#subByUsername.get(user.username) ?? randomUUID();
-    for (const [username, existing] of this.#subByUsername) {
-      if (existing === sub && username !== user.username) {
-        this.#subByUsername.delete(username);
-        this.#byUsername.delete(username);
-      }
+    const holder = this.#usernameBySub.get(sub);
+    if (holder !== undefined && holder !== user.username) {
+      this.#subByUsername.delete(holder);
+      this.#byUsername.delete(holder);
     }
+    const previous = this.#subByUsername.get(user.username);
+    if (previous !== undefined && previous !== sub) this.#usernameBySub.delete(previous);
     this.#subByUsername.set(user.username, sub);
+    this.#usernameBySub.set(sub, user.username);
     this.#byUsername.set(user.username, copy);
   }
 
@@ -60,6 +64,11 @@ export class UserDirectory {
     return [...this.#byUsername.values()];
   }
 
+  /** The subject a username has (kept after removal, as Authelia keeps it in its database). */
+  subOf(username: string): string | undefined {
+    return this.#subByUsername.get(username);
+  }
+
   /** The user with this username, or undefined. */
   byUsername(username: string): IdpUser | undefined {
     return this.#byUsername.get(username);
@@ -67,13 +76,9 @@ export class UserDirectory {
 
   /** The current data of the account with this sub, or undefined (deleted or renamed away). */
   bySub(sub: string): { sub: string; user: IdpUser } | undefined {
-    for (const [username, candidate] of this.#subByUsername) {
-      if (candidate === sub) {
-        const user = this.#byUsername.get(username);
-        return user && { sub, user };
-      }
-    }
-    return undefined;
+    const username = this.#usernameBySub.get(sub);
+    const user = username === undefined ? undefined : this.#byUsername.get(username);
+    return user && { sub, user };
   }
 
   /**

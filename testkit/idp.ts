@@ -112,6 +112,13 @@ export interface Idp {
   readonly issuedTokens: string[];
   /** <issuer>/demo/users when `adminPage` is on, else undefined. */
   adminUrl: string | undefined;
+  /**
+   * The tokens a sign-in of `username` to the first client would give, with the given scope
+   * (`offline_access` in it: a refresh token too), made directly, without the sign-in: for
+   * benchmarks that need thousands of linked users. Userinfo and the refresh grant take them as
+   * they take a sign-in's.
+   */
+  mintGrant(username: string, scope: string): Promise<{ accessToken: string; refreshToken: string; expiresIn: number }>;
   close(): Promise<void>;
 }
 
@@ -273,6 +280,22 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     },
     issuedTokens,
     adminUrl: admin ? `${issuer}${ADMIN_PATH}` : undefined,
+    mintGrant: async (username, scope) => {
+      const sub = users.subOf(username);
+      const clientId = options.clients[0]!.clientId;
+      const client = await provider.Client.find(clientId);
+      if (!sub || !client) throw new Error(`mintGrant: no user ${username} or client ${clientId}`);
+      const now = Math.floor(Date.now() / 1000);
+      const grant = new provider.Grant({ accountId: sub, clientId });
+      grant.addOIDCScope(scope);
+      const grantId = await grant.save();
+      const common = { accountId: sub, client, grantId, scope, gty: 'authorization_code', authTime: now };
+      const access = new provider.AccessToken(common);
+      const accessToken = await access.save();
+      const refreshToken = scope.split(' ').includes('offline_access') ? await new provider.RefreshToken({ ...common, iiat: now, rotations: 0 }).save() : '';
+      grantFacts.set(grantId, { authTime: now, amr: ['pwd'], requestedAt: now, idTokenCopies: {} });
+      return { accessToken, refreshToken, expiresIn: access.expiration };
+    },
     // Idempotent: tests may close in afterAll and again in a finally block.
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {

@@ -32,6 +32,8 @@ export interface PocketBaseServer {
   readonly url: string;
   readonly version: string;
   readonly dataDir: string;
+  /** The process id (its memory and CPU time in /proc, for the benchmarks). */
+  readonly pid: number | undefined;
   /** Everything the process printed so far (`--dev` prints PocketBase's log lines). */
   output(): string;
   /**
@@ -119,6 +121,7 @@ export async function startPocketBase(options: PocketBaseOptions): Promise<Pocke
     url,
     version: options.version,
     dataDir,
+    pid: child.pid,
     output: () => output,
     logs: async (until) => {
       // PocketBase flushes its log after 3 s without new entries, and every

@@ -45,6 +45,8 @@ export interface ConfigInput {
   readonly ldap?: LdapBackend;
   /** identity_providers.oidc.lifespans, e.g. { access_token: '15s' }. */
   readonly lifespans?: Readonly<Record<string, string>>;
+  /** Default debug. */
+  readonly logLevel?: 'debug' | 'info' | 'trace';
   readonly secrets: ConfigSecrets;
 }
 
@@ -74,7 +76,7 @@ export function autheliaConfig(input: ConfigInput): Record<string, unknown> {
   return {
     theme: 'light',
     server: { address: `tcp://127.0.0.1:${input.port}/`, tls: { certificate: input.certFile, key: input.keyFile } },
-    log: { level: 'debug', format: 'text' },
+    log: { level: input.logLevel ?? 'debug', format: 'text' },
     totp: { issuer: 'pocketbase-authelia tests' },
     identity_validation: { reset_password: { jwt_secret: secrets.jwtSecret } },
     authentication_backend: {
@@ -147,14 +149,23 @@ export function usersFile(users: readonly RealUser[]): Record<string, unknown> {
 
 const digests = new Map<string, string>();
 
-/** `$pbkdf2-sha512$1000$<salt>$<key>` in go-crypt's adapted base64 ('+' as '.', no padding). */
+/** `$pbkdf2-sha512$1000$<salt>$<key>`: the tests' users sign in often. */
 function cheapDigest(password: string): string {
   const known = digests.get(password);
   if (known) return known;
-  const salt = createHash('sha256').update(password).digest().subarray(0, 16);
-  const key = pbkdf2Sync(password, salt, 1000, 64, 'sha512');
-  const adapted = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '').replaceAll('+', '.');
-  const digest = `$pbkdf2-sha512$1000$${adapted(salt)}$${adapted(key)}`;
+  const digest = pbkdf2Digest(password, 1000);
   digests.set(password, digest);
   return digest;
+}
+
+/**
+ * `$pbkdf2-sha512$<iterations>$<salt>$<key>` in go-crypt's adapted base64 ('+' as '.', no
+ * padding), which Authelia reads anywhere it takes a digest, also with fewer iterations than its
+ * own `crypto hash generate` makes (at least 100,000).
+ */
+export function pbkdf2Digest(password: string, iterations: number): string {
+  const salt = createHash('sha256').update(password).digest().subarray(0, 16);
+  const key = pbkdf2Sync(password, salt, iterations, 64, 'sha512');
+  const adapted = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '').replaceAll('+', '.');
+  return `$pbkdf2-sha512$${iterations}$${adapted(salt)}$${adapted(key)}`;
 }

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { realBinary } from '../real/builds.js';
 import type { PrivateCa } from '../private-ca.js';
 import { freePort } from '../pocketbase.js';
-import { autheliaConfig, newSecrets, usersFile, type ClientOptions, type ConfigSecrets, type LdapBackend, type RealUser } from './config.js';
+import { autheliaConfig, newSecrets, pbkdf2Digest, usersFile, type ClientOptions, type ConfigSecrets, type LdapBackend, type RealUser } from './config.js';
 import { HttpsClient } from './https-client.js';
 import { TotpDevice, totpSecretFor } from './totp.js';
 
@@ -37,6 +37,10 @@ export interface AutheliaOptions {
   readonly totpUsers?: readonly string[];
   readonly ldap?: LdapBackend;
   readonly lifespans?: Readonly<Record<string, string>>;
+  /** Authelia's log level; the tests' default is debug (what a failing test wants to read). */
+  readonly logLevel?: 'debug' | 'info' | 'trace';
+  /** pbkdf2-sha512 iterations of the client secret's digest; default the guide's 310000. */
+  readonly clientSecretIterations?: number;
 }
 
 export interface RealAuthelia {
@@ -57,8 +61,12 @@ export interface RealAuthelia {
    * which PocketBase never hands out.
    */
   liveTokens(): Promise<{ access: number; refresh: number }>;
+  /** Access tokens Authelia has issued since it started on this storage (a code exchange or a refresh grant each), revoked ones included. */
+  issuedAccessTokens(): Promise<number>;
   /** An HTTPS client that trusts the test CA (and keeps its own cookies). */
   client(): HttpsClient;
+  /** The running process's id (for its CPU time in /proc), or undefined while stopped. */
+  pid(): number | undefined;
   stop(): Promise<void>;
   /** Starts again on the same port; `fresh` first deletes its storage (tokens, consents, subjects, TOTP). */
   start(storage?: 'same' | 'fresh'): Promise<void>;
@@ -75,12 +83,13 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
   const configFile = join(dir, 'configuration.yml');
   const secrets: ConfigSecrets = newSecrets();
   const cli = async (args: readonly string[]) => (await run(binary, [...args, '--config', configFile], { cwd: dir, env: autheliaEnv() })).stdout;
-  const clientSecretDigest = await secretDigest(binary, options.clientSecret);
+  const clientSecretDigest = await secretDigest(binary, options.clientSecret, options.clientSecretIterations ?? 310_000);
   await writeFile(configFile, JSON.stringify(autheliaConfig({
     port, dir, certFile: cert.certFile, keyFile: cert.keyFile, clientSecretDigest, client: options.client, secrets,
     ...(options.rawClient ? { rawClient: options.rawClient } : {}),
     ...(options.ldap ? { ldap: options.ldap } : {}),
     ...(options.lifespans ? { lifespans: options.lifespans } : {}),
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
   }), null, 2));
   if (!options.ldap) await writeFile(join(dir, 'users.yml'), JSON.stringify(usersFile(options.users ?? []), null, 2));
   const totpUsers = options.totpUsers ?? (options.users ?? []).map((u) => u.username);
@@ -132,16 +141,13 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
       }
     },
     cli,
-    liveTokens: async () => {
-      const count = async (table: string) => {
-        const { stdout } = await run('sqlite3', [join(dir, 'db.sqlite3'), `SELECT COUNT(*) FROM ${table} WHERE active = 1 AND revoked = 0;`]).catch((error: NodeJS.ErrnoException) => {
-          throw new Error(error.code === 'ENOENT' ? 'sqlite3 is not installed: apt-get install sqlite3 (npm test installs it when run as root)' : String(error));
-        });
-        return Number(stdout.trim());
-      };
-      return { access: await count('oauth2_access_token_session'), refresh: await count('oauth2_refresh_token_session') };
-    },
+    liveTokens: async () => ({
+      access: await countRows(join(dir, 'db.sqlite3'), 'oauth2_access_token_session', 'active = 1 AND revoked = 0'),
+      refresh: await countRows(join(dir, 'db.sqlite3'), 'oauth2_refresh_token_session', 'active = 1 AND revoked = 0'),
+    }),
+    issuedAccessTokens: () => countRows(join(dir, 'db.sqlite3'), 'oauth2_access_token_session', '1 = 1'),
     client: () => new HttpsClient(readCa(options.ca)),
+    pid: () => (child && child.exitCode === null ? child.pid : undefined),
     stop,
     start,
     close: async () => {
@@ -151,14 +157,24 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
   };
 }
 
+/** Rows of one of Authelia's tables, read from its storage with Debian's sqlite3. */
+async function countRows(database: string, table: string, where: string): Promise<number> {
+  const { stdout } = await run('sqlite3', [database, `SELECT COUNT(*) FROM ${table} WHERE ${where};`]).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(error.code === 'ENOENT' ? 'sqlite3 is not installed: apt-get install sqlite3 (npm test installs it when run as root)' : String(error));
+  });
+  return Number(stdout.trim());
+}
+
 const digestCache = new Map<string, string>();
 
 /** The client secret as the guide registers it: `authelia crypto hash generate pbkdf2 --variant sha512 --iterations 310000`. */
-async function secretDigest(binary: string, secret: string): Promise<string> {
-  const key = `${binary}\n${secret}`;
+async function secretDigest(binary: string, secret: string, iterations: number): Promise<string> {
+  const key = `${binary}\n${secret}\n${iterations}`;
   const known = digestCache.get(key);
   if (known) return known;
-  const { stdout } = await run(binary, ['crypto', 'hash', 'generate', 'pbkdf2', '--variant', 'sha512', '--iterations', '310000', '--password', secret], { env: autheliaEnv() });
+  // Authelia's own tool makes no digest under 100,000 iterations; Authelia reads one all the same.
+  if (iterations < 100_000) return pbkdf2Digest(secret, iterations);
+  const { stdout } = await run(binary, ['crypto', 'hash', 'generate', 'pbkdf2', '--variant', 'sha512', '--iterations', String(iterations), '--password', secret], { env: autheliaEnv() });
   const digest = /Digest: (\S+)/.exec(stdout)?.[1];
   if (!digest) throw new Error(`authelia crypto hash generate printed no digest: ${stdout}`);
   digestCache.set(key, digest);
