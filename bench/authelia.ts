@@ -22,11 +22,11 @@ const cost = part === 'scale' ? undefined : await autheliaCost({
   pocketbaseVersion: version,
   users: quick ? 6 : 20,
   cycles: quick ? 2 : 5,
-  loginRounds: quick ? 2 : 5,
+  loginRounds: quick ? 2 : 8,
   tokenWindowSeconds: quick ? 240 : 600,
   log,
 });
-const scale = part === 'cost' ? undefined : await sweepAtScale({ version, records: quick ? 1_000 : 10_000, ...(quick ? { beforeRunMs: 100_000, idleAfterMs: 40_000 } : {}), log });
+const scale = part === 'cost' ? undefined : await sweepAtScale({ version, records: quick ? 1_000 : 10_000, ...(quick ? { idleAfterMs: 40_000 } : {}), log });
 const after = machine();
 if (!cost || !scale) {
   process.stdout.write(`${JSON.stringify(cost ?? scale, null, 2)}\n`);
