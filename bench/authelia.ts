@@ -26,6 +26,8 @@ const cost = part === 'scale' ? undefined : await autheliaCost({
   tokenWindowSeconds: quick ? 240 : 600,
   log,
 });
+// Kept as soon as they exist: the scale half comes after 25 minutes of these.
+if (cost) await writeFile(resolve('.tmp/bench/authelia-cost.json'), JSON.stringify(cost, null, 2));
 const scale = part === 'cost' ? undefined : await sweepAtScale({ version, records: quick ? 1_000 : 10_000, ...(quick ? { idleAfterMs: 40_000 } : {}), log });
 const after = machine();
 if (!cost || !scale) {
