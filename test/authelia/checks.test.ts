@@ -60,6 +60,22 @@ describe.concurrent.each(gridPairs())('checks after the login on Authelia %s wit
     });
   });
 
+  it.runIf(!checksWork)('cannot see a removal: this Authelia answers userinfo from what it stored at the login, so a removed user\'s checks pass (the README tells operators to upgrade to 4.38.7 or later)', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const frank = person('frank', ['admins']);
+    const hank = person('hank', ['dev']);
+    await withRealStack({ autheliaVersion, pocketbaseVersion, users: [frank, hank], env }, async (stack) => {
+      const frankLogin = (await stack.login(frank)).auth;
+      await stack.login(hank);
+      const loggedInAt = Date.now();
+      await stack.authelia.setUsers([hank]);
+      await until(loggedInAt, 1_500);
+      const kept = await refresh(stack, frankLogin.token);
+      expect(kept.status).toBe(200);
+      expect(kept.record['groups']).toEqual(['admins']);
+      expect(await sweepNow(stack)).toMatchObject({ checked: 2, ended: 0 });
+    });
+  });
+
   it.runIf(checksWork)('the sweep brings changes of users who never refresh: one removed, one regrouped, one unchanged', { timeout: SCENARIO_TIMEOUT }, async () => {
     const ivy = person('ivy', ['admins']);
     const jon = person('jon', ['dev']);
