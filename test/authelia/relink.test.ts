@@ -4,12 +4,12 @@
 // record, found by the Authelia username and verified email kept for it; another Authelia account
 // with the same email gets nothing of it. Authelia's own remedy (export the identifiers, import them
 // into the new storage) keeps the subjects, and AUTHELIA_RELINK=off keeps the refusal.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { RealUser } from '../../testkit/authelia/config.js';
 import { refresh, sleep } from '../support/revalidation.js';
+import { guideBlock } from '../support/docs.js';
 import { storedUser } from '../support/stack.js';
 import { gridPairs } from './grid.js';
 import { withRealStack, WITH_OFFLINE_ACCESS, type RealStack } from './real-stack.js';
@@ -19,6 +19,12 @@ const SCENARIO_TIMEOUT = 180_000;
 const SWEEP_BY_HAND = '0 0 1 1 *';
 const ENV = { AUTHELIA_SCOPES: WITH_OFFLINE_ACCESS, AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: SWEEP_BY_HAND };
 const REFUSED = /already belongs to another Authelia account here/;
+const run = promisify(execFile);
+
+/** The `authelia ...` commands of a block of docs/operations.md, as arguments (the launcher adds --config). */
+function autheliaCommands(text: string): string[][] {
+  return text.split('\n').filter((line) => line.startsWith('authelia ')).map((line) => line.trim().split(/\s+/).slice(1));
+}
 
 function person(name: string, groups: string[], email = `${name}@example.test`): RealUser & { email: string; groups: string[] } {
   return { username: name, password: `${name}-password-1`, displayname: name, email, groups };
@@ -115,34 +121,53 @@ describe.concurrent.each(gridPairs().filter(([a]) => !a.startsWith('4.38.0')))("
     });
   });
 
-  it("the identifiers exported and imported into the new storage: the same subs, nothing relinked; AUTHELIA_RELINK=off refuses a new sub", { timeout: SCENARIO_TIMEOUT }, async () => {
+  it("the identifiers exported and imported as the operator's guide says: the same subs, nothing relinked; AUTHELIA_RELINK=off refuses a new sub", { timeout: SCENARIO_TIMEOUT }, async () => {
     const john = person('john', ['dev']);
-    const dir = await mkdtemp(join(tmpdir(), 'authelia-ids-'));
-    try {
-      await withRealStack({ autheliaVersion, pocketbaseVersion, users: [john], offlineAccess: true, env: { ...ENV, AUTHELIA_RELINK: 'off' } }, async (stack) => {
-        const { auth } = await stack.login(john);
-        const sub = String(auth.meta?.['id']);
-        const exported = join(dir, 'ids.yml');
-        await stack.authelia.stop();
-        await stack.authelia.cli(['storage', 'user', 'identifiers', 'export', '--file', exported]);
-        await stack.authelia.start('fresh');
-        await stack.authelia.cli(['storage', 'user', 'identifiers', 'import', exported]);
-        const again = (await stack.login(john)).auth;
-        expect(again.record.id).toBe(auth.record.id);
-        expect(String(again.meta?.['id'])).toBe(sub);
-        expect(await links(stack, auth.record.id)).toEqual([sub]);
-
-        // Lost this time, with AUTHELIA_RELINK=off: today's refusal.
-        await stack.authelia.stop();
-        await stack.authelia.start('fresh');
-        const refused = await refusedLogin(stack, john);
-        expect(refused.status).toBe(403);
-        expect(refused.message).toMatch(REFUSED);
-        expect(await links(stack, auth.record.id)).toEqual([sub]);
-        expect((await status(stack))['relinks']).toBe(0);
+    await withRealStack({ autheliaVersion, pocketbaseVersion, users: [john], offlineAccess: true, env: { ...ENV, AUTHELIA_RELINK: 'off' } }, async (stack) => {
+      const { auth } = await stack.login(john);
+      const sub = String(auth.meta?.['id']);
+      await stack.authelia.stop();
+      // Relative paths are Authelia's folder, which a fresh start keeps (it deletes only the database).
+      for (const args of autheliaCommands(guideBlock('identifiers-export'))) await stack.authelia.cli(args);
+      await stack.authelia.start('fresh', async () => {
+        for (const args of autheliaCommands(guideBlock('identifiers-import'))) await stack.authelia.cli(args);
       });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+      const again = (await stack.login(john)).auth;
+      expect(again.record.id).toBe(auth.record.id);
+      expect(String(again.meta?.['id'])).toBe(sub);
+      expect(await links(stack, auth.record.id)).toEqual([sub]);
+
+      // Lost this time, with AUTHELIA_RELINK=off: today's refusal.
+      await stack.authelia.stop();
+      await stack.authelia.start('fresh');
+      const refused = await refusedLogin(stack, john);
+      expect(refused.status).toBe(403);
+      expect(refused.message).toMatch(REFUSED);
+      expect(await links(stack, auth.record.id)).toEqual([sub]);
+      expect((await status(stack))['relinks']).toBe(0);
+    });
+  });
+
+  it("no export: the identifiers rebuilt from PocketBase's database as the operator's guide says give the users who did not sign in yet their old subs", { timeout: SCENARIO_TIMEOUT }, async () => {
+    const john = person('john', ['dev']);
+    const carol = person('carol', ['ops']);
+    await withRealStack({ autheliaVersion, pocketbaseVersion, users: [john, carol], offlineAccess: true, env: ENV }, async (stack) => {
+      const subs = new Map<string, string>();
+      for (const user of [john, carol]) subs.set(user.username, String((await stack.login(user)).auth.meta?.['id']));
+      await stack.authelia.stop();
+      // The guide's query, run where PocketBase's data directory is.
+      const printed = (await run('sh', ['-c', guideBlock('identifiers-from-pocketbase')], { cwd: stack.pb.dataDir })).stdout;
+      const commands = autheliaCommands(printed);
+      expect(commands.map((args) => args[4]).sort()).toEqual(['carol', 'john']);
+      await stack.authelia.start('fresh', async () => {
+        await stack.authelia.cli(['storage', 'migrate', 'up']);
+        for (const args of commands) await stack.authelia.cli(args);
+      });
+      for (const user of [john, carol]) {
+        const { auth } = await stack.login(user);
+        expect(String(auth.meta?.['id']), user.username).toBe(subs.get(user.username));
+      }
+      expect((await status(stack))['relinks']).toBe(0);
+    });
   });
 });
