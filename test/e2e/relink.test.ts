@@ -210,6 +210,26 @@ describe.concurrent.each(TIMED_VERSIONS)("Authelia's storage lost, on PocketBase
     });
   });
 
+  it('a relinked sign-in goes through the allowed-groups gate and gets its roles like any other; refused by the gate, it moves nothing', { timeout: SCENARIO_TIMEOUT }, async () => {
+    const john = person('john', ['staff', 'admins']);
+    await withStack(offlineStack(version, [john], { AUTHELIA_ALLOWED_GROUPS: 'staff', AUTHELIA_ROLES: 'admin=admins;member=staff' }), async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, john);
+      expect(auth.record['roles']).toEqual(['admin', 'member']);
+      stack.idp.resetStorage('lost');
+      stack.idp.setUser({ ...john, groups: ['admins'] });
+      const refused = await refusedLogin(stack, john);
+      expect(refused.status).toBe(403);
+      expect(refused.message).toMatch(/not in a group allowed to sign in here/);
+      expect(await links(stack, auth.record.id)).toEqual([`oidc:${sub(auth)}`]);
+      expect((await storedUser(stack.pb, john.email))['roles']).toEqual([]); // Authelia said no: access taken, as for any linked user
+
+      stack.idp.setUser({ ...john, groups: ['staff'] });
+      const again = (await ssoLogin(stack.pb.url, john)).auth;
+      expect([again.record.id, again.record['groups'], again.record['roles']]).toEqual([auth.record.id, ['staff'], ['member']]);
+      expect(await links(stack, auth.record.id)).toEqual([`oidc:${sub(again)}`]);
+    });
+  });
+
   it('records linked before this release keep no username until their next login or check; lost before that, the sign-in is refused as before, and says why', { timeout: SCENARIO_TIMEOUT }, async () => {
     const john = person('john', ['dev']);
     const carol = person('carol', ['ops']);
