@@ -88,7 +88,8 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   const staged = stageClaims(app, record, claims, state);
   report(app, subject, staged.warnings);
   if (staged.kind === 'refused') {
-    // A record found only by email is somebody's local account: refuse, touch nothing.
+    // A record found only by email is somebody's local account: refuse, touch nothing. The record's
+    // own Authelia user (a relink included) was refused by Authelia's groups: access goes.
     if (link === 'this' || relink?.relink) revokeAccess(app, record, 'the user is in none of AUTHELIA_ALLOWED_GROUPS');
     discardLoginTokens(app, user);
     refuse(app, subject, GATE_REFUSAL, 'groups', staged.groups.join(','));

@@ -36,7 +36,11 @@ export function relinkDecision(app: CoreApp, state: ActiveState, record: core.Re
   return decideRelink({ enabled: state.login.relink, claims, recordEmail: record.email(), keptUsername: keptUsername(app, record.id) });
 }
 
-/** Called right before e.next(): PocketBase may replace the record's link `from` with one to `to`. */
+/**
+ * Called right before e.next(): PocketBase may replace the record's link `from` with one to `to`.
+ * Left to expire rather than removed after the login: a sign-in of the same subject racing this one
+ * still needs it to be told from a stray second link.
+ */
 export function approveRelink(app: CoreApp, state: ActiveState, record: core.Record, from: string, to: string, username: string): void {
   const approval: Approval = { provider: state.provider, from, username, until: Date.now() + APPROVAL_MS };
   app.store().set(approvalKey(record.collection().id, record.id, to), JSON.stringify(approval));
