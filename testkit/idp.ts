@@ -5,8 +5,8 @@
 // happens after the login: rotating single-use refresh tokens that revoke the grant's earlier access
 // tokens, Authelia's token lifespans, and Authelia's own userinfo (idp-userinfo.ts), whose answer for
 // a removed user is the same as for an unreachable user backend. Switches for tests and the demo:
-// the user backend down, every token forgotten (a redeploy on fresh storage), and the IdP
-// unavailable, hanging or answering late. The comments below point out where a setting exists only
+// the user backend down, Authelia's storage reset (every token gone, with or without the users'
+// subjects), and the IdP unavailable, hanging or answering late. The comments below point out where a setting exists only
 // to match Authelia.
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -106,8 +106,15 @@ export interface Idp {
    * every token its fallback answer, as for a removed user. Tokens and refresh keep working.
    */
   setUserBackend(state: 'up' | 'down'): void;
-  /** Forgets every token, grant and IdP session (Authelia redeployed on fresh storage); users and their subjects stay. */
-  forgetTokens(): void;
+  /**
+   * Authelia restarted on an empty storage (a container without its volume, a move to another
+   * database that left the data behind): every token, grant, remembered consent and IdP session is
+   * gone; the users file stays. `kept`: the operator exported the user identifiers and imported them
+   * into the new storage (`authelia storage user identifiers export` / `import`), so every user
+   * keeps their `sub`. `lost`: they were not, and every user gets a new random `sub` (Authelia's
+   * table `user_opaque_identifier` is empty and it makes one at the next sign-in).
+   */
+  resetStorage(identifiers: 'kept' | 'lost'): void;
   /** Every access and refresh token the token endpoint handed out, so tests can look for them where they must not be. */
   readonly issuedTokens: string[];
   /** <issuer>/demo/users when `adminPage` is on, else undefined. */
@@ -267,9 +274,12 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     onRequest: (listener) => traffic.onRequest(listener),
     setDown: (mode, lateMs) => traffic.setMode(mode, lateMs),
     setUserBackend: (state) => users.setBackend(state),
-    forgetTokens: () => {
+    resetStorage: (identifiers) => {
+      if (identifiers !== 'kept' && identifiers !== 'lost') throw new TypeError(`resetStorage: say whether the user identifiers were 'kept' or 'lost', got ${String(identifiers)}`);
       store.forgetTokens();
       grantFacts.clear();
+      remembered.forget();
+      if (identifiers === 'lost') users.newSubjects();
     },
     issuedTokens,
     adminUrl: admin ? `${issuer}${ADMIN_PATH}` : undefined,

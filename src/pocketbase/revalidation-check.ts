@@ -1,6 +1,7 @@
 import {
   accessTokenUsable, believeFallback, classifyRefresh, readUserinfo, MAX_PEERS_ASKED, type CheckOutcome, type UserinfoReading,
 } from '../core/revalidation.js';
+import { claimedUsername } from '../core/relink.js';
 import type { ActiveState } from '../core/state.js';
 import { endRecordSessions } from './access.js';
 import type { AccessActions } from './access-actions.js';
@@ -135,7 +136,7 @@ function settle(app: CoreApp, state: ActiveState, record: core.Record, outcome: 
     noteAutheliaWorks(app, now);
     const applied = actions.applyClaims(app, record, { ...outcome.claims }, state);
     if (applied.kind === 'applied') {
-      markCurrent(app, record.id, now);
+      markCurrent(app, record.id, now, claimedUsername(outcome.claims));
       return { kind: 'current', changed: applied.changed };
     }
     return takeAway(app, record, applied.reason, actions);

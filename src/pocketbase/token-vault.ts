@@ -7,7 +7,11 @@ import { loadGuards } from './registry-store.js';
  * table, not a collection, so no API (and no API rule, superuser included)
  * can read it, and it never shows in the dashboard. The tokens are encrypted
  * with a key that is not in the database (see revalidation-secrets.ts).
- * Times are milliseconds since the epoch.
+ * Times are milliseconds since the epoch. The row also keeps the Authelia
+ * username the record's subject had at the last login or check: written by
+ * the extension only (no API reaches this table, superusers included), it is
+ * what lets a user whose subject Authelia lost sign in to their record again
+ * (src/core/relink.ts).
  */
 export const VAULT_TABLE = '_authelia_tokens';
 
@@ -25,6 +29,8 @@ export interface VaultRow extends VaultEntry {
   readonly refreshToken: string;
   readonly attemptedAt: number;
   readonly lastOutcome: LastOutcome;
+  /** Authelia's `preferred_username` for the linked subject at the last login or check; '' when none is kept yet. */
+  readonly username: string;
 }
 
 /** A row read together with the record's Authelia link; `stored` false: linked, but nothing kept yet. */
@@ -43,17 +49,25 @@ export function ensureVault(app: CoreApp): void {
         [[attemptedAt]] INTEGER NOT NULL DEFAULT 0,
         [[sessionsEnded]] INTEGER NOT NULL DEFAULT 0,
         [[lastOutcome]] TEXT NOT NULL DEFAULT 'unchecked',
-        [[leaseUntil]] INTEGER NOT NULL DEFAULT 0
+        [[leaseUntil]] INTEGER NOT NULL DEFAULT 0,
+        [[username]] TEXT NOT NULL DEFAULT ''
       )`,
     )
     .execute();
+  // Tables made by releases before the username was kept: their rows get it at the next login or check.
+  const columns = arrayOf(new DynamicModel({ name: '' }));
+  app.nonconcurrentDB().newQuery(`SELECT [[name]] FROM pragma_table_info('${VAULT_TABLE}')`).all(columns);
+  if (!columns.some((column) => String(column['name']) === 'username')) {
+    app.nonconcurrentDB().newQuery(`ALTER TABLE {{${VAULT_TABLE}}} ADD COLUMN [[username]] TEXT NOT NULL DEFAULT ''`).execute();
+  }
 }
 
 const ROW_COLUMNS =
   'ea.[[providerId]] AS subject, ea.[[recordRef]] AS recordId, ea.[[collectionRef]] AS collectionId, t.[[recordId]] IS NOT NULL AS stored, ' +
   "COALESCE(t.[[accessToken]], '') AS accessToken, COALESCE(t.[[refreshToken]], '') AS refreshToken, " +
   'COALESCE(t.[[accessExpiresAt]], 0) AS accessExpiresAt, COALESCE(t.[[checkedAt]], 0) AS checkedAt, ' +
-  "COALESCE(t.[[attemptedAt]], 0) AS attemptedAt, COALESCE(t.[[sessionsEnded]], 0) AS sessionsEnded, COALESCE(t.[[lastOutcome]], '') AS lastOutcome";
+  "COALESCE(t.[[attemptedAt]], 0) AS attemptedAt, COALESCE(t.[[sessionsEnded]], 0) AS sessionsEnded, COALESCE(t.[[lastOutcome]], '') AS lastOutcome, " +
+  "COALESCE(t.[[username]], '') AS username";
 
 /**
  * Authelia links through every collection and provider slot the extension has
@@ -92,7 +106,7 @@ function linkParams(app: CoreApp, state: ActiveState): Record<string, unknown> {
 function rowModel(): DynamicModel {
   return new DynamicModel({
     subject: '', recordId: '', collectionId: '', stored: false, accessToken: '', refreshToken: '',
-    accessExpiresAt: 0, checkedAt: 0, attemptedAt: 0, sessionsEnded: false, lastOutcome: '',
+    accessExpiresAt: 0, checkedAt: 0, attemptedAt: 0, sessionsEnded: false, lastOutcome: '', username: '',
   });
 }
 
@@ -111,6 +125,7 @@ function toRow(model: DynamicModel): LinkedRow {
     attemptedAt: Number(model['attemptedAt']),
     sessionsEnded: Boolean(model['sessionsEnded']),
     lastOutcome: (String(model['lastOutcome']) || 'unchecked') as LastOutcome,
+    username: String(model['username']),
   };
 }
 
@@ -227,10 +242,15 @@ export interface StoredTokens {
   readonly accessExpiresAt: number;
 }
 
-/** What a login writes: its tokens, and a successful check (the bound starts again, ended sessions reopen). */
+/**
+ * What a login writes: its tokens, a successful check (the bound starts again, ended sessions
+ * reopen), and Authelia's username for the subject it signed in with, '' included: a login may be
+ * the record's first with another Authelia account (linked by email), and a username kept from an
+ * earlier one must never speak for it.
+ */
 const LOGIN_COLUMNS =
   '[[accessToken]] = {:access}, [[refreshToken]] = {:refresh}, [[accessExpiresAt]] = {:expires}, ' +
-  "[[checkedAt]] = {:now}, [[attemptedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current'";
+  "[[checkedAt]] = {:now}, [[attemptedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current', [[username]] = {:username}";
 
 /**
  * Writes a login over the record's row if the row still holds `expectedRefreshToken` (sealed; ''
@@ -238,9 +258,9 @@ const LOGIN_COLUMNS =
  * a refresh token that another write put in the row since it was read is never overwritten unseen.
  * `false`, nothing written: no row (see `ensureRow`), or it holds another refresh token.
  */
-export function replaceLogin(app: CoreApp, recordId: string, tokens: StoredTokens, now: number, expectedRefreshToken?: string): boolean {
+export function replaceLogin(app: CoreApp, recordId: string, tokens: StoredTokens, username: string, now: number, expectedRefreshToken?: string): boolean {
   const condition = expectedRefreshToken === undefined ? '' : ' AND [[refreshToken]] = {:expected}';
-  const params = { access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now, expected: expectedRefreshToken ?? '' };
+  const params = { access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, username, now, expected: expectedRefreshToken ?? '' };
   if (update(app, recordId, LOGIN_COLUMNS, params, condition) !== 1) return false;
   rememberCheckedAt(app, recordId, now);
   return true;
@@ -274,8 +294,13 @@ export function dropTokens(app: CoreApp, recordId: string): void {
   update(app, recordId, "[[accessToken]] = '', [[refreshToken]] = '', [[accessExpiresAt]] = 0", {});
 }
 
-export function markCurrent(app: CoreApp, recordId: string, now: number): void {
-  update(app, recordId, "[[checkedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current'", { now });
+/**
+ * A check that got the user's current claims; `username` is Authelia's for the linked subject (a
+ * check asks about that subject only), '' keeps the one kept (a grant without the profile scope).
+ */
+export function markCurrent(app: CoreApp, recordId: string, now: number, username: string): void {
+  const keep = "[[username]] = CASE WHEN {:username} = '' THEN [[username]] ELSE {:username} END";
+  update(app, recordId, `[[checkedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current', ${keep}`, { now, username });
   rememberCheckedAt(app, recordId, now);
 }
 
@@ -451,6 +476,17 @@ export function otherCheckableRecords(app: CoreApp, state: ActiveState, exclude:
     .bind({ ...linkParams(app, state), limit: exclude.size + 1 })
     .all(models);
   return (models as unknown as Array<{ recordId: string }>).some((model) => !exclude.has(model.recordId));
+}
+
+/** The Authelia username kept for the record; '' when none is kept (linked before it was, or no table yet). */
+export function keptUsername(app: CoreApp, recordId: string): string {
+  const models = arrayOf(new DynamicModel({ username: '' }));
+  try {
+    app.db().newQuery(`SELECT [[username]] FROM {{${VAULT_TABLE}}} WHERE [[recordId]] = {:record}`).bind({ record: recordId }).all(models);
+  } catch {
+    return '';
+  }
+  return String(models[0]?.['username'] ?? '');
 }
 
 /** The record's sealed tokens, or `undefined` when none are kept (or no table exists yet). */

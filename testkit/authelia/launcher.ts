@@ -60,8 +60,12 @@ export interface RealAuthelia {
   /** An HTTPS client that trusts the test CA (and keeps its own cookies). */
   client(): HttpsClient;
   stop(): Promise<void>;
-  /** Starts again on the same port; `fresh` first deletes its storage (tokens, consents, subjects, TOTP). */
-  start(storage?: 'same' | 'fresh'): Promise<void>;
+  /**
+   * Starts again on the same port; `fresh` first deletes its storage (tokens, consents, subjects,
+   * TOTP), then runs `prepare` against the empty storage before anything else (an operator
+   * restoring it, e.g. `storage migrate up` and `storage user identifiers import`).
+   */
+  start(storage?: 'same' | 'fresh', prepare?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -90,16 +94,21 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
   let exited: Promise<unknown> = Promise.resolve();
   const totp = new TotpDevice();
 
+  const database = join(dir, 'db.sqlite3');
   const seed = async () => {
-    await cli(['storage', 'migrate', 'up']);
+    // Unless `prepare` migrated it already: a second `migrate up` fails ("schema already up to date").
+    if (!existsSync(database)) await cli(['storage', 'migrate', 'up']);
     for (const username of totpUsers) await cli(['storage', 'user', 'totp', 'generate', username, '--secret', totpSecretFor(username)]);
   };
-  const start = async (storage: 'same' | 'fresh' = 'same') => {
+  const start = async (storage: 'same' | 'fresh' = 'same', prepare?: () => Promise<void>) => {
     if (storage === 'fresh') {
-      await rm(join(dir, 'db.sqlite3'), { force: true });
+      await rm(database, { force: true });
       totp.reset();
+      await prepare?.();
+      await seed();
+    } else if (!existsSync(database)) {
+      await seed();
     }
-    if (!existsSync(join(dir, 'db.sqlite3'))) await seed();
     const proc = spawn(binary, ['--config', configFile], { cwd: dir, env: autheliaEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
