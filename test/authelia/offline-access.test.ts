@@ -49,6 +49,7 @@ describe.concurrent.each(gridPairs().filter(([a]) => !a.startsWith('4.38.0')))('
       const portal = stack.authelia.client();
       let { auth } = await stack.login(john, { session: portal });
       expect(await stack.authelia.liveTokens()).toEqual({ access: 1, refresh: 1 });
+      expect((await statusOf(stack))['autheliaConfigurationProblems']).toEqual([]);
       let token = auth.token;
       for (const [round, groups] of [['dev', 'ops'], ['ops'], ['admins', 'ops']].entries()) {
         const issuedAt = Date.now();

@@ -104,6 +104,8 @@ describe.concurrent.each(TIMED_VERSIONS)('Authelia access tokens of 10 s or less
     await withStack(offline(version, [ned], LONG_TTL), async (stack) => {
       const { auth } = await ssoLogin(stack.pb.url, ned);
       expect(calls(stack.idp)).toEqual(['POST /api/oidc/token authorization_code 200', 'GET /api/oidc/userinfo 200']);
+      // Tokens kept: the login is not taken for one whose token PocketBase refreshed.
+      expect(await problems(stack)).toEqual([]);
       const idp = afterLogin(stack);
       let token = auth.token;
       for (const [round, groups] of [['dev', 'ops'], ['ops'], ['admins', 'ops']].entries()) {
