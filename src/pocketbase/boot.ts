@@ -163,6 +163,7 @@ function apply(boot: Boot, config: Config): ConfigIssue[] | GuardRegistry {
     discovery: outcome,
     revalidation: prepareRevalidation(app, config),
     signOutURL: autheliaSignOutURL(config.issuer, config.signOutRedirect),
+    strict: config.strict,
   };
   saveState(app, state);
   logInfo(app, `Authelia login is on for "${collection.name}" as provider "${config.provider}"`,

@@ -7,6 +7,7 @@ import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from './sign-in-gate.js';
 import { loadState } from './state-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
+import { dropTokensRefreshedAtLogin } from './login-token-lifespan.js';
 import { currentMark, rememberLogin, unchangedSinceLastLogin } from './login-fast-path.js';
 import { claimedProfile } from '../core/profile.js';
 import { lookedUp } from '../core/userinfo-lookup.js';
@@ -38,6 +39,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   }
   const record = e.record ?? undefined;
   const user = e.oAuth2User ?? undefined;
+  dropTokensRefreshedAtLogin(app, user, state);
   const rawUser = user?.rawUser as Record<string, unknown> | undefined;
   if (!lookedUp((claim) => rawUser?.[claim])) {
     // Authelia's answer when it could not look the user up: the same for a removed user and for
