@@ -144,4 +144,50 @@ describe.each(VERSIONS)('security review on PocketBase %s', (version) => {
       expect((await storedUser(stack.pb, john.email))['groups']).toEqual(['admins']);
     });
   });
+  it('a check in flight while a superuser unlinks the record and another Authelia account links it (by email) applies nothing of the first account: no groups, no kept username', { timeout: TIMEOUT }, async () => {
+    const john = person('john', ['admins']);
+    const jim: IdpUser & { groups: string[] } = { ...person('jim', ['dev']), email: john.email };
+    const env = { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_SWEEP: SWEEP_BY_HAND };
+    await withStack({ version, users: [john, jim], env }, async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, john);
+      const superuser = await stack.pb.superuser();
+      // john's groups change at Authelia meanwhile: his next check writes them.
+      stack.idp.setUser({ ...john, groups: ['admins', 'ops'] });
+      await sleep(1_200);
+      // Authelia answers the check's userinfo 3 s late (under the check's 5 s timeout); everything after it at once.
+      let arrived = (): void => undefined;
+      const checkArrived = new Promise<void>((done) => (arrived = done));
+      let armed = true;
+      stack.idp.onRequest((request) => {
+        if (!armed || !request.path.endsWith('/userinfo')) return;
+        armed = false;
+        stack.idp.setDown('late', 3_000);
+        setImmediate(() => stack.idp.setDown('up'));
+        arrived();
+      });
+      const inFlight = refresh(stack, auth.token);
+      await checkArrived;
+      // Meanwhile: the superuser unlinks john (README: "a superuser unlinks the old account ... and the next login links the new one"),
+      // and jim, who has the same email, signs in and gets the record.
+      const [link] = await superuser.collection('_externalAuths').getFullList({ filter: superuser.filter('recordRef = {:id}', { id: auth.record.id }) });
+      await superuser.collection('_externalAuths').delete(link!.id);
+      const jimLogin = (await ssoLogin(stack.pb.url, jim)).auth;
+      expect(jimLogin.record.id).toBe(auth.record.id);
+      expect(jimLogin.record['groups']).toEqual(['dev']);
+      const checked = await inFlight;
+      const tokenAfter = checked.token === '' ? 'none' : (await fetch(`${stack.pb.url}/api/authelia/status/me`, { headers: { authorization: checked.token } })).status;
+      console.log('the token that auth-refresh handed john (unlinked meanwhile) answers', tokenAfter);
+      const stored = await storedUser(stack.pb, john.email);
+      const rows = (await superuser.send('/api/authelia/status/records', {})).items as Array<{ recordId: string; autheliaUsername: string | null }>;
+      const kept = rows.find((row) => row.recordId === auth.record.id)?.autheliaUsername ?? null;
+      // What the kept username then allows: john, no longer linked, signs in with his own sub and "relinks" the record jim was given.
+      const johnAgain = await outcome(ssoLogin(stack.pb.url, john));
+      console.log('in-flight check of john answered', checked.status, '| record (now jim\'s) groups', JSON.stringify(stored['groups']),
+        '| kept username', kept, '| links before john signs in again: jim', '| john signs in again:', JSON.stringify(johnAgain),
+        '| links after:', await links(stack.pb, auth.record.id), '(jim was', `oidc:${sub(jimLogin)})`);
+      expect(stored['groups'], 'jim must not get john\'s groups').toEqual(['dev']);
+      expect(kept).toBe('jim');
+      expect(johnAgain.status).toBe(403);
+    });
+  });
 });
