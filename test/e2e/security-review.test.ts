@@ -190,4 +190,21 @@ describe.each(VERSIONS)('security review on PocketBase %s', (version) => {
       expect(johnAgain.status).toBe(403);
     });
   });
+  it('held: a user cannot drop their own Authelia link through /api/batch either', { timeout: TIMEOUT }, async () => {
+    const john = person('john', ['admins']);
+    await withStack({ version, users: [john] }, async (stack) => {
+      const { auth } = await ssoLogin(stack.pb.url, john);
+      const superuser = await stack.pb.superuser();
+      await superuser.settings.update({ batch: { enabled: true, maxRequests: 50, timeout: 3, maxBodySize: 0 } });
+      const own = new PocketBase(stack.pb.url);
+      own.authStore.save(auth.token, auth.record);
+      const [link] = await own.collection('_externalAuths').getFullList();
+      const batch = own.createBatch();
+      batch.collection('_externalAuths').delete(link!.id);
+      const answer = await outcome(batch.send());
+      console.log('batch delete of the own Authelia link:', JSON.stringify(answer));
+      expect(answer.status).not.toBe(200);
+      expect(await links(stack.pb, auth.record.id)).toEqual([`oidc:${sub(auth)}`]);
+    });
+  });
 });
