@@ -6,6 +6,7 @@ import { noteAutheliaWorks } from './outage.js';
 import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from './sign-in-gate.js';
 import { loadState } from './state-store.js';
+import { loadGuards } from './registry-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
 import { dropTokensRefreshedAtLogin } from './login-token-lifespan.js';
 import { currentMark, rememberLogin, unchangedSinceLastLogin } from './login-fast-path.js';
@@ -65,14 +66,16 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   // rawUser is a Go map: a JSON round trip gives plain JS values (arrays stay arrays).
   const claims = JSON.parse(JSON.stringify(rawUser ?? {})) as Record<string, unknown>;
   const subject = String(claims['sub'] ?? '');
-  const link = record ? linkOf(app, record, e.providerName, subject) : 'none';
+  const link = record ? linkOf(app, record, autheliaSlots(app, state), subject) : 'none';
 
   // The record found by this email is linked to another subject: another Authelia account, or the
   // same Authelia user with a new subject after Authelia lost its storage (src/core/relink.ts).
   const linkedTo = record && link === 'another' ? linkedSubject(app, record, e.providerName) : undefined;
   const relink = record && linkedTo !== undefined ? relinkDecision(app, state, record, claims) : undefined;
   if (record && link === 'another' && !relink?.relink) {
-    revokeAccess(app, record, 'a different Authelia account (sub) signed in with its email');
+    // The record's own Authelia user, refused only because AUTHELIA_RELINK is off, keeps the
+    // sessions that went on; any other account sharing the email ends them.
+    if (!relink?.sameUser) revokeAccess(app, record, 'a different Authelia account (sub) signed in with its email');
     discardLoginTokens(app, user);
     refuse(app, subject, `login refused: the record with this email is linked to another Authelia account (a different sub): ${relink?.why ?? 'its link changed meanwhile'}`, 'record', record.id);
     if (relink?.sameUser) {
@@ -158,17 +161,28 @@ function forgedCreateData(createData: Readonly<Record<string, unknown>>, claims:
  * email, so a record that belongs to one subject is never merged with another
  * (Authelia's advice: identify users by issuer + sub).
  */
-function linkOf(app: CoreApp, record: core.Record, provider: string, subject: string): 'this' | 'another' | 'none' {
+function linkOf(app: CoreApp, record: core.Record, slots: readonly string[], subject: string): 'this' | 'another' | 'none' {
   // A confirmed link is remembered for the life of the process: links are only
   // added by logins, and a superuser's unlink makes the next login look again.
-  const key = checkedSubjectKey(provider, record.id);
+  const key = checkedSubjectKey(slots[0] ?? '', record.id);
   if (app.store().get(key) === subject) return 'this';
-  const links = app.findAllExternalAuthsByRecord(record).filter((candidate) => candidate?.provider() === provider);
+  const links = app.findAllExternalAuthsByRecord(record).filter((candidate) => candidate !== undefined && slots.includes(candidate.provider()));
   if (links.some((candidate) => candidate?.providerId() === subject)) {
     app.store().set(key, subject);
     return 'this';
   }
   return links.length > 0 ? 'another' : 'none';
+}
+
+/**
+ * The provider slots that hold Authelia links of the collection: the current one first, then every
+ * slot an earlier AUTHELIA_PROVIDER registered (the guard registry keeps them). A record linked
+ * through an old slot is still linked: another Authelia account with its email must not take it
+ * over after a slot move.
+ */
+function autheliaSlots(app: CoreApp, state: ActiveState): string[] {
+  const earlier = loadGuards(app)?.collections[state.collectionId]?.providers ?? [];
+  return [state.provider, ...earlier.filter((slot) => slot !== state.provider)];
 }
 
 /** The subject the record is linked to through this slot (one at most: PocketBase's unique index). */

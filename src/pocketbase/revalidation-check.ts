@@ -67,6 +67,9 @@ export function checkRecord(
     const secrets = loadRevalidationSecrets(app);
     if (!secrets) return { kind: 'undecided', reason: 'the extension has not booted with a valid configuration' };
     const outcome = askAuthelia(app, state, secrets, row, now);
+    // A superuser's unlink and another account's sign-in by email can land while Authelia answers:
+    // the answer is about the account linked before, and nothing of it goes onto the record now.
+    if (linkedRow(app, state, record.id)?.subject !== row.subject) return { kind: 'undecided', reason: "the record's Authelia link changed while Authelia answered" };
     if (outcome.kind !== 'suspect') return settle(app, state, record, outcome, actions, now);
     if (onFallback === 'report') return outcome;
     const evidence = askPeers(app, state, secrets, record.id, otherSuspects, now);
