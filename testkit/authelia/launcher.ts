@@ -3,7 +3,7 @@
 // the test's private CA. Authelia serves OIDC over HTTPS only, and its cookie domain may be an IP.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -132,12 +132,21 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
     totp,
     output: () => output,
     setUsers: async (users) => {
-      const reloads = (output.match(/Reloaded|reload/gi) ?? []).length;
-      await writeFile(join(dir, 'users.yml'), JSON.stringify(usersFile(users), null, 2));
+      // Authelia's watcher reloads on each write event but skips one that comes within its
+      // cooldown of the last reload, and a plain rewrite makes two events (truncate, then data):
+      // the data could be skipped and the old users kept. So the file is replaced in one rename,
+      // and replaced again until Authelia says it reloaded ("Reloaded successfully", not "skipped").
+      const reloaded = () => (output.match(/Reloaded successfully/g) ?? []).length;
+      const before = reloaded();
+      const file = join(dir, 'users.yml');
       const deadline = Date.now() + 10_000;
-      while ((output.match(/Reloaded|reload/gi) ?? []).length === reloads) {
+      for (;;) {
+        await writeFile(`${file}.next`, JSON.stringify(usersFile(users), null, 2));
+        await rename(`${file}.next`, file);
+        const attemptEnds = Date.now() + 1_500;
+        while (reloaded() === before && Date.now() < attemptEnds) await new Promise((done) => setTimeout(done, 50));
+        if (reloaded() > before) return;
         if (Date.now() > deadline) throw new Error(`Authelia ${options.version} did not reload its users file within 10 s:\n${output.slice(-2000)}`);
-        await new Promise((done) => setTimeout(done, 100));
       }
     },
     cli,
