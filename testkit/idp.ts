@@ -1,6 +1,8 @@
-// An OpenID provider that behaves like Authelia (4.38 / 4.39), built on the certified
-// `oidc-provider`. Authelia itself cannot be installed where the tests run, so the end-to-end tests
-// and the product demo (`npm start`) talk to this instead: Authelia's endpoint paths, claims per
+// An OpenID provider that behaves like Authelia (4.38.0, 4.38.7+ and 4.39), built on the certified
+// `oidc-provider`. The demo (`npm start`) and the fast end-to-end suite (test/e2e) talk to it: it
+// starts in milliseconds and can show faults the real Authelia cannot (hanging, answering late);
+// test/authelia/fidelity.test.ts asks it and the real Authelia the same questions, per version, and
+// compares their answers. It models Authelia's endpoint paths, claims per
 // scope and version, strict client authentication, PKCE S256, no end-session endpoint, and what
 // happens after the login: rotating single-use refresh tokens that revoke the grant's earlier access
 // tokens, Authelia's token lifespans, and Authelia's own userinfo (idp-userinfo.ts), whose answer for
