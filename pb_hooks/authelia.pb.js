@@ -61,6 +61,9 @@ onRecordDeleteRequest((e) => {
 onRecordAfterDeleteSuccess((e) => {
   require(`${__hooks}/authelia/unlink.js`).onLinkDeleted(e);
 }, "_externalAuths");
+onRecordCreate((e) => {
+  require(`${__hooks}/authelia/relink.js`).onLinkCreate(e);
+}, "_externalAuths");
 onCollectionUpdate((e) => {
   require(`${__hooks}/authelia/rename-guard.js`).onCollectionUpdate(e);
 });

@@ -21,6 +21,8 @@ export const HOOK_MODULES = [
   'sign-out', 'revocation',
   // Keeps the login fast path honest when group records change.
   'group-writes',
+  // Moves an Authelia link to a returning user's new subject, in PocketBase's own transaction.
+  'relink',
 ];
 
 /** @param {string} outdir relative to ROOT, or absolute @returns {import('esbuild').BuildOptions} */

@@ -1,6 +1,7 @@
 // The first step of npm test: what the end-to-end tests need beside node_modules. Debian's openssl
-// (the private CA), caddy (the TLS reverse proxy), slapd and ldap-utils (Authelia's LDAP backend)
-// and sqlite3 (reading the real Authelia's storage), installed when missing and running as root,
+// (the private CA), caddy (the TLS reverse proxy), slapd and ldap-utils (Authelia's LDAP backend),
+// sqlite3 (reading the real Authelia's storage) and chromium (the browser tests; never a downloaded
+// browser), installed when missing and running as root,
 // else named with the apt-get line; then the real Authelia and upstream PocketBase from their Go
 // modules (npm run build:real), which the first run builds and later runs reuse from .cache/.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ const PACKAGES = {
   slapd: '/usr/sbin/slapd',
   'ldap-utils': 'ldapmodify',
   sqlite3: 'sqlite3',
+  chromium: 'chromium',
 };
 
 const missing = Object.entries(PACKAGES).filter(([, command]) => !available(command)).map(([name]) => name);

@@ -89,7 +89,8 @@ export async function loginAtIdp(
   throw new Error(`login did not reach ${redirectUri} within ${MAX_STEPS} steps`);
 }
 
-function resultFrom(url: URL): HeadlessLoginResult {
+/** The code (or the OAuth error, thrown) of the redirect back to the client's redirect_uri. */
+export function resultFrom(url: URL): HeadlessLoginResult {
   const q = url.searchParams;
   const error = q.get('error');
   if (error) throw new OAuthRedirectError(error, q.get('error_description') ?? undefined, url.href);

@@ -49,6 +49,14 @@ export class UserDirectory {
     return this.#byUsername.delete(username);
   }
 
+  /**
+   * Every user, removed ones included, gets a new random sub: Authelia's storage lost its user
+   * identifiers, and it makes a new one per username when none is stored.
+   */
+  newSubjects(): void {
+    for (const username of this.#subByUsername.keys()) this.#subByUsername.set(username, randomUUID());
+  }
+
   /** Takes the user backend down or brings it back; while down nobody can be looked up or sign in. */
   setBackend(state: 'up' | 'down'): void {
     if (state !== 'up' && state !== 'down') throw new TypeError(`setUserBackend: unknown state ${String(state)}`);

@@ -42,6 +42,11 @@ export class RememberedConsents {
     const remembered = this.#scopes.get(`${sub} ${clientId}`);
     return remembered !== undefined && scopes.every((scope) => remembered.has(scope));
   }
+
+  /** Authelia keeps remembered consents in its storage: an empty one remembers none. */
+  forget(): void {
+    this.#scopes.clear();
+  }
 }
 
 /** Handles a request whose path (issuer prefix removed) starts with /interaction/. */

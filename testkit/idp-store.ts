@@ -92,7 +92,7 @@ export class IdpStore {
     this.#grantMembers.delete(grantId);
   }
 
-  /** Every token, code, grant and browser session: Authelia redeployed on fresh storage. */
+  /** Every token, code, grant and browser session: Authelia restarted on an empty storage. */
   forgetTokens(): void {
     this.clear();
   }

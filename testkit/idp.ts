@@ -1,12 +1,14 @@
-// An OpenID provider that behaves like Authelia (4.38 / 4.39), built on the certified
-// `oidc-provider`. Authelia itself cannot be installed where the tests run, so the end-to-end tests
-// and the product demo (`npm start`) talk to this instead: Authelia's endpoint paths, claims per
+// An OpenID provider that behaves like Authelia (4.38.0, 4.38.7+ and 4.39), built on the certified
+// `oidc-provider`. The demo (`npm start`) and the fast end-to-end suite (test/e2e) talk to it: it
+// starts in milliseconds and can show faults the real Authelia cannot (hanging, answering late);
+// test/authelia/fidelity.test.ts asks it and the real Authelia the same questions, per version, and
+// compares their answers. It models Authelia's endpoint paths, claims per
 // scope and version, strict client authentication, PKCE S256, no end-session endpoint, and what
 // happens after the login: rotating single-use refresh tokens that revoke the grant's earlier access
 // tokens, Authelia's token lifespans, and Authelia's own userinfo (idp-userinfo.ts), whose answer for
 // a removed user is the same as for an unreachable user backend. Switches for tests and the demo:
-// the user backend down, every token forgotten (a redeploy on fresh storage), and the IdP
-// unavailable, hanging or answering late. The comments below point out where a setting exists only
+// the user backend down, Authelia's storage reset (every token gone, with or without the users'
+// subjects), and the IdP unavailable, hanging or answering late. The comments below point out where a setting exists only
 // to match Authelia.
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -106,8 +108,15 @@ export interface Idp {
    * every token its fallback answer, as for a removed user. Tokens and refresh keep working.
    */
   setUserBackend(state: 'up' | 'down'): void;
-  /** Forgets every token, grant and IdP session (Authelia redeployed on fresh storage); users and their subjects stay. */
-  forgetTokens(): void;
+  /**
+   * Authelia restarted on an empty storage (a container without its volume, a move to another
+   * database that left the data behind): every token, grant, remembered consent and IdP session is
+   * gone; the users file stays. `kept`: the operator exported the user identifiers and imported them
+   * into the new storage (`authelia storage user identifiers export` / `import`), so every user
+   * keeps their `sub`. `lost`: they were not, and every user gets a new random `sub` (Authelia's
+   * table `user_opaque_identifier` is empty and it makes one at the next sign-in).
+   */
+  resetStorage(identifiers: 'kept' | 'lost'): void;
   /** Every access and refresh token the token endpoint handed out, so tests can look for them where they must not be. */
   readonly issuedTokens: string[];
   /** <issuer>/demo/users when `adminPage` is on, else undefined. */
@@ -274,9 +283,12 @@ export async function startIdp(options: IdpOptions): Promise<Idp> {
     onRequest: (listener) => traffic.onRequest(listener),
     setDown: (mode, lateMs) => traffic.setMode(mode, lateMs),
     setUserBackend: (state) => users.setBackend(state),
-    forgetTokens: () => {
+    resetStorage: (identifiers) => {
+      if (identifiers !== 'kept' && identifiers !== 'lost') throw new TypeError(`resetStorage: say whether the user identifiers were 'kept' or 'lost', got ${String(identifiers)}`);
       store.forgetTokens();
       grantFacts.clear();
+      remembered.forget();
+      if (identifiers === 'lost') users.newSubjects();
     },
     issuedTokens,
     adminUrl: admin ? `${issuer}${ADMIN_PATH}` : undefined,

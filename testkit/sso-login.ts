@@ -25,10 +25,16 @@ export async function ssoLogin(
     beforeExchange?: () => void | Promise<void>;
     /** Signs in at another IdP than testkit's stand-in (the real Authelia's portal). */
     signIn?: (authUrl: string, redirectUrl: string) => Promise<HeadlessLoginResult>;
+    /**
+     * A PocketBase token the frontend still holds: the SDK sends it with the code exchange, and
+     * PocketBase picks that record when no record is linked to the account's sub yet.
+     */
+    authToken?: string;
   } = {},
 ): Promise<SsoLogin> {
   const client = new PocketBase(serverUrl);
   client.autoCancellation(false);
+  if (options.authToken) client.authStore.save(options.authToken, null);
   const collection = options.collection ?? 'users';
   const providerName = options.provider ?? 'oidc';
   const methods = await client.collection(collection).listAuthMethods();

@@ -12,6 +12,7 @@ import { loadRevalidationSecrets, seal } from '../../src/pocketbase/revalidation
 import { replaceLogin } from '../../src/pocketbase/token-vault.js';
 import { currentMark, unchangedSinceLastLogin } from '../../src/pocketbase/login-fast-path.js';
 import { lookedUp } from '../../src/core/userinfo-lookup.js';
+import { claimedUsername } from '../../src/core/relink.js';
 import { claimsFingerprint, loginMark } from '../../src/core/login-fast-path.js';
 import { GROUPS_GENERATION_KEY, LOGIN_MARK_KEY_PREFIX, CHECKED_SUBJECT_KEY_PREFIX } from '../../src/core/state.js';
 import { noteAutheliaWorks } from '../../src/pocketbase/outage.js';
@@ -76,7 +77,7 @@ function run(e: core.RecordAuthWithOAuth2RequestEvent, cut: string): void {
   const secrets = upTo('seal') ? loadRevalidationSecrets(e.app) : undefined;
   const sealed = secrets && tokens ? { accessToken: seal(secrets, tokens.accessToken), refreshToken: seal(secrets, tokens.refreshToken), accessExpiresAt: tokens.accessExpiresAt } : undefined;
   // The shipped write: one statement over a row without a refresh token (the benchmark's default scopes).
-  if (sealed && upTo('upsert') && !replaceLogin(e.app, record.id, sealed, Date.now(), sessionUntil(record), '')) throw new BadRequestError('the row holds a refresh token');
+  if (sealed && upTo('upsert') && !replaceLogin(e.app, record.id, sealed, claimedUsername(claims), Date.now(), sessionUntil(record), '')) throw new BadRequestError('the row holds a refresh token');
 }
 
 /** The steps of the fast path, in the shipped order. */
@@ -124,7 +125,7 @@ function timedFastPath(e: core.RecordAuthWithOAuth2RequestEvent): void {
   lap();
   const sealed = { accessToken: seal(secrets, tokens.accessToken), refreshToken: seal(secrets, tokens.refreshToken), accessExpiresAt: tokens.accessExpiresAt };
   lap();
-  if (!replaceLogin(e.app, e.record.id, sealed, Date.now(), sessionUntil(e.record), '')) throw new BadRequestError('the row holds a refresh token');
+  if (!replaceLogin(e.app, e.record.id, sealed, claimedUsername((claim) => rawUser?.[claim]), Date.now(), sessionUntil(e.record), '')) throw new BadRequestError('the row holds a refresh token');
   lap();
   FAST_STEPS.forEach((step, i) => {
     e.app.store().setFunc(`bench.timer.fast.${step}`, (old: unknown) => {

@@ -39,6 +39,13 @@ export interface Config {
   readonly syncProfile: boolean;
   /** Records linked to Authelia sign in only through it (no password, OTP or other OAuth2). */
   readonly autheliaOnly: boolean;
+  /**
+   * A login with a new `sub` whose Authelia username and verified email are those kept for a linked
+   * record moves that record's link to it (Authelia's storage was reset). `false`: refused, as any
+   * other account with the record's email.
+   * @default true
+   */
+  readonly relink: boolean;
   readonly strict: boolean;
   readonly discoveryTimeoutSeconds: number;
   /** Checks with Authelia after the login: AUTHELIA_REVALIDATE_AFTER, AUTHELIA_MAX_SESSION, AUTHELIA_SWEEP, AUTHELIA_TOKEN_KEY. */
@@ -208,6 +215,7 @@ const schema = z.object({
   AUTHELIA_ALLOWED_GROUPS: groupList,
   AUTHELIA_SYNC_PROFILE: boolean,
   AUTHELIA_ONLY: boolean,
+  AUTHELIA_RELINK: boolean,
   AUTHELIA_ROLES: roleRules,
   AUTHELIA_ROLES_FIELD: fieldName,
   AUTHELIA_STRICT: boolean,
@@ -280,6 +288,7 @@ export function parseConfig(env: EnvSource, readFile: ReadTextFile): ConfigResul
     rolesField: values.AUTHELIA_ROLES_FIELD,
     syncProfile: values.AUTHELIA_SYNC_PROFILE,
     autheliaOnly: values.AUTHELIA_ONLY,
+    relink: values.AUTHELIA_RELINK,
     strict: values.AUTHELIA_STRICT,
     discoveryTimeoutSeconds: values.AUTHELIA_DISCOVERY_TIMEOUT,
     revalidation: {

@@ -4,7 +4,7 @@ import { rolesForGroups } from './roles.js';
 
 const LOGIN_SETTING_KEYS = [
   'groupsClaim', 'groupsField', 'membershipField', 'groupsCollection',
-  'allowedGroups', 'roles', 'rolesField', 'syncProfile', 'autheliaOnly',
+  'allowedGroups', 'roles', 'rolesField', 'syncProfile', 'autheliaOnly', 'relink',
 ] as const satisfies ReadonlyArray<keyof Config>;
 
 /** What a login needs from the configuration: small, JSON-serialisable, no secret. */

@@ -31,6 +31,8 @@ export interface ActiveState {
   readonly revalidation: RevalidationSettings;
   /** Authelia's portal sign-out page (with AUTHELIA_SIGN_OUT_REDIRECT as `rd`), for the sign-out endpoints' answer. */
   readonly signOutURL: string;
+  /** AUTHELIA_STRICT: also refuse logins that show Authelia misconfigured (see login-token-lifespan.ts). */
+  readonly strict: boolean;
 }
 
 /** What happened to the discovery document at boot, for the operator status page. */
@@ -78,3 +80,7 @@ export const SIGN_OUT_COUNTS_KEY = 'pocketbase-authelia.signOutCounts';
 export const LOGIN_MARK_KEY_PREFIX = 'pocketbase-authelia.loginMark.';
 /** App-store key: a counter bumped by every change or deletion of a record outside the auth collection (group records). */
 export const GROUPS_GENERATION_KEY = 'pocketbase-authelia.groupsGeneration';
+/** App-store key prefix of a login's go-ahead to replace a record's Authelia link (src/pocketbase/relink.ts), per record and new subject. */
+export const RELINK_APPROVAL_KEY_PREFIX = 'pocketbase-authelia.relink.';
+/** Relinks since the start and the current burst of them, for the status page. */
+export const RELINKS_KEY = 'pocketbase-authelia.relinks';

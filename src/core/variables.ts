@@ -23,6 +23,7 @@ export const DEFAULTS = {
   AUTHELIA_ALLOWED_GROUPS: '',
   AUTHELIA_SYNC_PROFILE: 'true',
   AUTHELIA_ONLY: 'true',
+  AUTHELIA_RELINK: 'true',
   AUTHELIA_ROLES: '',
   AUTHELIA_ROLES_FIELD: 'roles',
   AUTHELIA_STRICT: 'false',

@@ -97,6 +97,12 @@ onRecordAfterDeleteSuccess((e) => {
   require(`${__hooks}/authelia/unlink.js`).onLinkDeleted(e);
 }, '_externalAuths');
 
+// An Authelia user back with a new subject (Authelia lost its storage): the login approved moving
+// the record's link, and the old one goes in the transaction that writes the new one (relink.ts).
+onRecordCreate((e) => {
+  require(`${__hooks}/authelia/relink.js`).onLinkCreate(e);
+}, '_externalAuths');
+
 onCollectionUpdate((e) => {
   require(`${__hooks}/authelia/rename-guard.js`).onCollectionUpdate(e);
 });

@@ -163,12 +163,13 @@ function apply(boot: Boot, config: Config): ConfigIssue[] | GuardRegistry {
     discovery: outcome,
     revalidation: prepareRevalidation(app, config),
     signOutURL: autheliaSignOutURL(config.issuer, config.signOutRedirect),
+    strict: config.strict,
   };
   saveState(app, state);
   logInfo(app, `Authelia login is on for "${collection.name}" as provider "${config.provider}"`,
     'issuer', config.issuer, 'clientId', config.clientId, 'clientSecret', '(redacted)',
     'endpoints', endpoints.source, 'issuerMatched', outcome.issuerMatched, 'scopes', config.scopes.join(' '), 'groupsField', config.groupsField,
-    'autheliaOnly', config.autheliaOnly, 'collectionChanged', providers.changed || fieldsChanged);
+    'autheliaOnly', config.autheliaOnly, 'relink', config.relink, 'collectionChanged', providers.changed || fieldsChanged);
   return next;
 }
 

@@ -47,10 +47,12 @@ export function withholdTokens(user: auth.AuthUser): ProviderTokens {
 /**
  * Keeps the Authelia tokens of a login (the refresh token only when
  * `offline_access` was granted), encrypted, for later checks. A login is a
- * successful check: the AUTHELIA_MAX_SESSION bound starts again. Call once the
- * record exists and is linked (after PocketBase's own login work).
+ * successful check: the AUTHELIA_MAX_SESSION bound starts again. `username` is
+ * Authelia's `preferred_username` for the subject, kept for a later relink
+ * (src/core/relink.ts). Call once the record exists and is linked (after
+ * PocketBase's own login work).
  */
-export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: ProviderTokens, state: ActiveState): void {
+export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: ProviderTokens, state: ActiveState, username: string): void {
   if (state.status !== 'active') return;
   const secrets = loadRevalidationSecrets(app);
   if (!secrets) return;
@@ -73,7 +75,7 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
   // than WRITE_ATTEMPTS writers to one record at once).
   let previous: { readonly accessToken: string; readonly refreshToken: string } | undefined;
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-    if (replaceLogin(app, record.id, sealed, now, sessionUntil, previous?.refreshToken ?? '')) {
+    if (replaceLogin(app, record.id, sealed, username, now, sessionUntil, previous?.refreshToken ?? '')) {
       if (previous && previous.refreshToken !== '') queueRevocation(app, previous, 'routine');
       return;
     }
@@ -82,7 +84,7 @@ export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: Prov
   }
   // Other writes to this record won every round: a login's tokens must land all the same.
   ensureRow(app, record.id, now, lifetimeMs);
-  replaceLogin(app, record.id, sealed, now, sessionUntil);
+  replaceLogin(app, record.id, sealed, username, now, sessionUntil);
   if (previous && previous.refreshToken !== '') queueRevocation(app, previous, 'routine');
 }
 

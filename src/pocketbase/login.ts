@@ -6,11 +6,15 @@ import { noteAutheliaWorks } from './outage.js';
 import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from './sign-in-gate.js';
 import { loadState } from './state-store.js';
+import { loadGuards } from './registry-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
 import { noteIssuedToken } from './token-vault.js';
+import { dropTokensRefreshedAtLogin } from './login-token-lifespan.js';
 import { currentMark, rememberLogin, unchangedSinceLastLogin } from './login-fast-path.js';
 import { claimedProfile } from '../core/profile.js';
 import { lookedUp } from '../core/userinfo-lookup.js';
+import { AUTHELIA_REMEDY, claimedUsername } from '../core/relink.js';
+import { approveRelink, relinkDecision } from './relink.js';
 
 const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS';
 const WITHOUT_LOOKUP = 'Authelia answered userinfo without looking the user up (no profile or email claim): its user backend may be down, or the user was removed or disabled';
@@ -19,8 +23,10 @@ const WITHOUT_LOOKUP = 'Authelia answered userinfo without looking the user up (
  * Every OAuth2 login to any auth collection; ours is recognised by collection
  * id and provider slot, so a collection addressed by id, in another letter
  * case or renamed since boot is still ours. Refuses a second Authelia account
- * on a linked record and users outside the allowed groups (taking away what a
- * linked record held), then makes the managed fields equal to the claims.
+ * on a linked record (unless it is the record's own Authelia user back with a
+ * new subject: then the link moves, see relink.ts) and users outside the
+ * allowed groups (taking away what a linked record held), then makes the
+ * managed fields equal to the claims.
  * Nothing is saved before PocketBase has linked the record to this subject: a
  * login that fails there leaves the record as it was.
  */
@@ -37,6 +43,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   }
   const record = e.record ?? undefined;
   const user = e.oAuth2User ?? undefined;
+  dropTokensRefreshedAtLogin(app, user, state);
   const rawUser = user?.rawUser as Record<string, unknown> | undefined;
   if (!lookedUp((claim) => rawUser?.[claim])) {
     // Authelia's answer when it could not look the user up: the same for a removed user and for
@@ -56,18 +63,29 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
     // record holds it. Only Authelia's new tokens are kept (revalidation needs them).
     const tokens = user ? withholdTokens(user) : undefined;
     e.next();
-    if (tokens) storeLoginTokens(app, record, tokens, state);
+    if (tokens) storeLoginTokens(app, record, tokens, state, claimedUsername((claim) => rawUser?.[claim]));
     return;
   }
   // rawUser is a Go map: a JSON round trip gives plain JS values (arrays stay arrays).
   const claims = JSON.parse(JSON.stringify(rawUser ?? {})) as Record<string, unknown>;
   const subject = String(claims['sub'] ?? '');
-  const link = record ? linkOf(app, record, e.providerName, subject) : 'none';
+  const link = record ? linkOf(app, record, autheliaSlots(app, state), subject) : 'none';
 
-  if (record && link === 'another') {
-    revokeAccess(app, record, 'a different Authelia account (sub) signed in with its email');
+  // The record found by this email is linked to another subject: another Authelia account, or the
+  // same Authelia user with a new subject after Authelia lost its storage (src/core/relink.ts).
+  const linkedTo = record && link === 'another' ? linkedSubject(app, record, e.providerName) : undefined;
+  const relink = record && linkedTo !== undefined ? relinkDecision(app, state, record, claims) : undefined;
+  if (record && link === 'another' && !relink?.relink) {
+    // The record's own Authelia user, refused only because AUTHELIA_RELINK is off, keeps the
+    // sessions that went on; any other account sharing the email ends them.
+    if (!relink?.sameUser) revokeAccess(app, record, 'a different Authelia account (sub) signed in with its email');
     discardLoginTokens(app, user);
-    refuse(app, subject, 'login refused: the record with this email is linked to another Authelia account (a different sub)');
+    refuse(app, subject, `login refused: the record with this email is linked to another Authelia account (a different sub): ${relink?.why ?? 'its link changed meanwhile'}`, 'record', record.id);
+    if (relink?.sameUser) {
+      logWarn(app, `login refused because AUTHELIA_RELINK is off, although the Authelia user "${claimedUsername(claims)}" came back with a new sub and the Authelia ` +
+        "username and verified email kept for the record: Authelia's storage was probably reset; a superuser unlinks the old account (or turns AUTHELIA_RELINK on) " +
+        `so that the next sign-in links the new one; ${AUTHELIA_REMEDY}`, 'record', record.id, 'oldSub', linkedTo, 'newSub', subject);
+    }
     throw new ForbiddenError('This email address already belongs to another Authelia account here. Ask an administrator to unlink the old account.');
   }
 
@@ -78,8 +96,9 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   const staged = stageClaims(app, record, claims, state);
   report(app, subject, staged.warnings);
   if (staged.kind === 'refused') {
-    // A record found only by email is somebody's local account: refuse, touch nothing.
-    if (link === 'this') revokeAccess(app, record, 'the user is in none of AUTHELIA_ALLOWED_GROUPS');
+    // A record found only by email is somebody's local account: refuse, touch nothing. The record's
+    // own Authelia user (a relink included) was refused by Authelia's groups: access goes.
+    if (link === 'this' || relink?.relink) revokeAccess(app, record, 'the user is in none of AUTHELIA_ALLOWED_GROUPS');
     discardLoginTokens(app, user);
     refuse(app, subject, GATE_REFUSAL, 'groups', staged.groups.join(','));
     throw new ForbiddenError(staged.reason);
@@ -89,6 +108,8 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   const renewKey = link === 'none' && state.login.autheliaOnly;
   if (renewKey) record.refreshTokenKey();
   const tokens = user ? withholdTokens(user) : undefined;
+  // PocketBase writes the new link inside e.next(); relink.ts drops the old one in that transaction.
+  if (relink?.relink && linkedTo !== undefined) approveRelink(app, state, record, linkedTo, subject, relink.username);
   // The response written inside e.next() shows the staged values; PocketBase
   // saves them in its own transaction if it updates the record there.
   e.next();
@@ -96,7 +117,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   // unrelated field no longer validates (a required field added since).
   const saved = staged.changed || renewKey ? saveClaims(app, record, renewKey ? [...staged.fields, 'tokenKey'] : staged.fields) : undefined;
   if (link !== 'this') app.store().set(checkedSubjectKey(e.providerName, record.id), subject);
-  if (tokens) storeLoginTokens(app, record, tokens, state);
+  if (tokens) storeLoginTokens(app, record, tokens, state, claimedUsername(claims));
   const email = state.login.syncProfile ? claimedProfile(claims).email : undefined;
   // The mark holds the `updated` stamp the database has now (a save renewed it).
   rememberLogin(app, saved ?? record, rawUser, state.login, {
@@ -123,7 +144,7 @@ function createWithClaims(e: core.RecordAuthWithOAuth2RequestEvent, claims: Read
   e.set(PENDING_VALUES_KEY, JSON.stringify(withMembership(e.app, decision.values, state.login)));
   const tokens = e.oAuth2User ? withholdTokens(e.oAuth2User) : undefined;
   e.next();
-  if (e.record && tokens) storeLoginTokens(e.app, e.record, tokens, state);
+  if (e.record && tokens) storeLoginTokens(e.app, e.record, tokens, state, claimedUsername(claims));
 }
 
 /**
@@ -143,17 +164,33 @@ function forgedCreateData(createData: Readonly<Record<string, unknown>>, claims:
  * email, so a record that belongs to one subject is never merged with another
  * (Authelia's advice: identify users by issuer + sub).
  */
-function linkOf(app: CoreApp, record: core.Record, provider: string, subject: string): 'this' | 'another' | 'none' {
+function linkOf(app: CoreApp, record: core.Record, slots: readonly string[], subject: string): 'this' | 'another' | 'none' {
   // A confirmed link is remembered for the life of the process: links are only
   // added by logins, and a superuser's unlink makes the next login look again.
-  const key = checkedSubjectKey(provider, record.id);
+  const key = checkedSubjectKey(slots[0] ?? '', record.id);
   if (app.store().get(key) === subject) return 'this';
-  const links = app.findAllExternalAuthsByRecord(record).filter((candidate) => candidate?.provider() === provider);
+  const links = app.findAllExternalAuthsByRecord(record).filter((candidate) => candidate !== undefined && slots.includes(candidate.provider()));
   if (links.some((candidate) => candidate?.providerId() === subject)) {
     app.store().set(key, subject);
     return 'this';
   }
   return links.length > 0 ? 'another' : 'none';
+}
+
+/**
+ * The provider slots that hold Authelia links of the collection: the current one first, then every
+ * slot an earlier AUTHELIA_PROVIDER registered (the guard registry keeps them). A record linked
+ * through an old slot is still linked: another Authelia account with its email must not take it
+ * over after a slot move.
+ */
+function autheliaSlots(app: CoreApp, state: ActiveState): string[] {
+  const earlier = loadGuards(app)?.collections[state.collectionId]?.providers ?? [];
+  return [state.provider, ...earlier.filter((slot) => slot !== state.provider)];
+}
+
+/** The subject the record is linked to through this slot (one at most: PocketBase's unique index). */
+function linkedSubject(app: CoreApp, record: core.Record, provider: string): string | undefined {
+  return app.findAllExternalAuthsByRecord(record).find((candidate) => candidate?.provider() === provider)?.providerId();
 }
 
 function checkedSubjectKey(provider: string, recordId: string): string {

@@ -1,6 +1,7 @@
 import {
   accessTokenUsable, believeFallback, classifyRefresh, readUserinfo, MAX_PEERS_ASKED, type CheckOutcome, type UserinfoReading,
 } from '../core/revalidation.js';
+import { claimedUsername } from '../core/relink.js';
 import type { ActiveState } from '../core/state.js';
 import { endRecordSessions } from './access.js';
 import type { AccessActions } from './access-actions.js';
@@ -66,6 +67,9 @@ export function checkRecord(
     const secrets = loadRevalidationSecrets(app);
     if (!secrets) return { kind: 'undecided', reason: 'the extension has not booted with a valid configuration' };
     const outcome = askAuthelia(app, state, secrets, row, now);
+    // A superuser's unlink and another account's sign-in by email can land while Authelia answers:
+    // the answer is about the account linked before, and nothing of it goes onto the record now.
+    if (linkedRow(app, state, record.id)?.subject !== row.subject) return { kind: 'undecided', reason: "the record's Authelia link changed while Authelia answered" };
     if (outcome.kind !== 'suspect') return settle(app, state, record, outcome, actions, now);
     if (onFallback === 'report') return outcome;
     const evidence = askPeers(app, state, secrets, record.id, otherSuspects, now);
@@ -135,7 +139,7 @@ function settle(app: CoreApp, state: ActiveState, record: core.Record, outcome: 
     noteAutheliaWorks(app, now);
     const applied = actions.applyClaims(app, record, { ...outcome.claims }, state);
     if (applied.kind === 'applied') {
-      markCurrent(app, record.id, now);
+      markCurrent(app, record.id, now, claimedUsername(outcome.claims));
       return { kind: 'current', changed: applied.changed };
     }
     return takeAway(app, record, applied.reason, actions);

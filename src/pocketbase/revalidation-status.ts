@@ -74,6 +74,8 @@ export function recordsStatus(e: core.RequestEvent): void {
     lastSuccessfulCheck: row.stored && row.checkedAt > 0 ? new Date(row.checkedAt).toISOString() : null,
     lastAttempt: row.attemptedAt > 0 ? new Date(row.attemptedAt).toISOString() : null,
     outcome: row.lastOutcome,
+    // Authelia's username for the linked subject, kept for a relink after Authelia lost its storage.
+    autheliaUsername: row.username || null,
     hasRefreshToken: row.hasRefreshToken,
     sessionsEnded: row.sessionsEnded,
     // No PocketBase token of the record is valid after this (a realtime connection aside): no check after it.

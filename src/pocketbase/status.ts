@@ -4,11 +4,14 @@ import { loadGuards } from './registry-store.js';
 import { loadState } from './state-store.js';
 import { revalidationStatus } from './revalidation-status.js';
 import { signOutCounts } from './revocation.js';
+import { relinkStatus } from './relink.js';
+import { autheliaConfigurationProblems } from './login-token-lifespan.js';
 
 /**
  * `GET /api/authelia/status`, superusers only: what boot decided (the secret
  * is never part of it), where the endpoints came from, which fields clients
- * may not write, and the last login that did not go cleanly.
+ * may not write, Authelia settings the logins showed to be wrong, the last login
+ * that did not go cleanly, and records relinked to a new Authelia subject.
  */
 export function status(e: core.RequestEvent): void {
   const problem: unknown = e.app.store().get(LOGIN_PROBLEM_STORE_KEY);
@@ -20,8 +23,11 @@ export function status(e: core.RequestEvent): void {
     ...(state.status === 'active' ? { revalidation: revalidationStatus(e.app, state) } : {}),
     autheliaOnly: guards?.authOnly ?? null,
     guarded: guards ? describeGuards(e.app, guards) : null,
+    autheliaConfigurationProblems: autheliaConfigurationProblems(e.app),
     lastLoginProblem: typeof problem === 'string' ? JSON.parse(problem) : null,
     signOut: signOutCounts(e.app),
+    // Records moved to a new Authelia subject since the start; several within the hour: Authelia's storage was probably reset.
+    ...relinkStatus(e.app),
   });
 }
 

@@ -7,7 +7,11 @@ import { loadGuards } from './registry-store.js';
  * table, not a collection, so no API (and no API rule, superuser included)
  * can read it, and it never shows in the dashboard. The tokens are encrypted
  * with a key that is not in the database (see revalidation-secrets.ts).
- * Times are milliseconds since the epoch.
+ * Times are milliseconds since the epoch. The row also keeps the Authelia
+ * username the record's subject had at the last login or check: written by
+ * the extension only (no API reaches this table, superusers included), it is
+ * what lets a user whose subject Authelia lost sign in to their record again
+ * (src/core/relink.ts).
  */
 export const VAULT_TABLE = '_authelia_tokens';
 
@@ -25,6 +29,8 @@ export interface VaultRow extends VaultEntry {
   readonly refreshToken: string;
   readonly attemptedAt: number;
   readonly lastOutcome: LastOutcome;
+  /** Authelia's `preferred_username` for the linked subject at the last login or check; '' when none is kept yet. */
+  readonly username: string;
 }
 
 /** A row read together with the record's Authelia link; `stored` false: linked, but nothing kept yet. */
@@ -44,11 +50,22 @@ export function ensureVault(app: CoreApp): void {
         [[sessionsEnded]] INTEGER NOT NULL DEFAULT 0,
         [[lastOutcome]] TEXT NOT NULL DEFAULT 'unchecked',
         [[leaseUntil]] INTEGER NOT NULL DEFAULT 0,
-        [[sessionUntil]] INTEGER NOT NULL DEFAULT 0
+        [[sessionUntil]] INTEGER NOT NULL DEFAULT 0,
+        [[username]] TEXT NOT NULL DEFAULT ''
       )`,
     )
     .execute();
   addSessionUntil(app);
+  addUsername(app);
+}
+
+/** Tables made by releases before the username was kept: their rows get it at the next login or check. */
+function addUsername(app: CoreApp): void {
+  const columns = arrayOf(new DynamicModel({ name: '' }));
+  app.nonconcurrentDB().newQuery(`SELECT [[name]] FROM pragma_table_info('${VAULT_TABLE}')`).all(columns);
+  if (!columns.some((column) => String(column['name']) === 'username')) {
+    app.nonconcurrentDB().newQuery(`ALTER TABLE {{${VAULT_TABLE}}} ADD COLUMN [[username]] TEXT NOT NULL DEFAULT ''`).execute();
+  }
 }
 
 /**
@@ -88,7 +105,8 @@ const ROW_COLUMNS =
   "COALESCE(t.[[accessToken]], '') AS accessToken, COALESCE(t.[[refreshToken]], '') AS refreshToken, " +
   'COALESCE(t.[[accessExpiresAt]], 0) AS accessExpiresAt, COALESCE(t.[[checkedAt]], 0) AS checkedAt, ' +
   "COALESCE(t.[[attemptedAt]], 0) AS attemptedAt, COALESCE(t.[[sessionsEnded]], 0) AS sessionsEnded, COALESCE(t.[[lastOutcome]], '') AS lastOutcome, " +
-  'COALESCE(t.[[sessionUntil]], 0) AS sessionUntil';
+  'COALESCE(t.[[sessionUntil]], 0) AS sessionUntil, ' +
+  "COALESCE(t.[[username]], '') AS username";
 
 /**
  * Authelia links through every collection and provider slot the extension has
@@ -133,7 +151,7 @@ function linkParams(app: CoreApp, state: ActiveState): Record<string, unknown> {
 function rowModel(): DynamicModel {
   return new DynamicModel({
     subject: '', recordId: '', collectionId: '', stored: false, accessToken: '', refreshToken: '',
-    accessExpiresAt: 0, checkedAt: 0, attemptedAt: 0, sessionsEnded: false, lastOutcome: '', sessionUntil: 0,
+    accessExpiresAt: 0, checkedAt: 0, attemptedAt: 0, sessionsEnded: false, lastOutcome: '', sessionUntil: 0, username: '',
   });
 }
 
@@ -153,6 +171,7 @@ function toRow(model: DynamicModel): LinkedRow {
     sessionsEnded: Boolean(model['sessionsEnded']),
     lastOutcome: (String(model['lastOutcome']) || 'unchecked') as LastOutcome,
     sessionUntil: Number(model['sessionUntil']),
+    username: String(model['username']),
   };
 }
 
@@ -303,11 +322,13 @@ export interface StoredTokens {
 
 /**
  * What a login writes: its tokens, a successful check (the bound starts again, ended sessions
- * reopen), and how long the PocketBase token it hands out may live.
+ * reopen), how long the PocketBase token it hands out may live, and Authelia's username for the
+ * subject it signed in with, '' included: a login may be the record's first with another Authelia
+ * account (linked by email), and a username kept from an earlier one must never speak for it.
  */
 const LOGIN_COLUMNS =
   '[[accessToken]] = {:access}, [[refreshToken]] = {:refresh}, [[accessExpiresAt]] = {:expires}, ' +
-  "[[checkedAt]] = {:now}, [[attemptedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current', " +
+  "[[checkedAt]] = {:now}, [[attemptedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current', [[username]] = {:username}, " +
   '[[sessionUntil]] = MAX([[sessionUntil]], {:sessionUntil})';
 
 /**
@@ -316,9 +337,9 @@ const LOGIN_COLUMNS =
  * a refresh token that another write put in the row since it was read is never overwritten unseen.
  * `false`, nothing written: no row (see `ensureRow`), or it holds another refresh token.
  */
-export function replaceLogin(app: CoreApp, recordId: string, tokens: StoredTokens, now: number, sessionUntil: number, expectedRefreshToken?: string): boolean {
+export function replaceLogin(app: CoreApp, recordId: string, tokens: StoredTokens, username: string, now: number, sessionUntil: number, expectedRefreshToken?: string): boolean {
   const condition = expectedRefreshToken === undefined ? '' : ' AND [[refreshToken]] = {:expected}';
-  const params = { access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, now, sessionUntil, expected: expectedRefreshToken ?? '' };
+  const params = { access: tokens.accessToken, refresh: tokens.refreshToken, expires: tokens.accessExpiresAt, username, now, sessionUntil, expected: expectedRefreshToken ?? '' };
   if (update(app, recordId, LOGIN_COLUMNS, params, condition) !== 1) return false;
   rememberCheckedAt(app, recordId, now);
   app.store().set(SESSION_UNTIL_KEY_PREFIX + recordId, sessionUntil);
@@ -394,8 +415,13 @@ export function dropTokens(app: CoreApp, recordId: string): void {
   update(app, recordId, "[[accessToken]] = '', [[refreshToken]] = '', [[accessExpiresAt]] = 0", {});
 }
 
-export function markCurrent(app: CoreApp, recordId: string, now: number): void {
-  update(app, recordId, "[[checkedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current'", { now });
+/**
+ * A check that got the user's current claims; `username` is Authelia's for the linked subject (a
+ * check asks about that subject only), '' keeps the one kept (a grant without the profile scope).
+ */
+export function markCurrent(app: CoreApp, recordId: string, now: number, username: string): void {
+  const keep = "[[username]] = CASE WHEN {:username} = '' THEN [[username]] ELSE {:username} END";
+  update(app, recordId, `[[checkedAt]] = {:now}, [[sessionsEnded]] = 0, [[lastOutcome]] = 'current', ${keep}`, { now, username });
   rememberCheckedAt(app, recordId, now);
 }
 
@@ -579,6 +605,17 @@ export function otherCheckableRecords(app: CoreApp, state: ActiveState, exclude:
     .bind({ ...linkParams(app, state), now, limit: exclude.size + 1 })
     .all(models);
   return (models as unknown as Array<{ recordId: string }>).some((model) => !exclude.has(model.recordId));
+}
+
+/** The Authelia username kept for the record; '' when none is kept (linked before it was, or no table yet). */
+export function keptUsername(app: CoreApp, recordId: string): string {
+  const models = arrayOf(new DynamicModel({ username: '' }));
+  try {
+    app.db().newQuery(`SELECT [[username]] FROM {{${VAULT_TABLE}}} WHERE [[recordId]] = {:record}`).bind({ record: recordId }).all(models);
+  } catch {
+    return '';
+  }
+  return String(models[0]?.['username'] ?? '');
 }
 
 /** The record's sealed tokens, or `undefined` when none are kept (or no table exists yet). */

@@ -198,26 +198,24 @@ async function observeBackend(make: (users: Person[]) => Promise<IdpUnderTest>) 
   }
 }
 
+/** The same observation of the real Authelia and of the stand-in, compared. */
+async function compare(version: string, backend: 'file' | 'ldap', observe: (make: (users: Person[]) => Promise<IdpUnderTest>) => Promise<Record<string, unknown>>): Promise<void> {
+  const ca = await createPrivateCa();
+  try {
+    const real = await observe((users) => realAuthelia(version, ca, users, backend));
+    const stand = await observe((users) => standIn(version, users, backend));
+    expect(stand).toEqual(real);
+  } finally {
+    await ca.close();
+  }
+}
+
 describe.concurrent.each(AUTHELIA_VERSIONS)('the stand-in answers as the real Authelia %s', (version) => {
   it('userinfo for live, changed, removed and disabled users; the 401 kinds; rotation; reuse; revocation; consent for offline_access; the claims parameter', { timeout: TIMEOUT }, async () => {
-    const ca = await createPrivateCa();
-    try {
-      const real = await observeUsers((users) => realAuthelia(version, ca, users, 'file'));
-      const stand = await observeUsers((users) => standIn(version, users, 'file'));
-      expect(stand).toEqual(real);
-    } finally {
-      await ca.close();
-    }
+    await compare(version, 'file', observeUsers);
   });
 
   it('userinfo and refresh with the user backend (LDAP) down; an expired access token', { timeout: TIMEOUT }, async () => {
-    const ca = await createPrivateCa();
-    try {
-      const real = await observeBackend((users) => realAuthelia(version, ca, users, 'ldap'));
-      const stand = await observeBackend((users) => standIn(version, users, 'ldap'));
-      expect(stand).toEqual(real);
-    } finally {
-      await ca.close();
-    }
+    await compare(version, 'ldap', observeBackend);
   });
 });

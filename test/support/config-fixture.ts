@@ -20,6 +20,7 @@ export function configWith(overrides: Partial<Config> = {}): Config {
     rolesField: 'roles',
     syncProfile: true,
     autheliaOnly: true,
+    relink: true,
     strict: false,
     discoveryTimeoutSeconds: 3,
     revalidation: { revalidateAfterSeconds: 300, maxSessionSeconds: 86400, sweep: '*/10 * * * *', tokenKey: null },

@@ -199,6 +199,22 @@ describe('parseConfig: booleans', () => {
     expect(result.issues[0]?.message).toContain(value);
   });
 
+  it.each(spellings)('AUTHELIA_RELINK=%s → %s', (value, expected) => {
+    expect(valid({ ...BASE, AUTHELIA_RELINK: value }).config.relink).toBe(expected);
+  });
+
+  it('AUTHELIA_RELINK is on by default, also when empty, and read from AUTHELIA_RELINK_FILE', () => {
+    expect(valid(BASE).config.relink).toBe(true);
+    expect(valid({ ...BASE, AUTHELIA_RELINK: '' }).config.relink).toBe(true);
+    expect(valid({ ...BASE, AUTHELIA_RELINK_FILE: '/run/secrets/relink' }, files({ '/run/secrets/relink': 'off\n' })).config.relink).toBe(false);
+  });
+
+  it.each(['disabled', 'never', 'y'])('AUTHELIA_RELINK=%s is an issue naming AUTHELIA_RELINK that says what to write, never a silent off', (value) => {
+    const list = issues({ ...BASE, AUTHELIA_RELINK: value });
+    expect(variables(list)).toEqual(['AUTHELIA_RELINK']);
+    expect(list[0]?.message).toBe(`"${value}" is not a boolean; use true or false (also 1/0, yes/no, on/off)`);
+  });
+
   it('AUTHELIA_STRICT=maybe is an issue naming AUTHELIA_STRICT and counts as strict', () => {
     const result = parse({ ...BASE, AUTHELIA_STRICT: 'maybe' });
     expect(result).toMatchObject({ status: 'invalid', strict: true });

@@ -162,6 +162,9 @@ describe('offline_access and consent modes', () => {
       await loginAtIdp(authUrl(idp, pkceChallenge(), WITH_OFFLINE), REDIRECT, 'alice', 'alice-pw', { rememberConsent: true });
       await expect(loginAtIdp(authUrl(idp, pkceChallenge(), WITH_OFFLINE), REDIRECT, 'alice', 'alice-pw', { consent: 'deny' })).resolves.toHaveProperty('code');
       await expect(loginAtIdp(authUrl(idp, pkceChallenge(), WITH_OFFLINE), REDIRECT, 'bob', 'bob-pw', { consent: 'deny' })).rejects.toMatchObject({ code: 'access_denied' });
+      // Remembered consents live in Authelia's storage: an empty one asks again, identifiers kept or not.
+      idp.resetStorage('kept');
+      await expect(loginAtIdp(authUrl(idp, pkceChallenge(), WITH_OFFLINE), REDIRECT, 'alice', 'alice-pw', { consent: 'deny' })).rejects.toMatchObject({ code: 'access_denied' });
     } finally {
       await idp.close();
     }
@@ -296,13 +299,25 @@ describe("userinfo, rotation, revocation auth and outages as Authelia answers th
     }
   });
 
-  it('forgets every token on a redeploy on fresh storage: 401 at userinfo, invalid_grant at refresh; users sign in again with the same sub', async () => {
+  it('forgets every token on a storage reset with the identifiers kept (exported and imported): 401 at userinfo, invalid_grant at refresh; users sign in again with the same sub', async () => {
     const tokens = await login(idp, 'bob', 'bob-pw');
     const sub = (await userinfo(idp, tokens.access_token)).json.sub;
-    idp.forgetTokens();
+    idp.resetStorage('kept');
     expect(await userinfo(idp, tokens.access_token)).toMatchObject({ status: 401, json: { error: 'request_unauthorized' } });
     expect(await refresh(idp, tokens.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
     expect((await userinfo(idp, (await login(idp, 'bob', 'bob-pw')).access_token)).json.sub).toBe(sub);
+  });
+
+  it('a storage reset that lost the identifiers forgets every token too, and every user signs in again with a new sub, username and email unchanged', async () => {
+    const tokens = await login(idp, 'bob', 'bob-pw');
+    const before = (await userinfo(idp, tokens.access_token)).json;
+    idp.resetStorage('lost');
+    expect(await userinfo(idp, tokens.access_token)).toMatchObject({ status: 401, json: { error: 'request_unauthorized' } });
+    expect(await refresh(idp, tokens.refresh_token)).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+    const after = (await userinfo(idp, (await login(idp, 'bob', 'bob-pw')).access_token)).json;
+    expect(after.sub).toEqual(expect.any(String));
+    expect(after.sub).not.toBe(before.sub);
+    expect([after.preferred_username, after.email]).toEqual([before.preferred_username, before.email]);
   });
 
   it('authenticates revocation and introspection with Basic by default, whatever the token endpoint uses', async () => {

@@ -11,6 +11,7 @@ const PLAIN: LoginSettings = {
   rolesField: 'roles',
   syncProfile: true,
   autheliaOnly: true,
+  relink: true,
 };
 const WITH_ROLES: LoginSettings = {
   ...PLAIN,
@@ -156,7 +157,7 @@ describe('loginSettings', () => {
     const settings = loginSettings(configWith({ clientSecret: 'do-not-copy', roles: [{ role: 'admin', groups: ['admins'] }] }));
     expect(settings).toEqual({
       groupsClaim: 'groups', groupsField: 'groups', membershipField: 'memberOf', groupsCollection: 'authelia_groups',
-      allowedGroups: [], roles: [{ role: 'admin', groups: ['admins'] }], rolesField: 'roles', syncProfile: true, autheliaOnly: true,
+      allowedGroups: [], roles: [{ role: 'admin', groups: ['admins'] }], rolesField: 'roles', syncProfile: true, autheliaOnly: true, relink: true,
     });
     expect(JSON.stringify(settings)).not.toContain('do-not-copy');
   });

@@ -3,7 +3,7 @@
 // the test's private CA. Authelia serves OIDC over HTTPS only, and its cookie domain may be an IP.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,8 +68,12 @@ export interface RealAuthelia {
   /** The running process's id (for its CPU time in /proc), or undefined while stopped. */
   pid(): number | undefined;
   stop(): Promise<void>;
-  /** Starts again on the same port; `fresh` first deletes its storage (tokens, consents, subjects, TOTP). */
-  start(storage?: 'same' | 'fresh'): Promise<void>;
+  /**
+   * Starts again on the same port; `fresh` first deletes its storage (tokens, consents, subjects,
+   * TOTP), then runs `prepare` against the empty storage before anything else (an operator
+   * restoring it, e.g. `storage migrate up` and `storage user identifiers import`).
+   */
+  start(storage?: 'same' | 'fresh', prepare?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -99,16 +103,21 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
   let exited: Promise<unknown> = Promise.resolve();
   const totp = new TotpDevice();
 
+  const database = join(dir, 'db.sqlite3');
   const seed = async () => {
-    await cli(['storage', 'migrate', 'up']);
+    // Unless `prepare` migrated it already: a second `migrate up` fails ("schema already up to date").
+    if (!existsSync(database)) await cli(['storage', 'migrate', 'up']);
     for (const username of totpUsers) await cli(['storage', 'user', 'totp', 'generate', username, '--secret', totpSecretFor(username)]);
   };
-  const start = async (storage: 'same' | 'fresh' = 'same') => {
+  const start = async (storage: 'same' | 'fresh' = 'same', prepare?: () => Promise<void>) => {
     if (storage === 'fresh') {
-      await rm(join(dir, 'db.sqlite3'), { force: true });
+      await rm(database, { force: true });
       totp.reset();
+      await prepare?.();
+      await seed();
+    } else if (!existsSync(database)) {
+      await seed();
     }
-    if (!existsSync(join(dir, 'db.sqlite3'))) await seed();
     const proc = spawn(binary, ['--config', configFile], { cwd: dir, env: autheliaEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -132,12 +141,21 @@ export async function startAuthelia(options: AutheliaOptions): Promise<RealAuthe
     totp,
     output: () => output,
     setUsers: async (users) => {
-      const reloads = (output.match(/Reloaded|reload/gi) ?? []).length;
-      await writeFile(join(dir, 'users.yml'), JSON.stringify(usersFile(users), null, 2));
+      // Authelia's watcher reloads on each write event but skips one that comes within its
+      // cooldown of the last reload, and a plain rewrite makes two events (truncate, then data):
+      // the data could be skipped and the old users kept. So the file is replaced in one rename,
+      // and replaced again until Authelia says it reloaded ("Reloaded successfully", not "skipped").
+      const reloaded = () => (output.match(/Reloaded successfully/g) ?? []).length;
+      const before = reloaded();
+      const file = join(dir, 'users.yml');
       const deadline = Date.now() + 10_000;
-      while ((output.match(/Reloaded|reload/gi) ?? []).length === reloads) {
+      for (;;) {
+        await writeFile(`${file}.next`, JSON.stringify(usersFile(users), null, 2));
+        await rename(`${file}.next`, file);
+        const attemptEnds = Date.now() + 1_500;
+        while (reloaded() === before && Date.now() < attemptEnds) await new Promise((done) => setTimeout(done, 50));
+        if (reloaded() > before) return;
         if (Date.now() > deadline) throw new Error(`Authelia ${options.version} did not reload its users file within 10 s:\n${output.slice(-2000)}`);
-        await new Promise((done) => setTimeout(done, 100));
       }
     },
     cli,

@@ -3,7 +3,7 @@
 // 4.38: `workflow`/`workflow_id`), /api/firstfactor and /api/secondfactor/totp sign in, the consent
 // API answers the consent page (4.39: `flow_id`, 4.38: `id`), and the authorization endpoint then
 // redirects to the client's redirect_uri with the code.
-import { OAuthRedirectError, type HeadlessLoginResult } from '../headless-login.js';
+import { resultFrom, type HeadlessLoginResult } from '../headless-login.js';
 import type { HttpsClient } from './https-client.js';
 import type { RealAuthelia } from './launcher.js';
 
@@ -108,14 +108,4 @@ async function api(http: HttpsClient, url: string, json: unknown, what: string):
   const body = answer.status === 200 ? answer.json<ApiAnswer>() : undefined;
   if (!body || body.status !== 'OK') throw new Error(`${what} refused by Authelia (${answer.status}): ${answer.body.slice(0, 500)}`);
   return body;
-}
-
-function resultFrom(url: URL): HeadlessLoginResult {
-  const q = url.searchParams;
-  const error = q.get('error');
-  if (error) throw new OAuthRedirectError(error, q.get('error_description') ?? undefined, url.href);
-  const code = q.get('code');
-  if (!code) throw new Error(`redirect without code or error: ${url.href}`);
-  const iss = q.get('iss');
-  return { code, state: q.get('state') ?? '', ...(iss === null ? {} : { iss }), redirectUrl: url.href };
 }
