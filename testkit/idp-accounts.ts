@@ -54,7 +54,12 @@ export class UserDirectory {
    * identifiers, and it makes a new one per username when none is stored.
    */
   newSubjects(): void {
-    for (const username of this.#subByUsername.keys()) this.#subByUsername.set(username, randomUUID());
+    this.#usernameBySub.clear();
+    for (const username of this.#subByUsername.keys()) {
+      const sub = randomUUID();
+      this.#subByUsername.set(username, sub);
+      this.#usernameBySub.set(sub, username);
+    }
   }
 
   /** Takes the user backend down or brings it back; while down nobody can be looked up or sign in. */
