@@ -1,6 +1,6 @@
 // `pocketbase-authelia authelia-config`: the Authelia client registration that matches the
 // extension's settings, and the PocketBase variables that go with it.
-import { parseConfig } from '../core/config.js';
+import { parseConfig } from '../core/boot/config.js';
 import { origin, parseHttpUrl, redactUrl } from '../core/urls.js';
 import type { EnvSource, ReadTextFile } from '../core/env.js';
 import { DEFAULTS } from '../core/variables.js';

@@ -1,7 +1,7 @@
 // `pocketbase-authelia check`: everything the extension will meet at boot, checked before the
 // operator restarts PocketBase. One line per check; any error makes the exit code 1.
 import { randomBytes } from 'node:crypto';
-import { parseConfig, type Config } from '../core/config.js';
+import { parseConfig, type Config } from '../core/boot/config.js';
 import { DISCOVERY_PATH, ENDPOINT_CLAIMS, fallbackEndpoints, judgeEndpoint, stringList, tokenEndpointAuth } from '../core/discovery.js';
 import { redactUrl, sameOrigin } from '../core/urls.js';
 import type { EnvSource, ReadTextFile } from '../core/env.js';

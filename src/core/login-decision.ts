@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import type { Config } from './boot/config.js';
 import { normalizeGroups } from './groups.js';
 import { rolesForGroups } from './roles.js';
 

@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import type { Config } from './boot/config.js';
 import { PROVIDER_SLOTS, type ProviderSlot } from './variables.js';
 import type { Endpoints } from './discovery.js';
 

@@ -1,4 +1,4 @@
-import type { Config } from '../core/config.js';
+import type { Config } from '../core/boot/config.js';
 import { DISCOVERY_PATH, fallbackEndpoints, parseDiscovery, type Endpoints } from '../core/discovery.js';
 import type { DiscoveryOutcome } from '../core/state.js';
 import { certificateAdvice, certificateProblem } from '../core/tls-advice.js';

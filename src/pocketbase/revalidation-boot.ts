@@ -1,4 +1,4 @@
-import type { Config } from '../core/config.js';
+import type { Config } from '../core/boot/config.js';
 import type { RevalidationSettings } from '../core/revalidation.js';
 import { forgetRevalidationSecrets, saveRevalidationSecrets } from './revalidation-secrets.js';
 import { settleStoredTokens } from './token-key-upgrade.js';

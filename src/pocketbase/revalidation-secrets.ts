@@ -1,4 +1,4 @@
-import type { Config } from '../core/config.js';
+import type { Config } from '../core/boot/config.js';
 import { REVALIDATION_SECRETS_KEY } from '../core/state.js';
 import { vaultKey, type VaultKeySource } from '../core/token-key.js';
 import { storeReader } from './store-json.js';

@@ -1,6 +1,6 @@
 import { MAX_GROUPS } from '../core/groups.js';
 import type { ConfigIssue } from '../core/errors.js';
-import type { Config } from '../core/config.js';
+import type { Config } from '../core/boot/config.js';
 
 /** Large enough for thousands of group names (the default 1 MB is not). */
 const GROUPS_FIELD_MAX_SIZE = 4 * 1024 * 1024;

@@ -1,4 +1,4 @@
-import type { Config } from '../core/config.js';
+import type { Config } from '../core/boot/config.js';
 import { legacyVaultKey } from '../core/token-key.js';
 import { logInfo, logWarn } from './log.js';
 import { seal, unseal, type RevalidationSecrets } from './revalidation-secrets.js';

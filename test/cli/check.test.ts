@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp, type Idp } from '../../testkit/idp.js';
 import { checkDiscovery, runChecks, type CheckLine } from '../../src/cli/check.js';
-import { parseConfig, type Config } from '../../src/core/config.js';
+import { parseConfig, type Config } from '../../src/core/boot/config.js';
 import { answer, discoveryDocument, startFakeServer } from '../support/fake-authelia.js';
 import { runCli } from './cli.js';
 

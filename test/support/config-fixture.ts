@@ -1,4 +1,4 @@
-import type { Config } from '../../src/core/config.js';
+import type { Config } from '../../src/core/boot/config.js';
 
 /** The configuration parseConfig yields for AUTHELIA_URL=https://auth.example.com and nothing else but the secret. */
 export function configWith(overrides: Partial<Config> = {}): Config {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configWith } from '../support/config-fixture.js';
-import { parseConfig, type Config, type ConfigResult } from '../../src/core/config.js';
+import { parseConfig, type Config, type ConfigResult } from '../../src/core/boot/config.js';
 import type { ConfigIssue } from '../../src/core/errors.js';
 
 const SECRET = 'Sup3r-Secret-Value-9f2c';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runAutheliaConfig } from '../../src/cli/authelia-config.js';
-import { parseConfig } from '../../src/core/config.js';
+import { parseConfig } from '../../src/core/boot/config.js';
 import { parseYaml, splitConfigOutput } from '../cli/cli.js';
 import { guideBlock, OPERATIONS_GUIDE } from '../support/docs.js';
 

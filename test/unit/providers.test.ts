@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configWith } from '../support/config-fixture.js';
-import type { Config } from '../../src/core/config.js';
+import type { Config } from '../../src/core/boot/config.js';
 import { fallbackEndpoints, type Endpoints } from '../../src/core/discovery.js';
 import {
   MANAGED_BY_KEY,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/core/config.js';
+import { parseConfig } from '../../src/core/boot/config.js';
 import { autheliaSignOutURL, boundedHead, MAX_PENDING_REVOCATIONS } from '../../src/core/sign-out.js';
 
 const BASE = { AUTHELIA_URL: 'https://auth.example.com', AUTHELIA_CLIENT_SECRET: 'secret-1' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/core/config.js';
+import { parseConfig } from '../../src/core/boot/config.js';
 import { origin, parseHttpUrl, redactUrl, sameOrigin } from '../../src/core/urls.js';
 
 describe('parseHttpUrl', () => {
