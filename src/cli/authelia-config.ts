@@ -2,7 +2,7 @@
 // extension's settings, and the PocketBase variables that go with it.
 import { parseConfig } from '../core/boot/config.js';
 import { origin, parseHttpUrl, redactUrl } from '../core/urls.js';
-import type { EnvSource, ReadTextFile } from '../core/env.js';
+import type { EnvSource, ReadTextFile } from '../core/boot/env-rules.js';
 import { DEFAULTS } from '../core/variables.js';
 import { generateSecret, generateTokenKey, MIN_SECRET_LENGTH, pbkdf2Digest } from './secret.js';
 import { yamlListItem, type YamlField } from './yaml.js';

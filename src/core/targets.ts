@@ -1,4 +1,4 @@
-import { resolveEnv, type EnvSource, type ReadTextFile } from './env.js';
+import { resolveEnv, type EnvSource, type ReadTextFile } from './boot/env-rules.js';
 import { parseDuration } from './duration.js';
 import { managedFieldNames } from './login-decision.js';
 import { DEFAULTS, PROVIDER_SLOTS } from './variables.js';

@@ -1,5 +1,5 @@
 import { VARIABLES } from '../core/variables.js';
-import type { EnvSource } from '../core/env.js';
+import type { EnvSource } from '../core/boot/env-rules.js';
 
 /** The `AUTHELIA_*` variables (and their `_FILE` forms) as plain data for the pure core. */
 export function readProcessEnv(): EnvSource {

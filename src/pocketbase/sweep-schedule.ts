@@ -1,5 +1,5 @@
 import { cronProblem, normalizeCron } from '../core/cron.js';
-import { resolveEnv } from '../core/env.js';
+import { resolveEnv } from '../core/boot/env-rules.js';
 import { DEFAULTS } from '../core/variables.js';
 import { readProcessEnv, readTextFile } from './env.js';
 

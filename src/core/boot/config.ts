@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { resolveEnv, type EnvSource, type ReadTextFile } from '../env.js';
+import { resolveEnv, type EnvSource, type ReadTextFile } from './env-rules.js';
 import type { ConfigIssue } from '../errors.js';
 import { parseRoles, type RoleRule } from '../roles.js';
 import { cronProblem, normalizeCron } from '../cron.js';
