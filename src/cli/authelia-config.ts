@@ -3,7 +3,7 @@
 import { parseConfig } from '../core/boot/config.js';
 import { origin, parseHttpUrl, redactUrl } from '../core/urls.js';
 import type { EnvSource, ReadTextFile } from '../core/boot/env-rules.js';
-import { DEFAULTS } from '../core/variables.js';
+import { DEFAULTS } from '../core/boot/variables.js';
 import { generateSecret, generateTokenKey, MIN_SECRET_LENGTH, pbkdf2Digest } from './secret.js';
 import { yamlListItem, type YamlField } from './yaml.js';
 

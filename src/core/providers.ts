@@ -1,5 +1,5 @@
 import type { Config } from './boot/config.js';
-import { PROVIDER_SLOTS, type ProviderSlot } from './variables.js';
+import { PROVIDER_SLOTS, type ProviderSlot } from './boot/variables.js';
 import type { Endpoints } from './discovery.js';
 
 /**

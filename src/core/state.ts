@@ -1,4 +1,4 @@
-import type { ProviderSlot } from './variables.js';
+import type { ProviderSlot } from './boot/variables.js';
 import type { Endpoints } from './discovery.js';
 import type { ConfigIssue } from './errors.js';
 import type { LoginSettings } from './login-decision.js';

@@ -1,4 +1,4 @@
-import { VARIABLES } from '../core/variables.js';
+import { VARIABLES } from '../core/boot/variables.js';
 import type { EnvSource } from '../core/boot/env-rules.js';
 
 /** The `AUTHELIA_*` variables (and their `_FILE` forms) as plain data for the pure core. */

@@ -1,6 +1,6 @@
 import { cronProblem, normalizeCron } from '../core/cron.js';
 import { resolveEnv } from '../core/boot/env-rules.js';
-import { DEFAULTS } from '../core/variables.js';
+import { DEFAULTS } from '../core/boot/variables.js';
 import { readProcessEnv, readTextFile } from './env.js';
 
 /**

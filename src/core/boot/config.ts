@@ -5,9 +5,9 @@ import { parseRoles, type RoleRule } from '../roles.js';
 import { cronProblem, normalizeCron } from '../cron.js';
 import { parseDuration } from '../duration.js';
 import { parseHttpUrl, redactUrl } from '../urls.js';
-import { DEFAULTS, PROVIDER_SLOTS, VARIABLES, type ProviderSlot } from '../variables.js';
+import { DEFAULTS, PROVIDER_SLOTS, VARIABLES, type ProviderSlot } from './variables.js';
 
-export type { ProviderSlot } from '../variables.js';
+export type { ProviderSlot } from './variables.js';
 
 
 /** The validated configuration. Built once at boot; never mutated. */
