@@ -1,5 +1,5 @@
 import { resolveEnv, type EnvSource, type ReadTextFile } from './boot/env-rules.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from './boot/duration.js';
 import { managedFieldNames } from './login-decision.js';
 import { DEFAULTS, PROVIDER_SLOTS } from './boot/variables.js';
 

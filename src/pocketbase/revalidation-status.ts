@@ -1,4 +1,4 @@
-import { formatDuration } from '../core/duration.js';
+import { formatDuration } from '../core/boot/duration.js';
 import { dueAtRefresh, type RevalidationSettings } from '../core/revalidation.js';
 import { LAST_SWEEP_KEY, type ActiveState } from '../core/state.js';
 import { currentOutage } from './outage.js';
