@@ -1,4 +1,4 @@
-import { cronProblem, normalizeCron } from '../core/cron.js';
+import { cronProblem, normalizeCron } from '../core/boot/cron.js';
 import { resolveEnv } from '../core/boot/env-rules.js';
 import { DEFAULTS } from '../core/boot/variables.js';
 import { readProcessEnv, readTextFile } from './env.js';
