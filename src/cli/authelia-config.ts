@@ -1,7 +1,7 @@
 // `pocketbase-authelia authelia-config`: the Authelia client registration that matches the
 // extension's settings, and the PocketBase variables that go with it.
 import { parseConfig } from '../core/boot/config.js';
-import { origin, parseHttpUrl, redactUrl } from '../core/urls.js';
+import { origin, parseHttpUrl, redactUrl } from '../core/boot/urls.js';
 import type { EnvSource, ReadTextFile } from '../core/boot/env-rules.js';
 import { DEFAULTS } from '../core/boot/variables.js';
 import { generateSecret, generateTokenKey, MIN_SECRET_LENGTH, pbkdf2Digest } from './secret.js';

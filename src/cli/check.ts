@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseConfig, type Config } from '../core/boot/config.js';
 import { DISCOVERY_PATH, ENDPOINT_CLAIMS, fallbackEndpoints, judgeEndpoint, stringList, tokenEndpointAuth } from '../core/discovery.js';
-import { redactUrl, sameOrigin } from '../core/urls.js';
+import { redactUrl, sameOrigin } from '../core/boot/urls.js';
 import type { EnvSource, ReadTextFile } from '../core/boot/env-rules.js';
 import { certificateAdvice, certificateProblem } from '../core/tls-advice.js';
 import { redirectUri } from './authelia-config.js';

@@ -4,7 +4,7 @@ import type { ConfigIssue } from '../errors.js';
 import { parseRoles, type RoleRule } from '../roles.js';
 import { cronProblem, normalizeCron } from './cron.js';
 import { parseDuration } from './duration.js';
-import { parseHttpUrl, redactUrl } from '../urls.js';
+import { parseHttpUrl, redactUrl } from './urls.js';
 import { DEFAULTS, PROVIDER_SLOTS, VARIABLES, type ProviderSlot } from './variables.js';
 
 export type { ProviderSlot } from './variables.js';
