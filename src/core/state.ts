@@ -1,6 +1,6 @@
 import type { ProviderSlot } from './boot/variables.js';
 import type { Endpoints } from './discovery.js';
-import type { ConfigIssue } from './errors.js';
+import type { ConfigIssue } from './boot/errors.js';
 import type { LoginSettings } from './login-decision.js';
 import type { RevalidationSettings } from './revalidation.js';
 

@@ -1,4 +1,4 @@
-import type { ConfigIssue } from '../core/errors.js';
+import type { ConfigIssue } from '../core/boot/errors.js';
 import { planProviders, type ExistingProvider, type ProviderFields } from '../core/providers.js';
 
 export type CollectionLookup = { readonly collection: core.Collection } | { readonly issue: ConfigIssue };

@@ -1,5 +1,5 @@
 import { MAX_GROUPS } from '../core/groups.js';
-import type { ConfigIssue } from '../core/errors.js';
+import type { ConfigIssue } from '../core/boot/errors.js';
 import type { Config } from '../core/boot/config.js';
 
 /** Large enough for thousands of group names (the default 1 MB is not). */

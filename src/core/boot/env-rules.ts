@@ -1,4 +1,4 @@
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from './errors.js';
 
 /** The process environment as plain data, so the core never reads globals. */
 export type EnvSource = Readonly<Record<string, string | undefined>>;
