@@ -2,7 +2,7 @@
 // operator restarts PocketBase. One line per check; any error makes the exit code 1.
 import { randomBytes } from 'node:crypto';
 import { parseConfig, type Config } from '../core/boot/config.js';
-import { DISCOVERY_PATH, ENDPOINT_CLAIMS, fallbackEndpoints, judgeEndpoint, stringList, tokenEndpointAuth } from '../core/discovery.js';
+import { DISCOVERY_PATH, ENDPOINT_CLAIMS, fallbackEndpoints, judgeEndpoint, stringList, tokenEndpointAuth } from '../core/boot/discovery-rules.js';
 import { redactUrl, sameOrigin } from '../core/boot/urls.js';
 import type { EnvSource, ReadTextFile } from '../core/boot/env-rules.js';
 import { certificateAdvice, certificateProblem } from '../core/tls-advice.js';

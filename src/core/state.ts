@@ -1,5 +1,5 @@
 import type { ProviderSlot } from './boot/variables.js';
-import type { Endpoints } from './discovery.js';
+import type { Endpoints } from './boot/discovery-rules.js';
 import type { ConfigIssue } from './boot/errors.js';
 import type { LoginSettings } from './login-decision.js';
 import type { RevalidationSettings } from './revalidation.js';

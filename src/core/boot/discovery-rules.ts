@@ -1,4 +1,4 @@
-import { origin, parseHttpUrl, redactUrl } from './boot/urls.js';
+import { origin, parseHttpUrl, redactUrl } from './urls.js';
 
 /** Where PocketBase sends the browser and where it fetches tokens and claims. */
 export interface Endpoints {
