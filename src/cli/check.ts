@@ -5,7 +5,7 @@ import { parseConfig, type Config } from '../core/boot/config.js';
 import { DISCOVERY_PATH, ENDPOINT_CLAIMS, fallbackEndpoints, judgeEndpoint, stringList, tokenEndpointAuth } from '../core/boot/discovery-rules.js';
 import { redactUrl, sameOrigin } from '../core/boot/urls.js';
 import type { EnvSource, ReadTextFile } from '../core/boot/env-rules.js';
-import { certificateAdvice, certificateProblem } from '../core/tls-advice.js';
+import { certificateAdvice, certificateProblem } from '../core/boot/tls-advice.js';
 import { redirectUri } from './authelia-config.js';
 
 export type Level = 'ok' | 'warn' | 'error' | 'info';

@@ -1,6 +1,6 @@
 import type { HttpAnswer } from '../core/revalidation.js';
 import type { ActiveState } from '../core/state.js';
-import { describeFailure } from '../core/tls-advice.js';
+import { describeFailure } from '../core/boot/tls-advice.js';
 
 /**
  * Seconds per request to Authelia after the login. Short: an auth-refresh

@@ -1,7 +1,7 @@
 import type { Config } from '../core/boot/config.js';
 import { DISCOVERY_PATH, fallbackEndpoints, parseDiscovery, type Endpoints } from '../core/boot/discovery-rules.js';
 import type { DiscoveryOutcome } from '../core/state.js';
-import { certificateAdvice, certificateProblem } from '../core/tls-advice.js';
+import { certificateAdvice, certificateProblem } from '../core/boot/tls-advice.js';
 import { logWarn } from './log.js';
 
 export interface Discovered {
