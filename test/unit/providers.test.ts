@@ -12,7 +12,7 @@ import {
   type ExistingProvider,
   type ProviderFields,
   type ProviderPlan,
-} from '../../src/core/providers.js';
+} from '../../src/core/boot/providers.js';
 
 const ISSUER = 'https://auth.example.com';
 const CONFIG: Config = configWith({ issuer: ISSUER });

@@ -1,6 +1,6 @@
-import type { Config } from './boot/config.js';
-import { PROVIDER_SLOTS, type ProviderSlot } from './boot/variables.js';
-import type { Endpoints } from './boot/discovery-rules.js';
+import type { Config } from './config.js';
+import { PROVIDER_SLOTS, type ProviderSlot } from './variables.js';
+import type { Endpoints } from './discovery-rules.js';
 
 /**
  * Marks the provider entry this extension wrote, so a later boot can update it,
