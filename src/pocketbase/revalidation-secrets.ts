@@ -1,6 +1,6 @@
 import type { Config } from '../core/boot/config.js';
 import { REVALIDATION_SECRETS_KEY } from '../core/state.js';
-import { vaultKey, type VaultKeySource } from '../core/token-key.js';
+import { vaultKey, type VaultKeySource } from '../core/boot/token-key.js';
 import { storeReader } from './store-json.js';
 
 /** What a check needs that must never reach the database, a log line or an API response. */

@@ -1,5 +1,5 @@
 import type { Config } from '../core/boot/config.js';
-import { legacyVaultKey } from '../core/token-key.js';
+import { legacyVaultKey } from '../core/boot/token-key.js';
 import { logInfo, logWarn } from './log.js';
 import { seal, unseal, type RevalidationSecrets } from './revalidation-secrets.js';
 import { dropAllTokens, resealTokens, sealedTokens } from './token-vault.js';

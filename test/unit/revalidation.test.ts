@@ -3,7 +3,7 @@ import {
   believeFallback, classifyRefresh, dueAtRefresh, mayAskAgain, hasUsableToken, pastMaxSession, readUserinfo, refreshVerdict,
   sweepAction, sessionHorizon, sessionsMayBeAlive, type BackendEvidence, type HttpAnswer, type RevalidationSettings, type VaultEntry,
 } from '../../src/core/revalidation.js';
-import { legacyVaultKey, vaultKey } from '../../src/core/token-key.js';
+import { legacyVaultKey, vaultKey } from '../../src/core/boot/token-key.js';
 import { isNormalUserinfo, LOOKUP_ONLY_CLAIMS } from '../../src/core/userinfo-lookup.js';
 import { createHash } from 'node:crypto';
 
