@@ -2,7 +2,7 @@
 // so that one server, one binary and one run can time every step against the next (bench/breakdown.ts).
 // The request header `x-bench-cut` picks the step; without it the shipped handler runs. The steps
 // copy src/pocketbase/login.ts's order for a linked, allowed, unchanged user (the benchmark's case).
-import { decideLogin } from '../../src/core/login-decision.js';
+import { decideLogin } from '../../src/core/login/login-decision.js';
 import { onOAuth2Login as shipped } from '../../src/pocketbase/login.js';
 import { applyManagedValues, withMembership } from '../../src/pocketbase/managed-values.js';
 import { syncProfile } from '../../src/pocketbase/profile.js';

@@ -1,7 +1,7 @@
 import type { ProviderSlot } from './boot/variables.js';
 import type { Endpoints } from './boot/discovery-rules.js';
 import type { ConfigIssue } from './boot/errors.js';
-import type { LoginSettings } from './login-decision.js';
+import type { LoginSettings } from './login/login-decision.js';
 import type { RevalidationSettings } from './revalidation.js';
 
 /**

@@ -1,6 +1,6 @@
 import { resolveEnv, type EnvSource, type ReadTextFile } from './boot/env-rules.js';
 import { parseDuration } from './boot/duration.js';
-import { managedFieldNames } from './login-decision.js';
+import { managedFieldNames } from './login/login-decision.js';
 import { DEFAULTS, PROVIDER_SLOTS } from './boot/variables.js';
 
 /** The default `users` collection's fixed id; clients may address it by id too. */

@@ -1,5 +1,5 @@
 import type { ActiveState } from '../core/state.js';
-import { decideLogin } from '../core/login-decision.js';
+import { decideLogin } from '../core/login/login-decision.js';
 import { revokeAccess, saveClaims, stageClaims } from './access.js';
 
 const GATE_REFUSAL = 'the allowed-groups gate (AUTHELIA_ALLOWED_GROUPS) refuses the user now';

@@ -1,5 +1,5 @@
 import { guardedNames } from '../core/guards.js';
-import { decideLogin, managedFields } from '../core/login-decision.js';
+import { decideLogin, managedFields } from '../core/login/login-decision.js';
 import type { ActiveState } from '../core/state.js';
 import { logInfo, logWarn } from './log.js';
 import { applyManagedValues, withMembership } from './managed-values.js';

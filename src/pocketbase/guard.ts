@@ -1,5 +1,5 @@
 import { forbiddenWrites, guardedNames } from '../core/guards.js';
-import type { ManagedValues } from '../core/login-decision.js';
+import type { ManagedValues } from '../core/login/login-decision.js';
 import { PENDING_VALUES_KEY } from '../core/state.js';
 import { applyManagedValues } from './managed-values.js';
 import { loadGuards } from './registry-store.js';

@@ -1,5 +1,5 @@
 import { claimsFingerprint, loginMark, mayRemember, type FullLoginOutcome } from '../core/login-fast-path.js';
-import type { LoginSettings } from '../core/login-decision.js';
+import type { LoginSettings } from '../core/login/login-decision.js';
 import { GROUPS_GENERATION_KEY, LOGIN_MARK_KEY_PREFIX } from '../core/state.js';
 
 /**

@@ -1,4 +1,4 @@
-import { sameNames, type LoginSettings, type ManagedValues } from '../core/login-decision.js';
+import { sameNames, type LoginSettings, type ManagedValues } from '../core/login/login-decision.js';
 import { groupRecordIds } from './membership.js';
 
 /**
