@@ -1,4 +1,4 @@
-import { MAX_GROUPS } from '../core/groups.js';
+import { MAX_GROUPS } from '../core/login/groups.js';
 import type { ConfigIssue } from '../core/boot/errors.js';
 import type { Config } from '../core/boot/config.js';
 

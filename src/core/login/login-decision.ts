@@ -1,5 +1,5 @@
 import type { Config } from '../boot/config.js';
-import { normalizeGroups } from '../groups.js';
+import { normalizeGroups } from './groups.js';
 import { rolesForGroups } from '../roles.js';
 
 const LOGIN_SETTING_KEYS = [
