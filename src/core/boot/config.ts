@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { resolveEnv, type EnvSource, type ReadTextFile } from './env-rules.js';
 import type { ConfigIssue } from './errors.js';
-import { parseRoles, type RoleRule } from '../roles.js';
+import { parseRoles, type RoleRule } from '../login/roles.js';
 import { cronProblem, normalizeCron } from './cron.js';
 import { parseDuration } from './duration.js';
 import { parseHttpUrl, redactUrl } from './urls.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../boot/config.js';
 import { normalizeGroups } from './groups.js';
-import { rolesForGroups } from '../roles.js';
+import { rolesForGroups } from './roles.js';
 
 const LOGIN_SETTING_KEYS = [
   'groupsClaim', 'groupsField', 'membershipField', 'groupsCollection',
