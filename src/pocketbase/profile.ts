@@ -1,4 +1,4 @@
-import { claimedProfile } from '../core/profile.js';
+import { claimedProfile } from '../core/login/profile-rules.js';
 import { logWarn } from './log.js';
 
 /**

@@ -1,4 +1,4 @@
-import { parseHttpUrl } from './boot/urls.js';
+import { parseHttpUrl } from '../boot/urls.js';
 
 /** Profile values Authelia vouches for, taken from the claims of one login. */
 export interface ClaimedProfile {
