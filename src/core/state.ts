@@ -76,7 +76,7 @@ export const OUTAGE_KEY = 'pocketbase-authelia.outage';
 export const REVOCATION_QUEUE_KEY = 'pocketbase-authelia.revocationQueue';
 /** Counts of sign-outs and revocations since the start, for the status page. */
 export const SIGN_OUT_COUNTS_KEY = 'pocketbase-authelia.signOutCounts';
-/** App-store key prefix: the mark of a record's last clean login (see src/core/login-fast-path.ts). */
+/** App-store key prefix: the mark of a record's last clean login (see src/core/login/fast-path-rules.ts). */
 export const LOGIN_MARK_KEY_PREFIX = 'pocketbase-authelia.loginMark.';
 /** App-store key: a counter bumped by every change or deletion of a record outside the auth collection (group records). */
 export const GROUPS_GENERATION_KEY = 'pocketbase-authelia.groupsGeneration';

@@ -1,4 +1,4 @@
-import { claimsFingerprint, loginMark, mayRemember, type FullLoginOutcome } from '../core/login-fast-path.js';
+import { claimsFingerprint, loginMark, mayRemember, type FullLoginOutcome } from '../core/login/fast-path-rules.js';
 import type { LoginSettings } from '../core/login/login-decision.js';
 import { GROUPS_GENERATION_KEY, LOGIN_MARK_KEY_PREFIX } from '../core/state.js';
 

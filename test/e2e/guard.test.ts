@@ -243,7 +243,7 @@ describe.each(VERSIONS)('exact after every login, on PocketBase %s', (version) =
   });
 
   // From the second login on, a login whose claims, record and group records are as the last
-  // clean login left them takes the fast path (src/core/login-fast-path.ts): each case below logs in
+  // clean login left them takes the fast path (src/core/login/fast-path-rules.ts): each case below logs in
   // twice first, so that the login under test is one the fast path would take if it missed the change.
   it('on the fast path, a hand edit of groups, memberOf and roles is still undone', async () => {
     await ssoLogin(stack.pb.url, alice);

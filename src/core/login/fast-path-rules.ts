@@ -1,4 +1,4 @@
-import type { LoginSettings } from './login/login-decision.js';
+import type { LoginSettings } from './login-decision.js';
 
 /**
  * The claims an existing user's login depends on: the subject (the link), the
