@@ -1,6 +1,6 @@
 import {
   refreshedAtLogin, secondsLeft, shortTokenProblem, shortTokenWarning, SHORT_TOKEN_PROBLEM_KEY, SHORT_TOKEN_WARNED_KEY, STRICT_REFUSAL, type ShortTokenProblem,
-} from '../core/login-token-lifespan.js';
+} from '../core/login/token-lifespan-rules.js';
 import type { ActiveState } from '../core/state.js';
 import { logInfo, logWarn } from './log.js';
 import { storeReader } from './store-json.js';
@@ -10,7 +10,7 @@ const loadProblem = storeReader<ShortTokenProblem>(SHORT_TOKEN_PROBLEM_KEY);
 /**
  * First in an Authelia login, before anything stores, revokes or presents its tokens: when the
  * access token expired so soon that PocketBase refreshed it before reading userinfo (see
- * src/core/login-token-lifespan.ts), both tokens on the event are dead (the refresh token spent,
+ * src/core/login/token-lifespan-rules.ts), both tokens on the event are dead (the refresh token spent,
  * the access token revoked by the rotation), so they are blanked and never reach Authelia again.
  * The operator is told once per start in the log and on the status page until a login with a
  * longer token; AUTHELIA_STRICT refuses such a login.
