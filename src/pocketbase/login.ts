@@ -12,7 +12,7 @@ import { noteIssuedToken } from './token-vault.js';
 import { dropTokensRefreshedAtLogin } from './login-token-lifespan.js';
 import { currentMark, rememberLogin, unchangedSinceLastLogin } from './login-fast-path.js';
 import { claimedProfile } from '../core/login/profile-rules.js';
-import { lookedUp } from '../core/userinfo-lookup.js';
+import { lookedUp } from '../core/login/userinfo-lookup.js';
 import { AUTHELIA_REMEDY, claimedUsername } from '../core/relink.js';
 import { approveRelink, relinkDecision } from './relink.js';
 

@@ -4,7 +4,7 @@ import {
   sweepAction, sessionHorizon, sessionsMayBeAlive, type BackendEvidence, type HttpAnswer, type RevalidationSettings, type VaultEntry,
 } from '../../src/core/revalidation.js';
 import { legacyVaultKey, vaultKey } from '../../src/core/boot/token-key.js';
-import { isNormalUserinfo, LOOKUP_ONLY_CLAIMS } from '../../src/core/userinfo-lookup.js';
+import { isNormalUserinfo, LOOKUP_ONLY_CLAIMS } from '../../src/core/login/userinfo-lookup.js';
 import { createHash } from 'node:crypto';
 
 const SUB = '6f1c2a4e-1b7d-4c55-9a0e-3d2f8b7a1c01';
