@@ -12,7 +12,7 @@ import { loadRevalidationSecrets, seal } from '../../src/pocketbase/revalidation
 import { replaceLogin } from '../../src/pocketbase/token-vault.js';
 import { currentMark, unchangedSinceLastLogin } from '../../src/pocketbase/login-fast-path.js';
 import { lookedUp } from '../../src/core/login/userinfo-lookup.js';
-import { claimedUsername } from '../../src/core/relink.js';
+import { claimedUsername } from '../../src/core/login/relink-rules.js';
 import { claimsFingerprint, loginMark } from '../../src/core/login/fast-path-rules.js';
 import { GROUPS_GENERATION_KEY, LOGIN_MARK_KEY_PREFIX, CHECKED_SUBJECT_KEY_PREFIX } from '../../src/core/state.js';
 import { noteAutheliaWorks } from '../../src/pocketbase/outage.js';

@@ -49,7 +49,7 @@ export function withholdTokens(user: auth.AuthUser): ProviderTokens {
  * `offline_access` was granted), encrypted, for later checks. A login is a
  * successful check: the AUTHELIA_MAX_SESSION bound starts again. `username` is
  * Authelia's `preferred_username` for the subject, kept for a later relink
- * (src/core/relink.ts). Call once the record exists and is linked (after
+ * (src/core/login/relink-rules.ts). Call once the record exists and is linked (after
  * PocketBase's own login work).
  */
 export function storeLoginTokens(app: CoreApp, record: core.Record, tokens: ProviderTokens, state: ActiveState, username: string): void {

@@ -13,7 +13,7 @@ import { dropTokensRefreshedAtLogin } from './login-token-lifespan.js';
 import { currentMark, rememberLogin, unchangedSinceLastLogin } from './login-fast-path.js';
 import { claimedProfile } from '../core/login/profile-rules.js';
 import { lookedUp } from '../core/login/userinfo-lookup.js';
-import { AUTHELIA_REMEDY, claimedUsername } from '../core/relink.js';
+import { AUTHELIA_REMEDY, claimedUsername } from '../core/login/relink-rules.js';
 import { approveRelink, relinkDecision } from './relink.js';
 
 const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS';
@@ -72,7 +72,7 @@ export function onOAuth2Login(e: core.RecordAuthWithOAuth2RequestEvent): void {
   const link = record ? linkOf(app, record, autheliaSlots(app, state), subject) : 'none';
 
   // The record found by this email is linked to another subject: another Authelia account, or the
-  // same Authelia user with a new subject after Authelia lost its storage (src/core/relink.ts).
+  // same Authelia user with a new subject after Authelia lost its storage (src/core/login/relink-rules.ts).
   const linkedTo = record && link === 'another' ? linkedSubject(app, record, e.providerName) : undefined;
   const relink = record && linkedTo !== undefined ? relinkDecision(app, state, record, claims) : undefined;
   if (record && link === 'another' && !relink?.relink) {

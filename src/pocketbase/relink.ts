@@ -1,12 +1,12 @@
 import {
   AUTHELIA_REMEDY, decideRelink, noteSubjectChange, shownSubjectChanges, type RelinkDecision, type SubjectChanges,
-} from '../core/relink.js';
+} from '../core/login/relink-rules.js';
 import { RELINK_APPROVAL_KEY_PREFIX, RELINKS_KEY, type ActiveState } from '../core/state.js';
 import { logWarn } from './log.js';
 import { keptUsername } from './token-vault.js';
 
 /*
- * A login whose new `sub` is the same Authelia user as a linked record's (src/core/relink.ts) moves
+ * A login whose new `sub` is the same Authelia user as a linked record's (src/core/login/relink-rules.ts) moves
  * that record's link. PocketBase writes the new link itself, inside e.next() and in its own
  * transaction, and its unique index (collectionRef, recordRef, provider) refuses a second link of
  * the record through the slot. So the login approves the move in the app store, and the record

@@ -1,7 +1,7 @@
 import {
   accessTokenUsable, believeFallback, classifyRefresh, readUserinfo, MAX_PEERS_ASKED, type CheckOutcome, type UserinfoReading,
 } from '../core/revalidation.js';
-import { claimedUsername } from '../core/relink.js';
+import { claimedUsername } from '../core/login/relink-rules.js';
 import type { ActiveState } from '../core/state.js';
 import { endRecordSessions } from './access.js';
 import type { AccessActions } from './access-actions.js';

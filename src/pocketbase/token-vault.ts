@@ -11,7 +11,7 @@ import { loadGuards } from './registry-store.js';
  * username the record's subject had at the last login or check: written by
  * the extension only (no API reaches this table, superusers included), it is
  * what lets a user whose subject Authelia lost sign in to their record again
- * (src/core/relink.ts).
+ * (src/core/login/relink-rules.ts).
  */
 export const VAULT_TABLE = '_authelia_tokens';
 
