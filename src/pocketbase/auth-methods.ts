@@ -1,4 +1,4 @@
-import { goJson, s256ChallengeFromHex, withQueryParams } from '../core/auth-url.js';
+import { goJson, s256ChallengeFromHex, withQueryParams } from '../core/login/auth-url.js';
 import { loadState } from './state-store.js';
 
 /**
