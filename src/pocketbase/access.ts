@@ -1,4 +1,4 @@
-import { guardedNames } from '../core/guards.js';
+import { guardedNames } from '../core/guard/guards.js';
 import { decideLogin, managedFields } from '../core/login/login-decision.js';
 import type { ActiveState } from '../core/state.js';
 import { logInfo, logWarn } from './log.js';

@@ -1,4 +1,4 @@
-import { forbiddenWrites, guardedNames } from '../core/guards.js';
+import { forbiddenWrites, guardedNames } from '../core/guard/guards.js';
 import type { ManagedValues } from '../core/login/login-decision.js';
 import { PENDING_VALUES_KEY } from '../core/state.js';
 import { applyManagedValues } from './managed-values.js';

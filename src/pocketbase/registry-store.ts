@@ -1,5 +1,5 @@
 import { EMPTY_REGISTRY, parseRegistry, type GuardRegistry } from '../core/guard-registry.js';
-import type { PublishedGuards } from '../core/guards.js';
+import type { PublishedGuards } from '../core/guard/guards.js';
 import { GUARDS_STORE_KEY } from '../core/state.js';
 import { storeReader } from './store-json.js';
 

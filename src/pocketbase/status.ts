@@ -1,4 +1,4 @@
-import { guardedNames, type PublishedGuards } from '../core/guards.js';
+import { guardedNames, type PublishedGuards } from '../core/guard/guards.js';
 import { LOGIN_PROBLEM_STORE_KEY } from '../core/state.js';
 import { loadGuards } from './registry-store.js';
 import { loadState } from './state-store.js';
