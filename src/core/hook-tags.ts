@@ -1,4 +1,4 @@
-import type { GuardRegistry } from './guard-registry.js';
+import type { GuardRegistry } from './guard/guard-registry.js';
 import type { RegistrationTargets } from './targets.js';
 
 /**

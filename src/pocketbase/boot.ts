@@ -1,7 +1,7 @@
 import { autheliaSignOutURL } from '../core/sign-out.js';
 import { parseConfig, type Config } from '../core/boot/config.js';
 import { formatIssues, type ConfigIssue } from '../core/boot/errors.js';
-import { pruneDeleted, registerActive, retiredFields, sameRegistry, type GuardRegistry } from '../core/guard-registry.js';
+import { pruneDeleted, registerActive, retiredFields, sameRegistry, type GuardRegistry } from '../core/guard/guard-registry.js';
 import { guardLastKnownNames, publishGuards as guardsFrom, type UnconfirmedCollection } from '../core/guard/guards.js';
 import { loginSettings, managedFields } from '../core/login/login-decision.js';
 import { desiredProvider } from '../core/boot/providers.js';

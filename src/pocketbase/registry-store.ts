@@ -1,4 +1,4 @@
-import { EMPTY_REGISTRY, parseRegistry, type GuardRegistry } from '../core/guard-registry.js';
+import { EMPTY_REGISTRY, parseRegistry, type GuardRegistry } from '../core/guard/guard-registry.js';
 import type { PublishedGuards } from '../core/guard/guards.js';
 import { GUARDS_STORE_KEY } from '../core/state.js';
 import { storeReader } from './store-json.js';

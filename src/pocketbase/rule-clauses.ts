@@ -1,4 +1,4 @@
-import type { GuardRegistry } from '../core/guard-registry.js';
+import type { GuardRegistry } from '../core/guard/guard-registry.js';
 import { withGuardClauses } from '../core/rule-clauses.js';
 import { logError, logInfo } from './log.js';
 

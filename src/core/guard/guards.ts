@@ -1,4 +1,4 @@
-import type { GuardRegistry } from '../guard-registry.js';
+import type { GuardRegistry } from './guard-registry.js';
 
 /**
  * What the request handlers enforce, computed by every boot (valid or not)
