@@ -13,7 +13,7 @@ onBootstrap((e) => {
 });
 
 // Tagged with the configured collection's spellings and the ids and names of the
-// collections the last boot guarded (see src/core/hook-tags.ts), so other
+// collections the last boot guarded (see src/core/guard/hook-tags.ts), so other
 // collections never run this code. The handlers still find their collection by id.
 onRecordAuthWithOAuth2Request((e) => {
   require(`${__hooks}/authelia/login.js`).onOAuth2Login(e);

@@ -1,4 +1,4 @@
-import { renameAllowed } from '../core/hook-tags.js';
+import { renameAllowed } from '../core/guard/hook-tags.js';
 import { HOOK_TAGS_STORE_KEY } from '../core/state.js';
 import { loadGuards } from './registry-store.js';
 import { storeReader } from './store-json.js';

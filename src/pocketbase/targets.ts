@@ -1,4 +1,4 @@
-import { HOOK_TAGS_FILE, formatHookTags, hookTags, parseHookTags } from '../core/hook-tags.js';
+import { HOOK_TAGS_FILE, formatHookTags, hookTags, parseHookTags } from '../core/guard/hook-tags.js';
 import { registrationTargets, type RegistrationTargets } from '../core/targets.js';
 import { readProcessEnv, readTextFile } from './env.js';
 
