@@ -1,5 +1,5 @@
 import type { GuardRegistry } from '../core/guard/guard-registry.js';
-import { withGuardClauses } from '../core/rule-clauses.js';
+import { withGuardClauses } from '../core/guard/rule-clauses-rules.js';
 import { logError, logInfo } from './log.js';
 
 /**
