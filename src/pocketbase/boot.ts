@@ -7,7 +7,7 @@ import { loginSettings, managedFields } from '../core/login/login-decision.js';
 import { desiredProvider } from '../core/boot/providers.js';
 import { HOOK_TAGS_STORE_KEY, type ActiveState } from '../core/state.js';
 import { coveredBy, tagsToRemember } from '../core/guard/hook-tags.js';
-import { registrationTargets, type RegistrationTargets } from '../core/targets.js';
+import { registrationTargets, type RegistrationTargets } from '../core/guard/targets-rules.js';
 import { findAuthCollection, updateProviders, type CollectionLookup } from './collection.js';
 import { discoverEndpoints } from './discovery.js';
 import { readProcessEnv, readTextFile } from './env.js';

@@ -1,5 +1,5 @@
 import { HOOK_TAGS_FILE, formatHookTags, hookTags, parseHookTags } from '../core/guard/hook-tags.js';
-import { registrationTargets, type RegistrationTargets } from '../core/targets.js';
+import { registrationTargets, type RegistrationTargets } from '../core/guard/targets-rules.js';
 import { readProcessEnv, readTextFile } from './env.js';
 
 export interface HookRegistration extends RegistrationTargets {

@@ -1,5 +1,5 @@
 import type { GuardRegistry } from './guard-registry.js';
-import type { RegistrationTargets } from '../targets.js';
+import type { RegistrationTargets } from './targets-rules.js';
 
 /**
  * PocketBase runs a tagged record hook only for a collection whose exact id or

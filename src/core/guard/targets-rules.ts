@@ -1,7 +1,7 @@
-import { resolveEnv, type EnvSource, type ReadTextFile } from './boot/env-rules.js';
-import { parseDuration } from './boot/duration.js';
-import { managedFieldNames } from './login/login-decision.js';
-import { DEFAULTS, PROVIDER_SLOTS } from './boot/variables.js';
+import { resolveEnv, type EnvSource, type ReadTextFile } from '../boot/env-rules.js';
+import { parseDuration } from '../boot/duration.js';
+import { managedFieldNames } from '../login/login-decision.js';
+import { DEFAULTS, PROVIDER_SLOTS } from '../boot/variables.js';
 
 /** The default `users` collection's fixed id; clients may address it by id too. */
 const DEFAULT_USERS_ID = '_pb_users_auth_';
