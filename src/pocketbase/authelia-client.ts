@@ -1,4 +1,4 @@
-import type { HttpAnswer } from '../core/revalidation.js';
+import type { HttpAnswer } from '../core/checks/revalidation.js';
 import type { ActiveState } from '../core/state.js';
 import { describeFailure } from '../core/boot/tls-advice.js';
 

@@ -1,4 +1,4 @@
-import { sessionHorizon } from '../core/revalidation.js';
+import { sessionHorizon } from '../core/checks/revalidation.js';
 import type { ActiveState } from '../core/state.js';
 import { loadRevalidationSecrets, seal } from './revalidation-secrets.js';
 import { queueRevocation } from './revocation.js';

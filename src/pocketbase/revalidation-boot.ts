@@ -1,5 +1,5 @@
 import type { Config } from '../core/boot/config.js';
-import type { RevalidationSettings } from '../core/revalidation.js';
+import type { RevalidationSettings } from '../core/checks/revalidation.js';
 import { forgetRevalidationSecrets, saveRevalidationSecrets } from './revalidation-secrets.js';
 import { settleStoredTokens } from './token-key-upgrade.js';
 import { ensureVault } from './token-vault.js';

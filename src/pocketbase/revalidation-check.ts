@@ -1,6 +1,6 @@
 import {
   accessTokenUsable, believeFallback, classifyRefresh, readUserinfo, MAX_PEERS_ASKED, type CheckOutcome, type UserinfoReading,
-} from '../core/revalidation.js';
+} from '../core/checks/revalidation.js';
 import { claimedUsername } from '../core/login/relink-rules.js';
 import type { ActiveState } from '../core/state.js';
 import { endRecordSessions } from './access.js';

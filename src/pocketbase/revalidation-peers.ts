@@ -1,4 +1,4 @@
-import { ACCESS_TOKEN_MARGIN_MS, MAX_PEERS_ASKED, readUserinfo, type BackendEvidence } from '../core/revalidation.js';
+import { ACCESS_TOKEN_MARGIN_MS, MAX_PEERS_ASKED, readUserinfo, type BackendEvidence } from '../core/checks/revalidation.js';
 import type { ActiveState } from '../core/state.js';
 import { userinfo } from './authelia-client.js';
 import { unseal, type RevalidationSecrets } from './revalidation-secrets.js';

@@ -1,4 +1,4 @@
-import { dueAtRefresh, mayAskAgain, pastMaxSession, refreshVerdict } from '../core/revalidation.js';
+import { dueAtRefresh, mayAskAgain, pastMaxSession, refreshVerdict } from '../core/checks/revalidation.js';
 import { ACCESS_ACTIONS } from './access-actions.js';
 import { logInfo, logWarn } from './log.js';
 import { checkRecord, endSessions, type CheckResult } from './revalidation-check.js';

@@ -1,5 +1,5 @@
 import { CHECKED_AT_KEY_PREFIX, SESSION_UNTIL_KEY_PREFIX, type ActiveState } from '../core/state.js';
-import { sessionHorizon, type VaultEntry } from '../core/revalidation.js';
+import { sessionHorizon, type VaultEntry } from '../core/checks/revalidation.js';
 import { loadGuards } from './registry-store.js';
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   believeFallback, classifyRefresh, dueAtRefresh, mayAskAgain, hasUsableToken, pastMaxSession, readUserinfo, refreshVerdict,
   sweepAction, sessionHorizon, sessionsMayBeAlive, type BackendEvidence, type HttpAnswer, type RevalidationSettings, type VaultEntry,
-} from '../../src/core/revalidation.js';
+} from '../../src/core/checks/revalidation.js';
 import { legacyVaultKey, vaultKey } from '../../src/core/boot/token-key.js';
 import { isNormalUserinfo, LOOKUP_ONLY_CLAIMS } from '../../src/core/login/userinfo-lookup.js';
 import { createHash } from 'node:crypto';

@@ -4,7 +4,7 @@
  * record. The adapter (src/pocketbase/revalidation-*.ts) does the I/O.
  */
 
-import { isNormalUserinfo } from './login/userinfo-lookup.js';
+import { isNormalUserinfo } from '../login/userinfo-lookup.js';
 
 /** Settings that travel in the extension state (no secret). Seconds. */
 export interface RevalidationSettings {
