@@ -24,7 +24,7 @@ export interface RevalidationResult {
 
 export interface SweepFigure {
   readonly records: number;
-  /** The run, paced (src/core/sweep-pacing.ts): a quarter second between checks for this few records. */
+  /** The run, paced (src/core/checks/sweep-pacing.ts): a quarter second between checks for this few records. */
   readonly durationMs: number;
   /** Time spent in checks, without the pauses between them: what one unpaced run would take. */
   readonly busyMs: number;

@@ -1,6 +1,6 @@
 import { fireAfter, fireAtOrBefore } from '../core/boot/cron.js';
 import { noCounts, sweepAction, ACCESS_TOKEN_MARGIN_MS, pastMaxSession, type SweepCounts } from '../core/checks/revalidation.js';
-import { checkAt, planSweep, SUSPECT_DECISION_MS, type SweepPlan } from '../core/sweep-pacing.js';
+import { checkAt, planSweep, SUSPECT_DECISION_MS, type SweepPlan } from '../core/checks/sweep-pacing.js';
 import { LAST_SWEEP_KEY, SWEEP_RUNNING_KEY, type ActiveState } from '../core/state.js';
 import { ACCESS_ACTIONS } from './access-actions.js';
 import { logError, logInfo, logWarn } from './log.js';
@@ -46,7 +46,7 @@ const WAIT_FOR_PREVIOUS_MS = 60_000;
  * token and a session that may still be alive, and end the sessions of those
  * past AUTHELIA_MAX_SESSION without one, so users who never refresh are
  * covered too. One record at a time, waiting records first, then least
- * recently attempted, each at its moment (src/core/sweep-pacing.ts) until the
+ * recently attempted, each at its moment (src/core/checks/sweep-pacing.ts) until the
  * next run is due; what is left goes first in the next run. One record's
  * failure never stops the run; Authelia not answering does (an outage, not a
  * matter of one record).

@@ -41,7 +41,7 @@ describe.concurrent.each(TIMED_VERSIONS)('the sweep at scale on PocketBase %s', 
       const gaps = userinfo.slice(1).map((request, i) => request.at - userinfo[i]!.at);
       // A burst sends the eight within a few milliseconds of each other; paced, a quarter of a
       // second apart (small runs are not stretched over half the interval: see
-      // src/core/sweep-pacing.ts), less what a loaded machine takes from one check to the next.
+      // src/core/checks/sweep-pacing.ts), less what a loaded machine takes from one check to the next.
       expect(Math.min(...gaps), `gaps between userinfo calls: ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(100);
       expect(userinfo.at(-1)!.at - userinfo[0]!.at).toBeGreaterThanOrEqual(7 * 200);
       expect(overlapping).toEqual([]);
