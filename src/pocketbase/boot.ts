@@ -1,4 +1,4 @@
-import { autheliaSignOutURL } from '../core/sign-out.js';
+import { autheliaSignOutURL } from '../core/sign-out/sign-out-rules.js';
 import { parseConfig, type Config } from '../core/boot/config.js';
 import { formatIssues, type ConfigIssue } from '../core/boot/errors.js';
 import { pruneDeleted, registerActive, retiredFields, sameRegistry, type GuardRegistry } from '../core/guard/guard-registry.js';

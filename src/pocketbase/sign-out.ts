@@ -1,4 +1,4 @@
-import type { SignOutAnswer } from '../core/sign-out.js';
+import type { SignOutAnswer } from '../core/sign-out/sign-out-rules.js';
 import { endRecordSessions } from './access.js';
 import { logInfo } from './log.js';
 import { loadGuards } from './registry-store.js';
