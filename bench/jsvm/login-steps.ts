@@ -14,7 +14,7 @@ import { currentMark, unchangedSinceLastLogin } from '../../src/pocketbase/login
 import { lookedUp } from '../../src/core/login/userinfo-lookup.js';
 import { claimedUsername } from '../../src/core/login/relink-rules.js';
 import { claimsFingerprint, loginMark } from '../../src/core/login/fast-path-rules.js';
-import { GROUPS_GENERATION_KEY, LOGIN_MARK_KEY_PREFIX, CHECKED_SUBJECT_KEY_PREFIX } from '../../src/core/state.js';
+import { GROUPS_GENERATION_KEY, LOGIN_MARK_KEY_PREFIX, CHECKED_SUBJECT_KEY_PREFIX } from '../../src/core/stores/state.js';
 import { noteAutheliaWorks } from '../../src/pocketbase/outage.js';
 
 /** In handler order; a cut at a step runs it and everything before it, then e.next(). */

@@ -1,4 +1,4 @@
-import type { ActiveState } from '../core/state.js';
+import type { ActiveState } from '../core/stores/state.js';
 import { decideLogin } from '../core/login/login-decision.js';
 import { revokeAccess, saveClaims, stageClaims } from './access.js';
 

@@ -1,5 +1,5 @@
 import type { HttpAnswer } from '../core/checks/revalidation.js';
-import type { ActiveState } from '../core/state.js';
+import type { ActiveState } from '../core/stores/state.js';
 import { describeFailure } from '../core/boot/tls-advice.js';
 
 /**

@@ -5,7 +5,7 @@ import { pruneDeleted, registerActive, retiredFields, sameRegistry, type GuardRe
 import { guardLastKnownNames, publishGuards as guardsFrom, type UnconfirmedCollection } from '../core/guard/guards.js';
 import { loginSettings, managedFields } from '../core/login/login-decision.js';
 import { desiredProvider } from '../core/boot/providers.js';
-import { HOOK_TAGS_STORE_KEY, type ActiveState } from '../core/state.js';
+import { HOOK_TAGS_STORE_KEY, type ActiveState } from '../core/stores/state.js';
 import { coveredBy, tagsToRemember } from '../core/guard/hook-tags.js';
 import { registrationTargets, type RegistrationTargets } from '../core/guard/targets-rules.js';
 import { findAuthCollection, updateProviders, type CollectionLookup } from './collection.js';

@@ -1,4 +1,4 @@
-import type { ExtensionState } from '../core/state.js';
+import type { ExtensionState } from '../core/stores/state.js';
 import { logInfo } from './log.js';
 import { EXPIRED_MESSAGE } from './revalidation-messages.js';
 import { endSessions } from './revalidation-check.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../core/boot/config.js';
 import { DISCOVERY_PATH, fallbackEndpoints, parseDiscovery, type Endpoints } from '../core/boot/discovery-rules.js';
-import type { DiscoveryOutcome } from '../core/state.js';
+import type { DiscoveryOutcome } from '../core/stores/state.js';
 import { certificateAdvice, certificateProblem } from '../core/boot/tls-advice.js';
 import { logWarn } from './log.js';
 

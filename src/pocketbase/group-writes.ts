@@ -1,4 +1,4 @@
-import { GROUPS_GENERATION_KEY } from '../core/state.js';
+import { GROUPS_GENERATION_KEY } from '../core/stores/state.js';
 import { loadState } from './state-store.js';
 
 /**

@@ -1,6 +1,6 @@
 import { forbiddenWrites, guardedNames } from '../core/guard/guards.js';
 import type { ManagedValues } from '../core/login/login-decision.js';
-import { PENDING_VALUES_KEY } from '../core/state.js';
+import { PENDING_VALUES_KEY } from '../core/stores/state.js';
 import { applyManagedValues } from './managed-values.js';
 import { loadGuards } from './registry-store.js';
 

@@ -1,5 +1,5 @@
 import { sessionHorizon } from '../core/checks/revalidation.js';
-import type { ActiveState } from '../core/state.js';
+import type { ActiveState } from '../core/stores/state.js';
 import { loadRevalidationSecrets, seal } from './revalidation-secrets.js';
 import { queueRevocation } from './revocation.js';
 import { ensureRow, replaceLogin, storedTokens } from './token-vault.js';

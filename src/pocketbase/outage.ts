@@ -1,4 +1,4 @@
-import { OUTAGE_KEY } from '../core/state.js';
+import { OUTAGE_KEY } from '../core/stores/state.js';
 import { logInfo, logWarn } from './log.js';
 
 /** What the status page shows while Authelia cannot vouch for anybody. */

@@ -1,7 +1,7 @@
 import {
   AUTHELIA_REMEDY, decideRelink, noteSubjectChange, shownSubjectChanges, type RelinkDecision, type SubjectChanges,
 } from '../core/login/relink-rules.js';
-import { RELINK_APPROVAL_KEY_PREFIX, RELINKS_KEY, type ActiveState } from '../core/state.js';
+import { RELINK_APPROVAL_KEY_PREFIX, RELINKS_KEY, type ActiveState } from '../core/stores/state.js';
 import { logWarn } from './log.js';
 import { keptUsername } from './token-vault.js';
 

@@ -1,5 +1,5 @@
 import { renameAllowed } from '../core/guard/hook-tags.js';
-import { HOOK_TAGS_STORE_KEY } from '../core/state.js';
+import { HOOK_TAGS_STORE_KEY } from '../core/stores/state.js';
 import { loadGuards } from './registry-store.js';
 import { storeReader } from './store-json.js';
 

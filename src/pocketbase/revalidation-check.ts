@@ -2,7 +2,7 @@ import {
   accessTokenUsable, believeFallback, classifyRefresh, readUserinfo, MAX_PEERS_ASKED, type CheckOutcome, type UserinfoReading,
 } from '../core/checks/revalidation.js';
 import { claimedUsername } from '../core/login/relink-rules.js';
-import type { ActiveState } from '../core/state.js';
+import type { ActiveState } from '../core/stores/state.js';
 import { endRecordSessions } from './access.js';
 import type { AccessActions } from './access-actions.js';
 import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from './authelia-client.js';

@@ -8,7 +8,7 @@ import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';
 import { adoptLinkedRecords, linkedRow, noteIssuedToken, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from './token-vault.js';
 import { revokeAccess } from './access.js';
 import { loadGuards } from './registry-store.js';
-import type { ActiveState } from '../core/state.js';
+import type { ActiveState } from '../core/stores/state.js';
 import { currentOutage } from './outage.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Config } from '../core/boot/config.js';
-import { REVALIDATION_SECRETS_KEY } from '../core/state.js';
+import { REVALIDATION_SECRETS_KEY } from '../core/stores/state.js';
 import { vaultKey, type VaultKeySource } from '../core/boot/token-key.js';
 import { storeReader } from './store-json.js';
 

@@ -1,6 +1,6 @@
 import { formatDuration } from '../core/boot/duration.js';
 import { dueAtRefresh, type RevalidationSettings } from '../core/checks/revalidation.js';
-import { LAST_SWEEP_KEY, type ActiveState } from '../core/state.js';
+import { LAST_SWEEP_KEY, type ActiveState } from '../core/stores/state.js';
 import { currentOutage } from './outage.js';
 import { loadState } from './state-store.js';
 import { loadRevalidationSecrets } from './revalidation-secrets.js';

@@ -1,4 +1,4 @@
-import { STATE_STORE_KEY, type ExtensionState } from '../core/state.js';
+import { STATE_STORE_KEY, type ExtensionState } from '../core/stores/state.js';
 import { storeReader } from './store-json.js';
 
 export function saveState(app: CoreApp, state: ExtensionState): void {

@@ -1,5 +1,5 @@
 import { guardedNames, type PublishedGuards } from '../core/guard/guards.js';
-import { LOGIN_PROBLEM_STORE_KEY } from '../core/state.js';
+import { LOGIN_PROBLEM_STORE_KEY } from '../core/stores/state.js';
 import { loadGuards } from './registry-store.js';
 import { loadState } from './state-store.js';
 import { revalidationStatus } from './revalidation-status.js';

@@ -1,4 +1,4 @@
-import { CHECKED_AT_KEY_PREFIX, SESSION_UNTIL_KEY_PREFIX, type ActiveState } from '../core/state.js';
+import { CHECKED_AT_KEY_PREFIX, SESSION_UNTIL_KEY_PREFIX, type ActiveState } from '../core/stores/state.js';
 import { sessionHorizon, type VaultEntry } from '../core/checks/revalidation.js';
 import { loadGuards } from './registry-store.js';
 

@@ -1,8 +1,8 @@
-import type { ProviderSlot } from './boot/variables.js';
-import type { Endpoints } from './boot/discovery-rules.js';
-import type { ConfigIssue } from './boot/errors.js';
-import type { LoginSettings } from './login/login-decision.js';
-import type { RevalidationSettings } from './checks/revalidation.js';
+import type { ProviderSlot } from '../boot/variables.js';
+import type { Endpoints } from '../boot/discovery-rules.js';
+import type { ConfigIssue } from '../boot/errors.js';
+import type { LoginSettings } from '../login/login-decision.js';
+import type { RevalidationSettings } from '../checks/revalidation.js';
 
 /**
  * What boot decided, handed to the login, guard and auth-methods handlers.
