@@ -1,24 +1,24 @@
-import { autheliaSignOutURL } from '../core/sign-out/sign-out-rules.js';
-import { parseConfig, type Config } from '../core/boot/config.js';
-import { formatIssues, type ConfigIssue } from '../core/boot/errors.js';
-import { pruneDeleted, registerActive, retiredFields, sameRegistry, type GuardRegistry } from '../core/guard/guard-registry.js';
-import { guardLastKnownNames, publishGuards as guardsFrom, type UnconfirmedCollection } from '../core/guard/guards.js';
-import { loginSettings, managedFields } from '../core/login/login-decision.js';
-import { desiredProvider } from '../core/boot/providers.js';
-import { HOOK_TAGS_STORE_KEY, type ActiveState } from '../core/stores/state.js';
-import { coveredBy, tagsToRemember } from '../core/guard/hook-tags.js';
-import { registrationTargets, type RegistrationTargets } from '../core/guard/targets-rules.js';
-import { findAuthCollection, updateProviders, type CollectionLookup } from './collection.js';
-import { discoverEndpoints } from './discovery.js';
-import { readProcessEnv, readTextFile } from './env.js';
-import { collectionLookup, loadRegistry, retire } from './guard-upkeep.js';
-import { logError, logInfo, logWarn } from './log.js';
-import { publishGuards, writeRegistry } from './registry-store.js';
-import { applySchema, checkSchema } from './schema.js';
-import { keepRuleClauses } from './rule-clauses.js';
-import { saveState } from './state-store.js';
-import { registeredTags, rememberTags } from './targets.js';
-import { prepareRevalidation, stopRevalidation } from './revalidation-boot.js';
+import { autheliaSignOutURL } from '../../core/sign-out/sign-out-rules.js';
+import { parseConfig, type Config } from '../../core/boot/config.js';
+import { formatIssues, type ConfigIssue } from '../../core/boot/errors.js';
+import { pruneDeleted, registerActive, retiredFields, sameRegistry, type GuardRegistry } from '../../core/guard/guard-registry.js';
+import { guardLastKnownNames, publishGuards as guardsFrom, type UnconfirmedCollection } from '../../core/guard/guards.js';
+import { loginSettings, managedFields } from '../../core/login/login-decision.js';
+import { desiredProvider } from '../../core/boot/providers.js';
+import { HOOK_TAGS_STORE_KEY, type ActiveState } from '../../core/stores/state.js';
+import { coveredBy, tagsToRemember } from '../../core/guard/hook-tags.js';
+import { registrationTargets, type RegistrationTargets } from '../../core/guard/targets-rules.js';
+import { findAuthCollection, updateProviders, type CollectionLookup } from '../collection.js';
+import { discoverEndpoints } from '../discovery.js';
+import { readProcessEnv, readTextFile } from '../env.js';
+import { collectionLookup, loadRegistry, retire } from '../guard-upkeep.js';
+import { logError, logInfo, logWarn } from '../log.js';
+import { publishGuards, writeRegistry } from '../registry-store.js';
+import { applySchema, checkSchema } from '../schema.js';
+import { keepRuleClauses } from '../rule-clauses.js';
+import { saveState } from '../state-store.js';
+import { registeredTags, rememberTags } from '../targets.js';
+import { prepareRevalidation, stopRevalidation } from '../revalidation-boot.js';
 
 /**
  * Boot work belongs to `serve` only: other commands (`superuser upsert`,
