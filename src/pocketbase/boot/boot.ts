@@ -8,7 +8,7 @@ import { desiredProvider } from '../../core/boot/providers.js';
 import { HOOK_TAGS_STORE_KEY, type ActiveState } from '../../core/stores/state.js';
 import { coveredBy, tagsToRemember } from '../../core/guard/hook-tags.js';
 import { registrationTargets, type RegistrationTargets } from '../../core/guard/targets-rules.js';
-import { findAuthCollection, updateProviders, type CollectionLookup } from '../collection.js';
+import { findAuthCollection, updateProviders, type CollectionLookup } from './collection.js';
 import { discoverEndpoints } from '../discovery.js';
 import { readProcessEnv, readTextFile } from '../env.js';
 import { collectionLookup, loadRegistry, retire } from '../guard-upkeep.js';

@@ -1,5 +1,5 @@
-import type { ConfigIssue } from '../core/boot/errors.js';
-import { planProviders, type ExistingProvider, type ProviderFields } from '../core/boot/providers.js';
+import type { ConfigIssue } from '../../core/boot/errors.js';
+import { planProviders, type ExistingProvider, type ProviderFields } from '../../core/boot/providers.js';
 
 export type CollectionLookup = { readonly collection: core.Collection } | { readonly issue: ConfigIssue };
 
