@@ -1,8 +1,8 @@
-import type { Config } from '../core/boot/config.js';
-import { DISCOVERY_PATH, fallbackEndpoints, parseDiscovery, type Endpoints } from '../core/boot/discovery-rules.js';
-import type { DiscoveryOutcome } from '../core/stores/state.js';
-import { certificateAdvice, certificateProblem } from '../core/boot/tls-advice.js';
-import { logWarn } from './log.js';
+import type { Config } from '../../core/boot/config.js';
+import { DISCOVERY_PATH, fallbackEndpoints, parseDiscovery, type Endpoints } from '../../core/boot/discovery-rules.js';
+import type { DiscoveryOutcome } from '../../core/stores/state.js';
+import { certificateAdvice, certificateProblem } from '../../core/boot/tls-advice.js';
+import { logWarn } from '../log.js';
 
 export interface Discovered {
   readonly endpoints: Endpoints;
