@@ -10,7 +10,7 @@ import { coveredBy, tagsToRemember } from '../../core/guard/hook-tags.js';
 import { registrationTargets, type RegistrationTargets } from '../../core/guard/targets-rules.js';
 import { findAuthCollection, updateProviders, type CollectionLookup } from './collection.js';
 import { discoverEndpoints } from './discovery.js';
-import { readProcessEnv, readTextFile } from '../env.js';
+import { readProcessEnv, readTextFile } from './env.js';
 import { collectionLookup, loadRegistry, retire } from '../guard-upkeep.js';
 import { logError, logInfo, logWarn } from '../log.js';
 import { publishGuards, writeRegistry } from '../registry-store.js';

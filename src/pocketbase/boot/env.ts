@@ -1,5 +1,5 @@
-import { VARIABLES } from '../core/boot/variables.js';
-import type { EnvSource } from '../core/boot/env-rules.js';
+import { VARIABLES } from '../../core/boot/variables.js';
+import type { EnvSource } from '../../core/boot/env-rules.js';
 
 /** The `AUTHELIA_*` variables (and their `_FILE` forms) as plain data for the pure core. */
 export function readProcessEnv(): EnvSource {
