@@ -2,7 +2,7 @@ import { EMPTY_REGISTRY, registerActive, type GuardRegistry, type RetiredField }
 import { isManaged, legacyGuardedFields } from '../core/boot/providers.js';
 import { logError, logWarn } from './log.js';
 import { ensureTable, readRegistry, writeRegistry } from './registry-store.js';
-import { clearRetiredFields } from './schema.js';
+import { clearRetiredFields } from './boot/schema.js';
 
 /**
  * The registry as stored, seeded on upgrade from the provider entries where

@@ -14,7 +14,7 @@ import { readProcessEnv, readTextFile } from './env.js';
 import { collectionLookup, loadRegistry, retire } from '../guard-upkeep.js';
 import { logError, logInfo, logWarn } from '../log.js';
 import { publishGuards, writeRegistry } from '../registry-store.js';
-import { applySchema, checkSchema } from '../schema.js';
+import { applySchema, checkSchema } from './schema.js';
 import { keepRuleClauses } from '../rule-clauses.js';
 import { saveState } from '../state-store.js';
 import { registeredTags, rememberTags } from '../targets.js';

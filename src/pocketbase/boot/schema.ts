@@ -1,6 +1,6 @@
-import { MAX_GROUPS } from '../core/login/groups.js';
-import type { ConfigIssue } from '../core/boot/errors.js';
-import type { Config } from '../core/boot/config.js';
+import { MAX_GROUPS } from '../../core/login/groups.js';
+import type { ConfigIssue } from '../../core/boot/errors.js';
+import type { Config } from '../../core/boot/config.js';
 
 /** Large enough for thousands of group names (the default 1 MB is not). */
 const GROUPS_FIELD_MAX_SIZE = 4 * 1024 * 1024;
