@@ -1,7 +1,7 @@
 import type { Config } from '../core/boot/config.js';
 import type { RevalidationSettings } from '../core/checks/revalidation.js';
 import { forgetRevalidationSecrets, saveRevalidationSecrets } from './revalidation-secrets.js';
-import { settleStoredTokens } from './token-key-upgrade.js';
+import { settleStoredTokens } from './boot/token-key-upgrade.js';
 import { ensureVault } from './token-vault.js';
 
 /** Boot's part: the token table exists and checks can authenticate and decrypt. */
