@@ -17,7 +17,7 @@ import { publishGuards, writeRegistry } from '../registry-store.js';
 import { applySchema, checkSchema } from './schema.js';
 import { keepRuleClauses } from '../rule-clauses.js';
 import { saveState } from '../state-store.js';
-import { registeredTags, rememberTags } from '../targets.js';
+import { registeredTags, rememberTags } from './targets.js';
 import { prepareRevalidation, stopRevalidation } from '../revalidation-boot.js';
 
 /**

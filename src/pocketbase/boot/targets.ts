@@ -1,6 +1,6 @@
-import { HOOK_TAGS_FILE, formatHookTags, hookTags, parseHookTags } from '../core/guard/hook-tags.js';
-import { registrationTargets, type RegistrationTargets } from '../core/guard/targets-rules.js';
-import { readProcessEnv, readTextFile } from './boot/env.js';
+import { HOOK_TAGS_FILE, formatHookTags, hookTags, parseHookTags } from '../../core/guard/hook-tags.js';
+import { registrationTargets, type RegistrationTargets } from '../../core/guard/targets-rules.js';
+import { readProcessEnv, readTextFile } from './env.js';
 
 export interface HookRegistration extends RegistrationTargets {
   /** Tags for the record hooks (never empty: an empty list would mean every collection). */
