@@ -24,7 +24,7 @@ export const HOOK_ENTRIES = {
   'rename-guard': 'src/pocketbase/rename-guard.ts',
   unlink: 'src/pocketbase/unlink.ts',
   'auth-methods': 'src/pocketbase/auth-methods.ts',
-  'secret-cache': 'src/pocketbase/secret-cache.ts',
+  'secret-cache': 'src/pocketbase/boot/secret-cache.ts',
   status: 'src/pocketbase/status.ts',
   // Revalidation after the login: the auth-refresh check, the sweep and its schedule, the records view.
   'revalidation-refresh': 'src/pocketbase/revalidation-refresh.ts',
