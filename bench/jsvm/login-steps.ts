@@ -1,9 +1,9 @@
 // Bench-only (never shipped in pb_hooks/): the existing-user login handler cut short after step N,
 // so that one server, one binary and one run can time every step against the next (bench/breakdown.ts).
 // The request header `x-bench-cut` picks the step; without it the shipped handler runs. The steps
-// copy src/pocketbase/login.ts's order for a linked, allowed, unchanged user (the benchmark's case).
+// copy src/pocketbase/login/login.ts's order for a linked, allowed, unchanged user (the benchmark's case).
 import { decideLogin } from '../../src/core/login/login-decision.js';
-import { onOAuth2Login as shipped } from '../../src/pocketbase/login.js';
+import { onOAuth2Login as shipped } from '../../src/pocketbase/login/login.js';
 import { applyManagedValues, withMembership } from '../../src/pocketbase/managed-values.js';
 import { syncProfile } from '../../src/pocketbase/profile.js';
 import { loadState } from '../../src/pocketbase/state-store.js';
@@ -84,7 +84,7 @@ function run(e: core.RecordAuthWithOAuth2RequestEvent, cut: string): void {
 export const FAST_STEPS = ['clock', 'state', 'lookup', 'outage', 'mark: claims', 'mark: record stamp', 'mark: collection stamp', 'mark: groups generation', 'mark: hash', 'mark: compare', 'withhold', 'next', 'secrets', 'seal', 'write'] as const;
 
 /**
- * The shipped fast path (src/pocketbase/login.ts, then storeLoginTokens) step by step, each step
+ * The shipped fast path (src/pocketbase/login/login.ts, then storeLoginTokens) step by step, each step
  * timed in nanoseconds (Go's clock through PocketBase's DateTime) and summed in the app store
  * under `bench.timer.fast.<step>` ([total ms, count, sum of squares], for the spread).
  */
