@@ -10,7 +10,7 @@ import { loadState } from '../../src/pocketbase/state-store.js';
 import { withholdTokens } from '../../src/pocketbase/login-tokens.js';
 import { loadRevalidationSecrets, seal } from '../../src/pocketbase/revalidation-secrets.js';
 import { replaceLogin } from '../../src/pocketbase/token-vault.js';
-import { currentMark, unchangedSinceLastLogin } from '../../src/pocketbase/login-fast-path.js';
+import { currentMark, unchangedSinceLastLogin } from '../../src/pocketbase/login/fast-path.js';
 import { lookedUp } from '../../src/core/login/userinfo-lookup.js';
 import { claimedUsername } from '../../src/core/login/relink-rules.js';
 import { claimsFingerprint, loginMark } from '../../src/core/login/fast-path-rules.js';

@@ -10,7 +10,7 @@ import { loadGuards } from '../registry-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from '../login-tokens.js';
 import { noteIssuedToken } from '../token-vault.js';
 import { dropTokensRefreshedAtLogin } from '../login-token-lifespan.js';
-import { currentMark, rememberLogin, unchangedSinceLastLogin } from '../login-fast-path.js';
+import { currentMark, rememberLogin, unchangedSinceLastLogin } from './fast-path.js';
 import { claimedProfile } from '../../core/login/profile-rules.js';
 import { lookedUp } from '../../core/login/userinfo-lookup.js';
 import { AUTHELIA_REMEDY, claimedUsername } from '../../core/login/relink-rules.js';

@@ -1,6 +1,6 @@
-import { claimsFingerprint, loginMark, mayRemember, type FullLoginOutcome } from '../core/login/fast-path-rules.js';
-import type { LoginSettings } from '../core/login/login-decision.js';
-import { GROUPS_GENERATION_KEY, LOGIN_MARK_KEY_PREFIX } from '../core/stores/state.js';
+import { claimsFingerprint, loginMark, mayRemember, type FullLoginOutcome } from '../../core/login/fast-path-rules.js';
+import type { LoginSettings } from '../../core/login/login-decision.js';
+import { GROUPS_GENERATION_KEY, LOGIN_MARK_KEY_PREFIX } from '../../core/stores/state.js';
 
 /**
  * The fast path of an existing user's login: when the decisive claims, the
