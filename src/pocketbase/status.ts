@@ -5,7 +5,7 @@ import { loadState } from './state-store.js';
 import { revalidationStatus } from './revalidation-status.js';
 import { signOutCounts } from './revocation.js';
 import { relinkStatus } from './relink.js';
-import { autheliaConfigurationProblems } from './login-token-lifespan.js';
+import { autheliaConfigurationProblems } from './login/token-lifespan.js';
 
 /**
  * `GET /api/authelia/status`, superusers only: what boot decided (the secret

@@ -9,7 +9,7 @@ import { loadState } from '../state-store.js';
 import { loadGuards } from '../registry-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from '../login-tokens.js';
 import { noteIssuedToken } from '../token-vault.js';
-import { dropTokensRefreshedAtLogin } from '../login-token-lifespan.js';
+import { dropTokensRefreshedAtLogin } from './token-lifespan.js';
 import { currentMark, rememberLogin, unchangedSinceLastLogin } from './fast-path.js';
 import { claimedProfile } from '../../core/login/profile-rules.js';
 import { lookedUp } from '../../core/login/userinfo-lookup.js';

@@ -1,9 +1,9 @@
 import {
   refreshedAtLogin, secondsLeft, shortTokenProblem, shortTokenWarning, SHORT_TOKEN_PROBLEM_KEY, SHORT_TOKEN_WARNED_KEY, STRICT_REFUSAL, type ShortTokenProblem,
-} from '../core/login/token-lifespan-rules.js';
-import type { ActiveState } from '../core/stores/state.js';
-import { logInfo, logWarn } from './log.js';
-import { storeReader } from './store-json.js';
+} from '../../core/login/token-lifespan-rules.js';
+import type { ActiveState } from '../../core/stores/state.js';
+import { logInfo, logWarn } from '../log.js';
+import { storeReader } from '../store-json.js';
 
 const loadProblem = storeReader<ShortTokenProblem>(SHORT_TOKEN_PROBLEM_KEY);
 
