@@ -7,7 +7,7 @@ import { onOAuth2Login as shipped } from '../../src/pocketbase/login/login.js';
 import { applyManagedValues, withMembership } from '../../src/pocketbase/managed-values.js';
 import { syncProfile } from '../../src/pocketbase/profile.js';
 import { loadState } from '../../src/pocketbase/state-store.js';
-import { withholdTokens } from '../../src/pocketbase/login-tokens.js';
+import { withholdTokens } from '../../src/pocketbase/login/login-tokens.js';
 import { loadRevalidationSecrets, seal } from '../../src/pocketbase/revalidation-secrets.js';
 import { replaceLogin } from '../../src/pocketbase/token-vault.js';
 import { currentMark, unchangedSinceLastLogin } from '../../src/pocketbase/login/fast-path.js';

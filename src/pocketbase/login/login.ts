@@ -7,7 +7,7 @@ import { withMembership } from '../managed-values.js';
 import { refuseOtherProvider } from '../sign-in-gate.js';
 import { loadState } from '../state-store.js';
 import { loadGuards } from '../registry-store.js';
-import { discardLoginTokens, storeLoginTokens, withholdTokens } from '../login-tokens.js';
+import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
 import { noteIssuedToken } from '../token-vault.js';
 import { dropTokensRefreshedAtLogin } from './token-lifespan.js';
 import { currentMark, rememberLogin, unchangedSinceLastLogin } from './fast-path.js';

@@ -1,8 +1,8 @@
-import { sessionHorizon } from '../core/checks/revalidation.js';
-import type { ActiveState } from '../core/stores/state.js';
-import { loadRevalidationSecrets, seal } from './revalidation-secrets.js';
-import { queueRevocation } from './revocation.js';
-import { ensureRow, replaceLogin, storedTokens } from './token-vault.js';
+import { sessionHorizon } from '../../core/checks/revalidation.js';
+import type { ActiveState } from '../../core/stores/state.js';
+import { loadRevalidationSecrets, seal } from '../revalidation-secrets.js';
+import { queueRevocation } from '../revocation.js';
+import { ensureRow, replaceLogin, storedTokens } from '../token-vault.js';
 
 /*
  * WITHOUT_REFRESH_TOKEN: a grant that a login replaced or refused is revoked at Authelia only when
