@@ -4,7 +4,7 @@
 // copy src/pocketbase/login/login.ts's order for a linked, allowed, unchanged user (the benchmark's case).
 import { decideLogin } from '../../src/core/login/login-decision.js';
 import { onOAuth2Login as shipped } from '../../src/pocketbase/login/login.js';
-import { applyManagedValues, withMembership } from '../../src/pocketbase/managed-values.js';
+import { applyManagedValues, withMembership } from '../../src/pocketbase/login/managed-values.js';
 import { syncProfile } from '../../src/pocketbase/profile.js';
 import { loadState } from '../../src/pocketbase/state-store.js';
 import { withholdTokens } from '../../src/pocketbase/login/login-tokens.js';

@@ -2,7 +2,7 @@ import { guardedNames } from '../core/guard/guards.js';
 import { decideLogin, managedFields } from '../core/login/login-decision.js';
 import type { ActiveState } from '../core/stores/state.js';
 import { logInfo, logWarn } from './log.js';
-import { applyManagedValues, withMembership } from './managed-values.js';
+import { applyManagedValues, withMembership } from './login/managed-values.js';
 import { syncProfile } from './profile.js';
 import { dropRealtimeConnections } from './realtime.js';
 import { loadGuards } from './registry-store.js';

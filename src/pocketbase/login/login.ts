@@ -3,7 +3,7 @@ import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY
 import { revokeAccess, saveClaims, stageClaims } from '../access.js';
 import { logInfo, logWarn } from '../log.js';
 import { noteAutheliaWorks } from '../outage.js';
-import { withMembership } from '../managed-values.js';
+import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from '../sign-in-gate.js';
 import { loadState } from '../state-store.js';
 import { loadGuards } from '../registry-store.js';
