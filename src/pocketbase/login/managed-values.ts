@@ -1,5 +1,5 @@
 import { sameNames, type LoginSettings, type ManagedValues } from '../../core/login/login-decision.js';
-import { groupRecordIds } from '../membership.js';
+import { groupRecordIds } from './membership.js';
 
 /**
  * Adds the membership relation to a login's values: the ids of the group
