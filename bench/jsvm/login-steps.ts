@@ -5,7 +5,7 @@
 import { decideLogin } from '../../src/core/login/login-decision.js';
 import { onOAuth2Login as shipped } from '../../src/pocketbase/login/login.js';
 import { applyManagedValues, withMembership } from '../../src/pocketbase/login/managed-values.js';
-import { syncProfile } from '../../src/pocketbase/profile.js';
+import { syncProfile } from '../../src/pocketbase/login/profile.js';
 import { loadState } from '../../src/pocketbase/state-store.js';
 import { withholdTokens } from '../../src/pocketbase/login/login-tokens.js';
 import { loadRevalidationSecrets, seal } from '../../src/pocketbase/revalidation-secrets.js';

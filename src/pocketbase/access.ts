@@ -3,7 +3,7 @@ import { decideLogin, managedFields } from '../core/login/login-decision.js';
 import type { ActiveState } from '../core/stores/state.js';
 import { logInfo, logWarn } from './log.js';
 import { applyManagedValues, withMembership } from './login/managed-values.js';
-import { syncProfile } from './profile.js';
+import { syncProfile } from './login/profile.js';
 import { dropRealtimeConnections } from './realtime.js';
 import { loadGuards } from './registry-store.js';
 import { queueRevocation } from './revocation.js';

@@ -1,5 +1,5 @@
-import { claimedProfile } from '../core/login/profile-rules.js';
-import { logWarn } from './log.js';
+import { claimedProfile } from '../../core/login/profile-rules.js';
+import { logWarn } from '../log.js';
 
 /**
  * Brings an existing record's name, email and avatar URL in step with Authelia
