@@ -37,7 +37,7 @@ export const HOOK_ENTRIES = {
   // Keeps the login fast path honest when group records change.
   'group-writes': 'src/pocketbase/group-writes.ts',
   // Moves an Authelia link to a returning user's new subject, in PocketBase's own transaction.
-  relink: 'src/pocketbase/relink.ts',
+  relink: 'src/pocketbase/login/relink.ts',
 };
 
 /** @param {string} outdir relative to ROOT, or absolute @returns {import('esbuild').BuildOptions} */

@@ -4,7 +4,7 @@ import { loadGuards } from './registry-store.js';
 import { loadState } from './state-store.js';
 import { revalidationStatus } from './revalidation-status.js';
 import { signOutCounts } from './revocation.js';
-import { relinkStatus } from './relink.js';
+import { relinkStatus } from './login/relink.js';
 import { autheliaConfigurationProblems } from './login/token-lifespan.js';
 
 /**

@@ -80,7 +80,7 @@ export const SIGN_OUT_COUNTS_KEY = 'pocketbase-authelia.signOutCounts';
 export const LOGIN_MARK_KEY_PREFIX = 'pocketbase-authelia.loginMark.';
 /** App-store key: a counter bumped by every change or deletion of a record outside the auth collection (group records). */
 export const GROUPS_GENERATION_KEY = 'pocketbase-authelia.groupsGeneration';
-/** App-store key prefix of a login's go-ahead to replace a record's Authelia link (src/pocketbase/relink.ts), per record and new subject. */
+/** App-store key prefix of a login's go-ahead to replace a record's Authelia link (src/pocketbase/login/relink.ts), per record and new subject. */
 export const RELINK_APPROVAL_KEY_PREFIX = 'pocketbase-authelia.relink.';
 /** Relinks since the start and the current burst of them, for the status page. */
 export const RELINKS_KEY = 'pocketbase-authelia.relinks';

@@ -14,7 +14,7 @@ import { currentMark, rememberLogin, unchangedSinceLastLogin } from './fast-path
 import { claimedProfile } from '../../core/login/profile-rules.js';
 import { lookedUp } from '../../core/login/userinfo-lookup.js';
 import { AUTHELIA_REMEDY, claimedUsername } from '../../core/login/relink-rules.js';
-import { approveRelink, relinkDecision } from '../relink.js';
+import { approveRelink, relinkDecision } from './relink.js';
 
 const GATE_REFUSAL = 'login refused: the user is in none of AUTHELIA_ALLOWED_GROUPS';
 const WITHOUT_LOOKUP = 'Authelia answered userinfo without looking the user up (no profile or email claim): its user backend may be down, or the user was removed or disabled';
