@@ -1,6 +1,6 @@
 import type { ActiveState } from '../core/stores/state.js';
 import { decideLogin } from '../core/login/login-decision.js';
-import { revokeAccess, saveClaims, stageClaims } from './access.js';
+import { revokeAccess, saveClaims, stageClaims } from './login/access.js';
 
 const GATE_REFUSAL = 'the allowed-groups gate (AUTHELIA_ALLOWED_GROUPS) refuses the user now';
 
@@ -16,7 +16,7 @@ export interface AccessActions {
   revokeAccess(app: CoreApp, record: core.Record, why: string): void;
 }
 
-/** The login path's own rules (src/pocketbase/access.ts), applied and saved at once: a check has no linking step to wait for. */
+/** The login path's own rules (src/pocketbase/login/access.ts), applied and saved at once: a check has no linking step to wait for. */
 export const ACCESS_ACTIONS: AccessActions = {
   applyClaims(app, record, claims, state) {
     // A record of a collection managed before AUTHELIA_COLLECTION moved: its fields are

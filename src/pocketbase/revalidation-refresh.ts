@@ -6,7 +6,7 @@ import { loadState } from './state-store.js';
 import { refuseStaleRefresh } from './bound-without-authelia.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';
 import { adoptLinkedRecords, linkedRow, noteIssuedToken, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from './token-vault.js';
-import { revokeAccess } from './access.js';
+import { revokeAccess } from './login/access.js';
 import { loadGuards } from './registry-store.js';
 import type { ActiveState } from '../core/stores/state.js';
 import { currentOutage } from './outage.js';

@@ -1,5 +1,5 @@
 import type { SignOutAnswer } from '../core/sign-out/sign-out-rules.js';
-import { endRecordSessions } from './access.js';
+import { endRecordSessions } from './login/access.js';
 import { logInfo } from './log.js';
 import { loadGuards } from './registry-store.js';
 import { countSignOut, revokeNow } from './revocation.js';

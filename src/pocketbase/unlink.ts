@@ -1,4 +1,4 @@
-import { revokeAccess } from './access.js';
+import { revokeAccess } from './login/access.js';
 import { loadGuards } from './registry-store.js';
 
 /**
