@@ -23,7 +23,7 @@ export const HOOK_ENTRIES = {
   'sign-in-gate': 'src/pocketbase/sign-in-gate.ts',
   'rename-guard': 'src/pocketbase/rename-guard.ts',
   unlink: 'src/pocketbase/unlink.ts',
-  'auth-methods': 'src/pocketbase/auth-methods.ts',
+  'auth-methods': 'src/pocketbase/login/auth-methods.ts',
   'secret-cache': 'src/pocketbase/boot/secret-cache.ts',
   status: 'src/pocketbase/status.ts',
   // Revalidation after the login: the auth-refresh check, the sweep and its schedule, the records view.
