@@ -35,7 +35,7 @@ export const HOOK_ENTRIES = {
   'sign-out': 'src/pocketbase/sign-out.ts',
   revocation: 'src/pocketbase/revocation.ts',
   // Keeps the login fast path honest when group records change.
-  'group-writes': 'src/pocketbase/group-writes.ts',
+  'group-writes': 'src/pocketbase/login/group-writes.ts',
   // Moves an Authelia link to a returning user's new subject, in PocketBase's own transaction.
   relink: 'src/pocketbase/login/relink.ts',
 };
