@@ -19,7 +19,7 @@ export const HOOK_ENTRIES = {
   targets: 'src/pocketbase/boot/targets.ts',
   boot: 'src/pocketbase/boot/boot.ts',
   login: 'src/pocketbase/login/login.ts',
-  guard: 'src/pocketbase/guard.ts',
+  guard: 'src/pocketbase/guard/guard.ts',
   'sign-in-gate': 'src/pocketbase/sign-in-gate.ts',
   'rename-guard': 'src/pocketbase/rename-guard.ts',
   unlink: 'src/pocketbase/unlink.ts',
