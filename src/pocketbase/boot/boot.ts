@@ -11,7 +11,7 @@ import { registrationTargets, type RegistrationTargets } from '../../core/guard/
 import { findAuthCollection, updateProviders, type CollectionLookup } from './collection.js';
 import { discoverEndpoints } from './discovery.js';
 import { readProcessEnv, readTextFile } from './env.js';
-import { collectionLookup, loadRegistry, retire } from '../guard-upkeep.js';
+import { collectionLookup, loadRegistry, retire } from '../guard/guard-upkeep.js';
 import { logError, logInfo, logWarn } from '../log.js';
 import { publishGuards, writeRegistry } from '../registry-store.js';
 import { applySchema, checkSchema } from './schema.js';

@@ -1,8 +1,8 @@
-import { EMPTY_REGISTRY, registerActive, type GuardRegistry, type RetiredField } from '../core/guard/guard-registry.js';
-import { isManaged, legacyGuardedFields } from '../core/boot/providers.js';
-import { logError, logWarn } from './log.js';
-import { ensureTable, readRegistry, writeRegistry } from './registry-store.js';
-import { clearRetiredFields } from './boot/schema.js';
+import { EMPTY_REGISTRY, registerActive, type GuardRegistry, type RetiredField } from '../../core/guard/guard-registry.js';
+import { isManaged, legacyGuardedFields } from '../../core/boot/providers.js';
+import { logError, logWarn } from '../log.js';
+import { ensureTable, readRegistry, writeRegistry } from '../registry-store.js';
+import { clearRetiredFields } from '../boot/schema.js';
 
 /**
  * The registry as stored, seeded on upgrade from the provider entries where
