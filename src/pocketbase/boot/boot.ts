@@ -15,7 +15,7 @@ import { collectionLookup, loadRegistry, retire } from '../guard/guard-upkeep.js
 import { logError, logInfo, logWarn } from '../log.js';
 import { publishGuards, writeRegistry } from '../registry-store.js';
 import { applySchema, checkSchema } from './schema.js';
-import { keepRuleClauses } from '../rule-clauses.js';
+import { keepRuleClauses } from '../guard/rule-clauses.js';
 import { saveState } from '../state-store.js';
 import { registeredTags, rememberTags } from './targets.js';
 import { prepareRevalidation, stopRevalidation } from '../revalidation-boot.js';

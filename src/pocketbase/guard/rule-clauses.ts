@@ -1,6 +1,6 @@
-import type { GuardRegistry } from '../core/guard/guard-registry.js';
-import { withGuardClauses } from '../core/guard/rule-clauses-rules.js';
-import { logError, logInfo } from './log.js';
+import type { GuardRegistry } from '../../core/guard/guard-registry.js';
+import { withGuardClauses } from '../../core/guard/rule-clauses-rules.js';
+import { logError, logInfo } from '../log.js';
 
 /**
  * Every boot (valid, invalid or with AUTHELIA_URL unset) puts the guard
