@@ -21,7 +21,7 @@ export const HOOK_ENTRIES = {
   login: 'src/pocketbase/login/login.ts',
   guard: 'src/pocketbase/guard/guard.ts',
   'sign-in-gate': 'src/pocketbase/sign-in-gate.ts',
-  'rename-guard': 'src/pocketbase/rename-guard.ts',
+  'rename-guard': 'src/pocketbase/guard/rename-guard.ts',
   unlink: 'src/pocketbase/unlink.ts',
   'auth-methods': 'src/pocketbase/login/auth-methods.ts',
   'secret-cache': 'src/pocketbase/boot/secret-cache.ts',
