@@ -20,7 +20,7 @@ export const HOOK_ENTRIES = {
   boot: 'src/pocketbase/boot/boot.ts',
   login: 'src/pocketbase/login/login.ts',
   guard: 'src/pocketbase/guard/guard.ts',
-  'sign-in-gate': 'src/pocketbase/sign-in-gate.ts',
+  'sign-in-gate': 'src/pocketbase/guard/sign-in-gate.ts',
   'rename-guard': 'src/pocketbase/guard/rename-guard.ts',
   unlink: 'src/pocketbase/unlink.ts',
   'auth-methods': 'src/pocketbase/login/auth-methods.ts',

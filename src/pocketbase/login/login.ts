@@ -4,7 +4,7 @@ import { revokeAccess, saveClaims, stageClaims } from './access.js';
 import { logInfo, logWarn } from '../log.js';
 import { noteAutheliaWorks } from '../outage.js';
 import { withMembership } from './managed-values.js';
-import { refuseOtherProvider } from '../sign-in-gate.js';
+import { refuseOtherProvider } from '../guard/sign-in-gate.js';
 import { loadState } from '../state-store.js';
 import { loadGuards } from '../registry-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
