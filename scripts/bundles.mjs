@@ -22,7 +22,7 @@ export const HOOK_ENTRIES = {
   guard: 'src/pocketbase/guard/guard.ts',
   'sign-in-gate': 'src/pocketbase/guard/sign-in-gate.ts',
   'rename-guard': 'src/pocketbase/guard/rename-guard.ts',
-  unlink: 'src/pocketbase/unlink.ts',
+  unlink: 'src/pocketbase/guard/unlink.ts',
   'auth-methods': 'src/pocketbase/login/auth-methods.ts',
   'secret-cache': 'src/pocketbase/boot/secret-cache.ts',
   status: 'src/pocketbase/status.ts',
