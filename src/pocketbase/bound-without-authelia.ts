@@ -1,7 +1,7 @@
 import type { ExtensionState } from '../core/stores/state.js';
 import { logInfo } from './log.js';
 import { EXPIRED_MESSAGE } from './revalidation-messages.js';
-import { endSessions } from './revalidation-check.js';
+import { endSessions } from './checks/check.js';
 import { adoptLinkedRecordsUnconfigured, staleOpenSessions, storedCheck } from './token-vault.js';
 
 type Unconfigured = Exclude<ExtensionState, { status: 'active' }>;

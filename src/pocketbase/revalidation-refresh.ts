@@ -1,7 +1,7 @@
 import { dueAtRefresh, mayAskAgain, pastMaxSession, refreshVerdict } from '../core/checks/revalidation.js';
 import { ACCESS_ACTIONS } from './access-actions.js';
 import { logInfo, logWarn } from './log.js';
-import { checkRecord, endSessions, type CheckResult } from './revalidation-check.js';
+import { checkRecord, endSessions, type CheckResult } from './checks/check.js';
 import { loadState } from './state-store.js';
 import { refuseStaleRefresh } from './bound-without-authelia.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';

@@ -5,7 +5,7 @@ import { LAST_SWEEP_KEY, SWEEP_RUNNING_KEY, type ActiveState } from '../core/sto
 import { ACCESS_ACTIONS } from './access-actions.js';
 import { logError, logInfo, logWarn } from './log.js';
 import { signedInConnections } from './realtime.js';
-import { checkRecord, endSessions, type CheckResult } from './revalidation-check.js';
+import { checkRecord, endSessions, type CheckResult } from './checks/check.js';
 import { loadState } from './state-store.js';
 import { endStaleSessions } from './bound-without-authelia.js';
 import {

@@ -1,18 +1,18 @@
 import {
   accessTokenUsable, believeFallback, classifyRefresh, readUserinfo, MAX_PEERS_ASKED, type CheckOutcome, type UserinfoReading,
-} from '../core/checks/revalidation.js';
-import { claimedUsername } from '../core/login/relink-rules.js';
-import type { ActiveState } from '../core/stores/state.js';
-import { endRecordSessions } from './login/access.js';
-import type { AccessActions } from './access-actions.js';
-import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from './authelia-client.js';
-import { noteAutheliaWorks, noteOutage } from './outage.js';
-import { askPeers } from './revalidation-peers.js';
-import { queueRevocation } from './revocation.js';
-import { loadRevalidationSecrets, seal, unseal, type RevalidationSecrets } from './revalidation-secrets.js';
+} from '../../core/checks/revalidation.js';
+import { claimedUsername } from '../../core/login/relink-rules.js';
+import type { ActiveState } from '../../core/stores/state.js';
+import { endRecordSessions } from '../login/access.js';
+import type { AccessActions } from '../access-actions.js';
+import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from '../authelia-client.js';
+import { noteAutheliaWorks, noteOutage } from '../outage.js';
+import { askPeers } from '../revalidation-peers.js';
+import { queueRevocation } from '../revocation.js';
+import { loadRevalidationSecrets, seal, unseal, type RevalidationSecrets } from '../revalidation-secrets.js';
 import {
   claimLease, dropRefreshToken, dropTokens, linkedRow, markCurrent, markEnded, markUndecided, markWaiting, releaseLease, storeRotatedTokens, type VaultRow,
-} from './token-vault.js';
+} from '../token-vault.js';
 
 /**
  * How a check of one record ended. `busy`: another check of it is running, so
