@@ -27,7 +27,7 @@ export const HOOK_ENTRIES = {
   'secret-cache': 'src/pocketbase/boot/secret-cache.ts',
   status: 'src/pocketbase/status.ts',
   // Revalidation after the login: the auth-refresh check, the sweep and its schedule, the records view.
-  'revalidation-refresh': 'src/pocketbase/revalidation-refresh.ts',
+  'revalidation-refresh': 'src/pocketbase/checks/auth-refresh.ts',
   sweep: 'src/pocketbase/sweep.ts',
   'sweep-schedule': 'src/pocketbase/sweep-schedule.ts',
   'revalidation-status': 'src/pocketbase/revalidation-status.ts',

@@ -1,15 +1,15 @@
-import { dueAtRefresh, mayAskAgain, pastMaxSession, refreshVerdict } from '../core/checks/revalidation.js';
-import { ACCESS_ACTIONS } from './access-actions.js';
-import { logInfo, logWarn } from './log.js';
-import { checkRecord, endSessions, type CheckResult } from './checks/check.js';
-import { loadState } from './state-store.js';
-import { refuseStaleRefresh } from './bound-without-authelia.js';
-import { EXPIRED_MESSAGE, GONE_MESSAGE } from './revalidation-messages.js';
-import { adoptLinkedRecords, linkedRow, noteIssuedToken, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from './token-vault.js';
-import { revokeAccess } from './login/access.js';
-import { loadGuards } from './registry-store.js';
-import type { ActiveState } from '../core/stores/state.js';
-import { currentOutage } from './outage.js';
+import { dueAtRefresh, mayAskAgain, pastMaxSession, refreshVerdict } from '../../core/checks/revalidation.js';
+import { ACCESS_ACTIONS } from '../access-actions.js';
+import { logInfo, logWarn } from '../log.js';
+import { checkRecord, endSessions, type CheckResult } from './check.js';
+import { loadState } from '../state-store.js';
+import { refuseStaleRefresh } from '../bound-without-authelia.js';
+import { EXPIRED_MESSAGE, GONE_MESSAGE } from '../revalidation-messages.js';
+import { adoptLinkedRecords, linkedRow, noteIssuedToken, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from '../token-vault.js';
+import { revokeAccess } from '../login/access.js';
+import { loadGuards } from '../registry-store.js';
+import type { ActiveState } from '../../core/stores/state.js';
+import { currentOutage } from '../outage.js';
 
 /**
  * `auth-refresh` of the collection. PocketBase would renew the token for ever;
