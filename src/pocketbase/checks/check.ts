@@ -7,7 +7,7 @@ import { endRecordSessions } from '../login/access.js';
 import type { AccessActions } from '../access-actions.js';
 import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from '../authelia-client.js';
 import { noteAutheliaWorks, noteOutage } from '../outage.js';
-import { askPeers } from '../revalidation-peers.js';
+import { askPeers } from './peers.js';
 import { queueRevocation } from '../revocation.js';
 import { loadRevalidationSecrets, seal, unseal, type RevalidationSecrets } from '../revalidation-secrets.js';
 import {
