@@ -1,16 +1,16 @@
-import { fireAfter, fireAtOrBefore } from '../core/boot/cron.js';
-import { noCounts, sweepAction, ACCESS_TOKEN_MARGIN_MS, pastMaxSession, type SweepCounts } from '../core/checks/revalidation.js';
-import { checkAt, planSweep, SUSPECT_DECISION_MS, type SweepPlan } from '../core/checks/sweep-pacing.js';
-import { LAST_SWEEP_KEY, SWEEP_RUNNING_KEY, type ActiveState } from '../core/stores/state.js';
-import { ACCESS_ACTIONS } from './access-actions.js';
-import { logError, logInfo, logWarn } from './log.js';
-import { signedInConnections } from './realtime.js';
-import { checkRecord, endSessions, type CheckResult } from './checks/check.js';
-import { loadState } from './state-store.js';
-import { endStaleSessions } from './bound-without-authelia.js';
+import { fireAfter, fireAtOrBefore } from '../../core/boot/cron.js';
+import { noCounts, sweepAction, ACCESS_TOKEN_MARGIN_MS, pastMaxSession, type SweepCounts } from '../../core/checks/revalidation.js';
+import { checkAt, planSweep, SUSPECT_DECISION_MS, type SweepPlan } from '../../core/checks/sweep-pacing.js';
+import { LAST_SWEEP_KEY, SWEEP_RUNNING_KEY, type ActiveState } from '../../core/stores/state.js';
+import { ACCESS_ACTIONS } from '../access-actions.js';
+import { logError, logInfo, logWarn } from '../log.js';
+import { signedInConnections } from '../realtime.js';
+import { checkRecord, endSessions, type CheckResult } from './check.js';
+import { loadState } from '../state-store.js';
+import { endStaleSessions } from '../bound-without-authelia.js';
 import {
   adoptLinkedRecords, countSweepCandidates, dropUnlinked, markAttempted, markWaiting, sweepCandidates, type SweepCursor, type VaultRow,
-} from './token-vault.js';
+} from '../token-vault.js';
 
 /** The last run, for the status page. */
 export interface SweepReport extends SweepCounts {
