@@ -29,7 +29,7 @@ export const HOOK_ENTRIES = {
   // Revalidation after the login: the auth-refresh check, the sweep and its schedule, the records view.
   'revalidation-refresh': 'src/pocketbase/checks/auth-refresh.ts',
   sweep: 'src/pocketbase/checks/sweep.ts',
-  'sweep-schedule': 'src/pocketbase/sweep-schedule.ts',
+  'sweep-schedule': 'src/pocketbase/checks/sweep-schedule.ts',
   'revalidation-status': 'src/pocketbase/revalidation-status.ts',
   // Sign-out and revocation at Authelia.
   'sign-out': 'src/pocketbase/sign-out.ts',

@@ -1,7 +1,7 @@
-import { cronProblem, normalizeCron } from '../core/boot/cron.js';
-import { resolveEnv } from '../core/boot/env-rules.js';
-import { DEFAULTS } from '../core/boot/variables.js';
-import { readProcessEnv, readTextFile } from './boot/env.js';
+import { cronProblem, normalizeCron } from '../../core/boot/cron.js';
+import { resolveEnv } from '../../core/boot/env-rules.js';
+import { DEFAULTS } from '../../core/boot/variables.js';
+import { readProcessEnv, readTextFile } from '../boot/env.js';
 
 /**
  * The sweep's cron expression for registration, read before the database is
