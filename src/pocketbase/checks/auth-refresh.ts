@@ -3,7 +3,7 @@ import { ACCESS_ACTIONS } from '../access-actions.js';
 import { logInfo, logWarn } from '../log.js';
 import { checkRecord, endSessions, type CheckResult } from './check.js';
 import { loadState } from '../state-store.js';
-import { refuseStaleRefresh } from '../bound-without-authelia.js';
+import { refuseStaleRefresh } from './bound-without-authelia.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE } from '../revalidation-messages.js';
 import { adoptLinkedRecords, linkedRow, noteIssuedToken, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from '../token-vault.js';
 import { revokeAccess } from '../login/access.js';

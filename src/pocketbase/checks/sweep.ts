@@ -7,7 +7,7 @@ import { logError, logInfo, logWarn } from '../log.js';
 import { signedInConnections } from '../realtime.js';
 import { checkRecord, endSessions, type CheckResult } from './check.js';
 import { loadState } from '../state-store.js';
-import { endStaleSessions } from '../bound-without-authelia.js';
+import { endStaleSessions } from './bound-without-authelia.js';
 import {
   adoptLinkedRecords, countSweepCandidates, dropUnlinked, markAttempted, markWaiting, sweepCandidates, type SweepCursor, type VaultRow,
 } from '../token-vault.js';
