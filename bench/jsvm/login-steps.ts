@@ -15,7 +15,7 @@ import { lookedUp } from '../../src/core/login/userinfo-lookup.js';
 import { claimedUsername } from '../../src/core/login/relink-rules.js';
 import { claimsFingerprint, loginMark } from '../../src/core/login/fast-path-rules.js';
 import { GROUPS_GENERATION_KEY, LOGIN_MARK_KEY_PREFIX, CHECKED_SUBJECT_KEY_PREFIX } from '../../src/core/stores/state.js';
-import { noteAutheliaWorks } from '../../src/pocketbase/outage.js';
+import { noteAutheliaWorks } from '../../src/pocketbase/checks/outage.js';
 
 /** In handler order; a cut at a step runs it and everything before it, then e.next(). */
 export const STEPS = [

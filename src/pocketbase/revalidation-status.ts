@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/boot/duration.js';
 import { dueAtRefresh, type RevalidationSettings } from '../core/checks/revalidation.js';
 import { LAST_SWEEP_KEY, type ActiveState } from '../core/stores/state.js';
-import { currentOutage } from './outage.js';
+import { currentOutage } from './checks/outage.js';
 import { loadState } from './state-store.js';
 import { loadRevalidationSecrets } from './revalidation-secrets.js';
 import { listRows, outcomeCounts, storedCheck, VAULT_TABLE } from './token-vault.js';

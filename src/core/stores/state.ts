@@ -70,7 +70,7 @@ export const CHECKED_AT_KEY_PREFIX = 'pocketbase-authelia.checkedAt.';
 export const SESSION_UNTIL_KEY_PREFIX = 'pocketbase-authelia.sessionUntil.';
 /** App-store key held while a sweep run works (its start, ms): runs never overlap. */
 export const SWEEP_RUNNING_KEY = 'pocketbase-authelia.sweepRunning';
-/** An outage of Authelia or of its user backend, while one lasts (see src/pocketbase/outage.ts). */
+/** An outage of Authelia or of its user backend, while one lasts (see src/pocketbase/checks/outage.ts). */
 export const OUTAGE_KEY = 'pocketbase-authelia.outage';
 /** App-store key prefix of the Authelia grants still to revoke (sealed), one numbered key each plus `.head`/`.tail` counters; drained by a cron. */
 export const REVOCATION_QUEUE_KEY = 'pocketbase-authelia.revocationQueue';

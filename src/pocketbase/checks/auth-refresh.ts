@@ -9,7 +9,7 @@ import { adoptLinkedRecords, linkedRow, noteIssuedToken, rememberCheckedAt, reme
 import { revokeAccess } from '../login/access.js';
 import { loadGuards } from '../registry-store.js';
 import type { ActiveState } from '../../core/stores/state.js';
-import { currentOutage } from '../outage.js';
+import { currentOutage } from './outage.js';
 
 /**
  * `auth-refresh` of the collection. PocketBase would renew the token for ever;

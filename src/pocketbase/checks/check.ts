@@ -6,7 +6,7 @@ import type { ActiveState } from '../../core/stores/state.js';
 import { endRecordSessions } from '../login/access.js';
 import type { AccessActions } from '../access-actions.js';
 import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from '../authelia-client.js';
-import { noteAutheliaWorks, noteOutage } from '../outage.js';
+import { noteAutheliaWorks, noteOutage } from './outage.js';
 import { askPeers } from './peers.js';
 import { queueRevocation } from '../revocation.js';
 import { loadRevalidationSecrets, seal, unseal, type RevalidationSecrets } from '../revalidation-secrets.js';

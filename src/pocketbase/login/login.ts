@@ -2,7 +2,7 @@ import { decideLogin } from '../../core/login/login-decision.js';
 import { CHECKED_SUBJECT_KEY_PREFIX, LOGIN_PROBLEM_STORE_KEY, PENDING_VALUES_KEY, type ActiveState, type LoginProblem } from '../../core/stores/state.js';
 import { revokeAccess, saveClaims, stageClaims } from './access.js';
 import { logInfo, logWarn } from '../log.js';
-import { noteAutheliaWorks } from '../outage.js';
+import { noteAutheliaWorks } from '../checks/outage.js';
 import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from '../guard/sign-in-gate.js';
 import { loadState } from '../state-store.js';

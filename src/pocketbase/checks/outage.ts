@@ -1,5 +1,5 @@
-import { OUTAGE_KEY } from '../core/stores/state.js';
-import { logInfo, logWarn } from './log.js';
+import { OUTAGE_KEY } from '../../core/stores/state.js';
+import { logInfo, logWarn } from '../log.js';
 
 /** What the status page shows while Authelia cannot vouch for anybody. */
 export interface Outage {
