@@ -1,5 +1,5 @@
 import { dueAtRefresh, mayAskAgain, pastMaxSession, refreshVerdict } from '../../core/checks/revalidation.js';
-import { ACCESS_ACTIONS } from '../access-actions.js';
+import { ACCESS_ACTIONS } from './access-actions.js';
 import { logInfo, logWarn } from '../log.js';
 import { checkRecord, endSessions, type CheckResult } from './check.js';
 import { loadState } from '../state-store.js';

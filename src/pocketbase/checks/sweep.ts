@@ -2,7 +2,7 @@ import { fireAfter, fireAtOrBefore } from '../../core/boot/cron.js';
 import { noCounts, sweepAction, ACCESS_TOKEN_MARGIN_MS, pastMaxSession, type SweepCounts } from '../../core/checks/revalidation.js';
 import { checkAt, planSweep, SUSPECT_DECISION_MS, type SweepPlan } from '../../core/checks/sweep-pacing.js';
 import { LAST_SWEEP_KEY, SWEEP_RUNNING_KEY, type ActiveState } from '../../core/stores/state.js';
-import { ACCESS_ACTIONS } from '../access-actions.js';
+import { ACCESS_ACTIONS } from './access-actions.js';
 import { logError, logInfo, logWarn } from '../log.js';
 import { signedInConnections } from '../realtime.js';
 import { checkRecord, endSessions, type CheckResult } from './check.js';

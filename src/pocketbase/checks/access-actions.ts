@@ -1,6 +1,6 @@
-import type { ActiveState } from '../core/stores/state.js';
-import { decideLogin } from '../core/login/login-decision.js';
-import { revokeAccess, saveClaims, stageClaims } from './login/access.js';
+import type { ActiveState } from '../../core/stores/state.js';
+import { decideLogin } from '../../core/login/login-decision.js';
+import { revokeAccess, saveClaims, stageClaims } from '../login/access.js';
 
 const GATE_REFUSAL = 'the allowed-groups gate (AUTHELIA_ALLOWED_GROUPS) refuses the user now';
 
