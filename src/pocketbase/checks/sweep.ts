@@ -4,7 +4,7 @@ import { checkAt, planSweep, SUSPECT_DECISION_MS, type SweepPlan } from '../../c
 import { LAST_SWEEP_KEY, SWEEP_RUNNING_KEY, type ActiveState } from '../../core/stores/state.js';
 import { ACCESS_ACTIONS } from './access-actions.js';
 import { logError, logInfo, logWarn } from '../log.js';
-import { signedInConnections } from '../realtime.js';
+import { signedInConnections } from './realtime.js';
 import { checkRecord, endSessions, type CheckResult } from './check.js';
 import { loadState } from '../state-store.js';
 import { endStaleSessions } from './bound-without-authelia.js';

@@ -4,7 +4,7 @@ import type { ActiveState } from '../../core/stores/state.js';
 import { logInfo, logWarn } from '../log.js';
 import { applyManagedValues, withMembership } from './managed-values.js';
 import { syncProfile } from './profile.js';
-import { dropRealtimeConnections } from '../realtime.js';
+import { dropRealtimeConnections } from '../checks/realtime.js';
 import { loadGuards } from '../registry-store.js';
 import { queueRevocation } from '../revocation.js';
 import { dropTokens, storedTokens } from '../token-vault.js';
