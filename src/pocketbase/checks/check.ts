@@ -5,7 +5,7 @@ import { claimedUsername } from '../../core/login/relink-rules.js';
 import type { ActiveState } from '../../core/stores/state.js';
 import { endRecordSessions } from '../login/access.js';
 import type { AccessActions } from './access-actions.js';
-import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from '../authelia-client.js';
+import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from './authelia-client.js';
 import { noteAutheliaWorks, noteOutage } from './outage.js';
 import { askPeers } from './peers.js';
 import { queueRevocation } from '../revocation.js';

@@ -1,6 +1,6 @@
-import type { HttpAnswer } from '../core/checks/revalidation.js';
-import type { ActiveState } from '../core/stores/state.js';
-import { describeFailure } from '../core/boot/tls-advice.js';
+import type { HttpAnswer } from '../../core/checks/revalidation.js';
+import type { ActiveState } from '../../core/stores/state.js';
+import { describeFailure } from '../../core/boot/tls-advice.js';
 
 /**
  * Seconds per request to Authelia after the login. Short: an auth-refresh
