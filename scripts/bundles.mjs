@@ -32,7 +32,7 @@ export const HOOK_ENTRIES = {
   'sweep-schedule': 'src/pocketbase/checks/sweep-schedule.ts',
   'revalidation-status': 'src/pocketbase/revalidation-status.ts',
   // Sign-out and revocation at Authelia.
-  'sign-out': 'src/pocketbase/sign-out.ts',
+  'sign-out': 'src/pocketbase/sign-out/sign-out.ts',
   revocation: 'src/pocketbase/revocation.ts',
   // Keeps the login fast path honest when group records change.
   'group-writes': 'src/pocketbase/login/group-writes.ts',

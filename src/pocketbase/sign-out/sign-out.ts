@@ -1,10 +1,10 @@
-import type { SignOutAnswer } from '../core/sign-out/sign-out-rules.js';
-import { endRecordSessions } from './login/access.js';
-import { logInfo } from './log.js';
-import { loadGuards } from './registry-store.js';
-import { countSignOut, revokeNow } from './revocation.js';
-import { loadState } from './state-store.js';
-import { markSignedOut, storedTokens } from './token-vault.js';
+import type { SignOutAnswer } from '../../core/sign-out/sign-out-rules.js';
+import { endRecordSessions } from '../login/access.js';
+import { logInfo } from '../log.js';
+import { loadGuards } from '../registry-store.js';
+import { countSignOut, revokeNow } from '../revocation.js';
+import { loadState } from '../state-store.js';
+import { markSignedOut, storedTokens } from '../token-vault.js';
 
 /**
  * `POST /api/authelia/sign-out` with the record's own token: PocketBase has no
