@@ -33,7 +33,7 @@ export const HOOK_ENTRIES = {
   'revalidation-status': 'src/pocketbase/revalidation-status.ts',
   // Sign-out and revocation at Authelia.
   'sign-out': 'src/pocketbase/sign-out/sign-out.ts',
-  revocation: 'src/pocketbase/revocation.ts',
+  revocation: 'src/pocketbase/sign-out/revocation.ts',
   // Keeps the login fast path honest when group records change.
   'group-writes': 'src/pocketbase/login/group-writes.ts',
   // Moves an Authelia link to a returning user's new subject, in PocketBase's own transaction.

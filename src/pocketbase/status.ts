@@ -3,7 +3,7 @@ import { LOGIN_PROBLEM_STORE_KEY } from '../core/stores/state.js';
 import { loadGuards } from './registry-store.js';
 import { loadState } from './state-store.js';
 import { revalidationStatus } from './revalidation-status.js';
-import { signOutCounts } from './revocation.js';
+import { signOutCounts } from './sign-out/revocation.js';
 import { relinkStatus } from './login/relink.js';
 import { autheliaConfigurationProblems } from './login/token-lifespan.js';
 

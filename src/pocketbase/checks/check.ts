@@ -8,7 +8,7 @@ import type { AccessActions } from './access-actions.js';
 import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from './authelia-client.js';
 import { noteAutheliaWorks, noteOutage } from './outage.js';
 import { askPeers } from './peers.js';
-import { queueRevocation } from '../revocation.js';
+import { queueRevocation } from '../sign-out/revocation.js';
 import { loadRevalidationSecrets, seal, unseal, type RevalidationSecrets } from '../revalidation-secrets.js';
 import {
   claimLease, dropRefreshToken, dropTokens, linkedRow, markCurrent, markEnded, markUndecided, markWaiting, releaseLease, storeRotatedTokens, type VaultRow,

@@ -6,7 +6,7 @@ import { applyManagedValues, withMembership } from './managed-values.js';
 import { syncProfile } from './profile.js';
 import { dropRealtimeConnections } from '../checks/realtime.js';
 import { loadGuards } from '../registry-store.js';
-import { queueRevocation } from '../revocation.js';
+import { queueRevocation } from '../sign-out/revocation.js';
 import { dropTokens, storedTokens } from '../token-vault.js';
 
 export type StagedClaims =

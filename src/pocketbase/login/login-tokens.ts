@@ -1,7 +1,7 @@
 import { sessionHorizon } from '../../core/checks/revalidation.js';
 import type { ActiveState } from '../../core/stores/state.js';
 import { loadRevalidationSecrets, seal } from '../revalidation-secrets.js';
-import { queueRevocation } from '../revocation.js';
+import { queueRevocation } from '../sign-out/revocation.js';
 import { ensureRow, replaceLogin, storedTokens } from '../token-vault.js';
 
 /*

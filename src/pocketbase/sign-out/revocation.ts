@@ -1,9 +1,9 @@
-import { boundedHead, MAX_PENDING_REVOCATIONS, MAX_REVOCATION_ATTEMPTS, REVOCATION_RUN_BUDGET_MS, REVOCATIONS_PER_RUN, revocationDone, tokenToRevoke, type PendingRevocation } from '../core/sign-out/sign-out-rules.js';
-import { REVOCATION_QUEUE_KEY, SIGN_OUT_COUNTS_KEY, type ActiveState } from '../core/stores/state.js';
-import { revokeToken } from './checks/authelia-client.js';
-import { logWarn } from './log.js';
-import { loadRevalidationSecrets, unseal, type RevalidationSecrets } from './revalidation-secrets.js';
-import { loadState } from './state-store.js';
+import { boundedHead, MAX_PENDING_REVOCATIONS, MAX_REVOCATION_ATTEMPTS, REVOCATION_RUN_BUDGET_MS, REVOCATIONS_PER_RUN, revocationDone, tokenToRevoke, type PendingRevocation } from '../../core/sign-out/sign-out-rules.js';
+import { REVOCATION_QUEUE_KEY, SIGN_OUT_COUNTS_KEY, type ActiveState } from '../../core/stores/state.js';
+import { revokeToken } from '../checks/authelia-client.js';
+import { logWarn } from '../log.js';
+import { loadRevalidationSecrets, unseal, type RevalidationSecrets } from '../revalidation-secrets.js';
+import { loadState } from '../state-store.js';
 
 /** Counts since the start, for the status page. */
 export interface SignOutCounts {
