@@ -2,7 +2,7 @@ import type { Config } from '../core/boot/config.js';
 import type { RevalidationSettings } from '../core/checks/revalidation.js';
 import { forgetRevalidationSecrets, saveRevalidationSecrets } from './revalidation-secrets.js';
 import { settleStoredTokens } from './boot/token-key-upgrade.js';
-import { ensureVault } from './token-vault.js';
+import { ensureVault } from './stores/token-vault.js';
 
 /** Boot's part: the token table exists and checks can authenticate and decrypt. */
 export function prepareRevalidation(app: CoreApp, config: Config): RevalidationSettings {

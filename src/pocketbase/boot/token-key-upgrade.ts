@@ -2,7 +2,7 @@ import type { Config } from '../../core/boot/config.js';
 import { legacyVaultKey } from '../../core/boot/token-key.js';
 import { logInfo, logWarn } from '../log.js';
 import { seal, unseal, type RevalidationSecrets } from '../revalidation-secrets.js';
-import { dropAllTokens, resealTokens, sealedTokens } from '../token-vault.js';
+import { dropAllTokens, resealTokens, sealedTokens } from '../stores/token-vault.js';
 
 /**
  * Boot's part for the tokens already on disk. Without AUTHELIA_TOKEN_KEY this

@@ -5,7 +5,7 @@ import { checkRecord, endSessions, type CheckResult } from './check.js';
 import { loadState } from '../state-store.js';
 import { refuseStaleRefresh } from './bound-without-authelia.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE } from '../revalidation-messages.js';
-import { adoptLinkedRecords, linkedRow, noteIssuedToken, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from '../token-vault.js';
+import { adoptLinkedRecords, linkedRow, noteIssuedToken, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from '../stores/token-vault.js';
 import { revokeAccess } from '../login/access.js';
 import { loadGuards } from '../registry-store.js';
 import type { ActiveState } from '../../core/stores/state.js';

@@ -2,7 +2,7 @@ import type { ExtensionState } from '../../core/stores/state.js';
 import { logInfo } from '../log.js';
 import { EXPIRED_MESSAGE } from '../revalidation-messages.js';
 import { endSessions } from './check.js';
-import { adoptLinkedRecordsUnconfigured, staleOpenSessions, storedCheck } from '../token-vault.js';
+import { adoptLinkedRecordsUnconfigured, staleOpenSessions, storedCheck } from '../stores/token-vault.js';
 
 type Unconfigured = Exclude<ExtensionState, { status: 'active' }>;
 

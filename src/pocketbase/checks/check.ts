@@ -12,7 +12,7 @@ import { queueRevocation } from '../sign-out/revocation.js';
 import { loadRevalidationSecrets, seal, unseal, type RevalidationSecrets } from '../revalidation-secrets.js';
 import {
   claimLease, dropRefreshToken, dropTokens, linkedRow, markCurrent, markEnded, markUndecided, markWaiting, releaseLease, storeRotatedTokens, type VaultRow,
-} from '../token-vault.js';
+} from '../stores/token-vault.js';
 
 /**
  * How a check of one record ended. `busy`: another check of it is running, so

@@ -2,7 +2,7 @@ import { ACCESS_TOKEN_MARGIN_MS, MAX_PEERS_ASKED, readUserinfo, type BackendEvid
 import type { ActiveState } from '../../core/stores/state.js';
 import { userinfo } from './authelia-client.js';
 import { unseal, type RevalidationSecrets } from '../revalidation-secrets.js';
-import { otherCheckableRecords, peersWithLiveAccessToken } from '../token-vault.js';
+import { otherCheckableRecords, peersWithLiveAccessToken } from '../stores/token-vault.js';
 
 /**
  * Asks Authelia, right now, about other linked records with their live access

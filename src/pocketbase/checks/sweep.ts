@@ -10,7 +10,7 @@ import { loadState } from '../state-store.js';
 import { endStaleSessions } from './bound-without-authelia.js';
 import {
   adoptLinkedRecords, countSweepCandidates, dropUnlinked, markAttempted, markWaiting, sweepCandidates, type SweepCursor, type VaultRow,
-} from '../token-vault.js';
+} from '../stores/token-vault.js';
 
 /** The last run, for the status page. */
 export interface SweepReport extends SweepCounts {

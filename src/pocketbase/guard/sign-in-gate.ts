@@ -1,6 +1,6 @@
 import { logInfo } from '../log.js';
 import { loadGuards } from '../registry-store.js';
-import { noteIssuedToken } from '../token-vault.js';
+import { noteIssuedToken } from '../stores/token-vault.js';
 
 /**
  * AUTHELIA_ONLY: a record linked to Authelia signs in only through Authelia,

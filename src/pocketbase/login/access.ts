@@ -7,7 +7,7 @@ import { syncProfile } from './profile.js';
 import { dropRealtimeConnections } from '../checks/realtime.js';
 import { loadGuards } from '../registry-store.js';
 import { queueRevocation } from '../sign-out/revocation.js';
-import { dropTokens, storedTokens } from '../token-vault.js';
+import { dropTokens, storedTokens } from '../stores/token-vault.js';
 
 export type StagedClaims =
   | { readonly kind: 'applied'; readonly changed: boolean; readonly fields: readonly string[]; readonly warnings: readonly string[] }

@@ -2,7 +2,7 @@ import { sessionHorizon } from '../../core/checks/revalidation.js';
 import type { ActiveState } from '../../core/stores/state.js';
 import { loadRevalidationSecrets, seal } from '../revalidation-secrets.js';
 import { queueRevocation } from '../sign-out/revocation.js';
-import { ensureRow, replaceLogin, storedTokens } from '../token-vault.js';
+import { ensureRow, replaceLogin, storedTokens } from '../stores/token-vault.js';
 
 /*
  * WITHOUT_REFRESH_TOKEN: a grant that a login replaced or refused is revoked at Authelia only when

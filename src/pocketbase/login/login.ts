@@ -8,7 +8,7 @@ import { refuseOtherProvider } from '../guard/sign-in-gate.js';
 import { loadState } from '../state-store.js';
 import { loadGuards } from '../registry-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
-import { noteIssuedToken } from '../token-vault.js';
+import { noteIssuedToken } from '../stores/token-vault.js';
 import { dropTokensRefreshedAtLogin } from './token-lifespan.js';
 import { currentMark, rememberLogin, unchangedSinceLastLogin } from './fast-path.js';
 import { claimedProfile } from '../../core/login/profile-rules.js';

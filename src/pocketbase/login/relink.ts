@@ -3,7 +3,7 @@ import {
 } from '../../core/login/relink-rules.js';
 import { RELINK_APPROVAL_KEY_PREFIX, RELINKS_KEY, type ActiveState } from '../../core/stores/state.js';
 import { logWarn } from '../log.js';
-import { keptUsername } from '../token-vault.js';
+import { keptUsername } from '../stores/token-vault.js';
 
 /*
  * A login whose new `sub` is the same Authelia user as a linked record's (src/core/login/relink-rules.ts) moves

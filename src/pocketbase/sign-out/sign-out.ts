@@ -4,7 +4,7 @@ import { logInfo } from '../log.js';
 import { loadGuards } from '../registry-store.js';
 import { countSignOut, revokeNow } from './revocation.js';
 import { loadState } from '../state-store.js';
-import { markSignedOut, storedTokens } from '../token-vault.js';
+import { markSignedOut, storedTokens } from '../stores/token-vault.js';
 
 /**
  * `POST /api/authelia/sign-out` with the record's own token: PocketBase has no
