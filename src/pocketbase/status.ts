@@ -1,6 +1,6 @@
 import { guardedNames, type PublishedGuards } from '../core/guard/guards.js';
 import { LOGIN_PROBLEM_STORE_KEY } from '../core/stores/state.js';
-import { loadGuards } from './registry-store.js';
+import { loadGuards } from './stores/registry-store.js';
 import { loadState } from './state-store.js';
 import { revalidationStatus } from './revalidation-status.js';
 import { signOutCounts } from './sign-out/revocation.js';

@@ -13,7 +13,7 @@ import { discoverEndpoints } from './discovery.js';
 import { readProcessEnv, readTextFile } from './env.js';
 import { collectionLookup, loadRegistry, retire } from '../guard/guard-upkeep.js';
 import { logError, logInfo, logWarn } from '../log.js';
-import { publishGuards, writeRegistry } from '../registry-store.js';
+import { publishGuards, writeRegistry } from '../stores/registry-store.js';
 import { applySchema, checkSchema } from './schema.js';
 import { keepRuleClauses } from '../guard/rule-clauses.js';
 import { saveState } from '../state-store.js';

@@ -7,7 +7,7 @@ import { refuseStaleRefresh } from './bound-without-authelia.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE } from '../revalidation-messages.js';
 import { adoptLinkedRecords, linkedRow, noteIssuedToken, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from '../stores/token-vault.js';
 import { revokeAccess } from '../login/access.js';
-import { loadGuards } from '../registry-store.js';
+import { loadGuards } from '../stores/registry-store.js';
 import type { ActiveState } from '../../core/stores/state.js';
 import { currentOutage } from './outage.js';
 

@@ -1,7 +1,7 @@
 import { EMPTY_REGISTRY, registerActive, type GuardRegistry, type RetiredField } from '../../core/guard/guard-registry.js';
 import { isManaged, legacyGuardedFields } from '../../core/boot/providers.js';
 import { logError, logWarn } from '../log.js';
-import { ensureTable, readRegistry, writeRegistry } from '../registry-store.js';
+import { ensureTable, readRegistry, writeRegistry } from '../stores/registry-store.js';
 import { clearRetiredFields } from '../boot/schema.js';
 
 /**

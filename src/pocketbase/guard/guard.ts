@@ -2,7 +2,7 @@ import { forbiddenWrites, guardedNames } from '../../core/guard/guards.js';
 import type { ManagedValues } from '../../core/login/login-decision.js';
 import { PENDING_VALUES_KEY } from '../../core/stores/state.js';
 import { applyManagedValues } from '../login/managed-values.js';
-import { loadGuards } from '../registry-store.js';
+import { loadGuards } from '../stores/registry-store.js';
 
 /**
  * Every create and update request to any collection (direct, `/api/batch`,

@@ -1,5 +1,5 @@
 import { logInfo } from '../log.js';
-import { loadGuards } from '../registry-store.js';
+import { loadGuards } from '../stores/registry-store.js';
 import { noteIssuedToken } from '../stores/token-vault.js';
 
 /**

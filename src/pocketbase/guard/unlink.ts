@@ -1,5 +1,5 @@
 import { revokeAccess } from '../login/access.js';
-import { loadGuards } from '../registry-store.js';
+import { loadGuards } from '../stores/registry-store.js';
 
 /**
  * Authelia links (`_externalAuths` entries of a provider slot Authelia logins

@@ -5,7 +5,7 @@ import { logInfo, logWarn } from '../log.js';
 import { applyManagedValues, withMembership } from './managed-values.js';
 import { syncProfile } from './profile.js';
 import { dropRealtimeConnections } from '../checks/realtime.js';
-import { loadGuards } from '../registry-store.js';
+import { loadGuards } from '../stores/registry-store.js';
 import { queueRevocation } from '../sign-out/revocation.js';
 import { dropTokens, storedTokens } from '../stores/token-vault.js';
 

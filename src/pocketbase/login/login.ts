@@ -6,7 +6,7 @@ import { noteAutheliaWorks } from '../checks/outage.js';
 import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from '../guard/sign-in-gate.js';
 import { loadState } from '../state-store.js';
-import { loadGuards } from '../registry-store.js';
+import { loadGuards } from '../stores/registry-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
 import { noteIssuedToken } from '../stores/token-vault.js';
 import { dropTokensRefreshedAtLogin } from './token-lifespan.js';

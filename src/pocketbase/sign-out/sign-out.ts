@@ -1,7 +1,7 @@
 import type { SignOutAnswer } from '../../core/sign-out/sign-out-rules.js';
 import { endRecordSessions } from '../login/access.js';
 import { logInfo } from '../log.js';
-import { loadGuards } from '../registry-store.js';
+import { loadGuards } from '../stores/registry-store.js';
 import { countSignOut, revokeNow } from './revocation.js';
 import { loadState } from '../state-store.js';
 import { markSignedOut, storedTokens } from '../stores/token-vault.js';

@@ -1,6 +1,6 @@
 import { CHECKED_AT_KEY_PREFIX, SESSION_UNTIL_KEY_PREFIX, type ActiveState } from '../../core/stores/state.js';
 import { sessionHorizon, type VaultEntry } from '../../core/checks/revalidation.js';
-import { loadGuards } from '../registry-store.js';
+import { loadGuards } from './registry-store.js';
 
 /**
  * Where the Authelia tokens of each record's last login live: a plain SQLite
