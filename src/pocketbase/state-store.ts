@@ -1,5 +1,5 @@
 import { STATE_STORE_KEY, type ExtensionState } from '../core/stores/state.js';
-import { storeReader } from './store-json.js';
+import { storeReader } from './stores/app-store.js';
 
 export function saveState(app: CoreApp, state: ExtensionState): void {
   app.store().set(STATE_STORE_KEY, JSON.stringify(state));

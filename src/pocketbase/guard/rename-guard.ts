@@ -1,7 +1,7 @@
 import { renameAllowed } from '../../core/guard/hook-tags.js';
 import { HOOK_TAGS_STORE_KEY } from '../../core/stores/state.js';
 import { loadGuards } from '../stores/registry-store.js';
-import { storeReader } from '../store-json.js';
+import { storeReader } from '../stores/app-store.js';
 
 const loadHookTags = storeReader<string[]>(HOOK_TAGS_STORE_KEY);
 

@@ -3,7 +3,7 @@ import {
 } from '../../core/login/token-lifespan-rules.js';
 import type { ActiveState } from '../../core/stores/state.js';
 import { logInfo, logWarn } from '../log.js';
-import { storeReader } from '../store-json.js';
+import { storeReader } from '../stores/app-store.js';
 
 const loadProblem = storeReader<ShortTokenProblem>(SHORT_TOKEN_PROBLEM_KEY);
 

@@ -1,7 +1,7 @@
 import { EMPTY_REGISTRY, parseRegistry, type GuardRegistry } from '../../core/guard/guard-registry.js';
 import type { PublishedGuards } from '../../core/guard/guards.js';
 import { GUARDS_STORE_KEY } from '../../core/stores/state.js';
-import { storeReader } from '../store-json.js';
+import { storeReader } from './app-store.js';
 
 // A plain table, not a collection: no API, not even a superuser's, reads or
 // edits it, and an invalid or disabled boot (which never writes it) cannot
