@@ -8,7 +8,7 @@ import { applyManagedValues, withMembership } from '../../src/pocketbase/login/m
 import { syncProfile } from '../../src/pocketbase/login/profile.js';
 import { loadState } from '../../src/pocketbase/state-store.js';
 import { withholdTokens } from '../../src/pocketbase/login/login-tokens.js';
-import { loadRevalidationSecrets, seal } from '../../src/pocketbase/revalidation-secrets.js';
+import { loadRevalidationSecrets, seal } from '../../src/pocketbase/stores/token-secrets.js';
 import { replaceLogin } from '../../src/pocketbase/stores/token-vault.js';
 import { currentMark, unchangedSinceLastLogin } from '../../src/pocketbase/login/fast-path.js';
 import { lookedUp } from '../../src/core/login/userinfo-lookup.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../core/boot/config.js';
 import type { RevalidationSettings } from '../core/checks/revalidation.js';
-import { forgetRevalidationSecrets, saveRevalidationSecrets } from './revalidation-secrets.js';
+import { forgetRevalidationSecrets, saveRevalidationSecrets } from './stores/token-secrets.js';
 import { settleStoredTokens } from './boot/token-key-upgrade.js';
 import { ensureVault } from './stores/token-vault.js';
 

@@ -1,7 +1,7 @@
 import type { Config } from '../../core/boot/config.js';
 import { legacyVaultKey } from '../../core/boot/token-key.js';
 import { logInfo, logWarn } from '../log.js';
-import { seal, unseal, type RevalidationSecrets } from '../revalidation-secrets.js';
+import { seal, unseal, type RevalidationSecrets } from '../stores/token-secrets.js';
 import { dropAllTokens, resealTokens, sealedTokens } from '../stores/token-vault.js';
 
 /**

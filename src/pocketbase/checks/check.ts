@@ -9,7 +9,7 @@ import { refreshGrant, userinfo, CHECK_TIMEOUT_SECONDS } from './authelia-client
 import { noteAutheliaWorks, noteOutage } from './outage.js';
 import { askPeers } from './peers.js';
 import { queueRevocation } from '../sign-out/revocation.js';
-import { loadRevalidationSecrets, seal, unseal, type RevalidationSecrets } from '../revalidation-secrets.js';
+import { loadRevalidationSecrets, seal, unseal, type RevalidationSecrets } from '../stores/token-secrets.js';
 import {
   claimLease, dropRefreshToken, dropTokens, linkedRow, markCurrent, markEnded, markUndecided, markWaiting, releaseLease, storeRotatedTokens, type VaultRow,
 } from '../stores/token-vault.js';

@@ -1,7 +1,7 @@
 import { ACCESS_TOKEN_MARGIN_MS, MAX_PEERS_ASKED, readUserinfo, type BackendEvidence } from '../../core/checks/revalidation.js';
 import type { ActiveState } from '../../core/stores/state.js';
 import { userinfo } from './authelia-client.js';
-import { unseal, type RevalidationSecrets } from '../revalidation-secrets.js';
+import { unseal, type RevalidationSecrets } from '../stores/token-secrets.js';
 import { otherCheckableRecords, peersWithLiveAccessToken } from '../stores/token-vault.js';
 
 /**

@@ -1,6 +1,6 @@
 import { sessionHorizon } from '../../core/checks/revalidation.js';
 import type { ActiveState } from '../../core/stores/state.js';
-import { loadRevalidationSecrets, seal } from '../revalidation-secrets.js';
+import { loadRevalidationSecrets, seal } from '../stores/token-secrets.js';
 import { queueRevocation } from '../sign-out/revocation.js';
 import { ensureRow, replaceLogin, storedTokens } from '../stores/token-vault.js';
 

@@ -2,7 +2,7 @@ import { boundedHead, MAX_PENDING_REVOCATIONS, MAX_REVOCATION_ATTEMPTS, REVOCATI
 import { REVOCATION_QUEUE_KEY, SIGN_OUT_COUNTS_KEY, type ActiveState } from '../../core/stores/state.js';
 import { revokeToken } from '../checks/authelia-client.js';
 import { logWarn } from '../log.js';
-import { loadRevalidationSecrets, unseal, type RevalidationSecrets } from '../revalidation-secrets.js';
+import { loadRevalidationSecrets, unseal, type RevalidationSecrets } from '../stores/token-secrets.js';
 import { loadState } from '../state-store.js';
 
 /** Counts since the start, for the status page. */

@@ -1,7 +1,7 @@
-import type { Config } from '../core/boot/config.js';
-import { REVALIDATION_SECRETS_KEY } from '../core/stores/state.js';
-import { vaultKey, type VaultKeySource } from '../core/boot/token-key.js';
-import { storeReader } from './stores/app-store.js';
+import type { Config } from '../../core/boot/config.js';
+import { REVALIDATION_SECRETS_KEY } from '../../core/stores/state.js';
+import { vaultKey, type VaultKeySource } from '../../core/boot/token-key.js';
+import { storeReader } from './app-store.js';
 
 /** What a check needs that must never reach the database, a log line or an API response. */
 export interface RevalidationSecrets {
