@@ -25,7 +25,7 @@ export const HOOK_ENTRIES = {
   unlink: 'src/pocketbase/guard/unlink.ts',
   'auth-methods': 'src/pocketbase/login/auth-methods.ts',
   'secret-cache': 'src/pocketbase/boot/secret-cache.ts',
-  status: 'src/pocketbase/status.ts',
+  status: 'src/pocketbase/status/status.ts',
   // Revalidation after the login: the auth-refresh check, the sweep and its schedule, the records view.
   'revalidation-refresh': 'src/pocketbase/checks/auth-refresh.ts',
   sweep: 'src/pocketbase/checks/sweep.ts',

@@ -1,11 +1,11 @@
-import { guardedNames, type PublishedGuards } from '../core/guard/guards.js';
-import { LOGIN_PROBLEM_STORE_KEY } from '../core/stores/state.js';
-import { loadGuards } from './stores/registry-store.js';
-import { loadState } from './state-store.js';
-import { revalidationStatus } from './revalidation-status.js';
-import { signOutCounts } from './sign-out/revocation.js';
-import { relinkStatus } from './login/relink.js';
-import { autheliaConfigurationProblems } from './login/token-lifespan.js';
+import { guardedNames, type PublishedGuards } from '../../core/guard/guards.js';
+import { LOGIN_PROBLEM_STORE_KEY } from '../../core/stores/state.js';
+import { loadGuards } from '../stores/registry-store.js';
+import { loadState } from '../state-store.js';
+import { revalidationStatus } from '../revalidation-status.js';
+import { signOutCounts } from '../sign-out/revocation.js';
+import { relinkStatus } from '../login/relink.js';
+import { autheliaConfigurationProblems } from '../login/token-lifespan.js';
 
 /**
  * `GET /api/authelia/status`, superusers only: what boot decided (the secret
