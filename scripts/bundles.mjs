@@ -30,7 +30,7 @@ export const HOOK_ENTRIES = {
   'revalidation-refresh': 'src/pocketbase/checks/auth-refresh.ts',
   sweep: 'src/pocketbase/checks/sweep.ts',
   'sweep-schedule': 'src/pocketbase/checks/sweep-schedule.ts',
-  'revalidation-status': 'src/pocketbase/revalidation-status.ts',
+  'revalidation-status': 'src/pocketbase/status/checks-status.ts',
   // Sign-out and revocation at Authelia.
   'sign-out': 'src/pocketbase/sign-out/sign-out.ts',
   revocation: 'src/pocketbase/sign-out/revocation.ts',

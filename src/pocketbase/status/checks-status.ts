@@ -1,10 +1,10 @@
-import { formatDuration } from '../core/boot/duration.js';
-import { dueAtRefresh, type RevalidationSettings } from '../core/checks/revalidation.js';
-import { LAST_SWEEP_KEY, type ActiveState } from '../core/stores/state.js';
-import { currentOutage } from './checks/outage.js';
-import { loadState } from './state-store.js';
-import { loadRevalidationSecrets } from './stores/token-secrets.js';
-import { listRows, outcomeCounts, storedCheck, VAULT_TABLE } from './stores/token-vault.js';
+import { formatDuration } from '../../core/boot/duration.js';
+import { dueAtRefresh, type RevalidationSettings } from '../../core/checks/revalidation.js';
+import { LAST_SWEEP_KEY, type ActiveState } from '../../core/stores/state.js';
+import { currentOutage } from '../checks/outage.js';
+import { loadState } from '../state-store.js';
+import { loadRevalidationSecrets } from '../stores/token-secrets.js';
+import { listRows, outcomeCounts, storedCheck, VAULT_TABLE } from '../stores/token-vault.js';
 
 /** The revalidation part of `GET /api/authelia/status`: settings, records per outcome, the last sweep. Never a token. */
 export function revalidationStatus(app: CoreApp, state: ActiveState): Record<string, unknown> {
