@@ -1,8 +1,11 @@
 import type { ExtensionState } from '../../core/stores/state.js';
 import { logInfo } from '../log.js';
-import { EXPIRED_MESSAGE } from '../revalidation-messages.js';
 import { endSessions } from './check.js';
 import { adoptLinkedRecordsUnconfigured, staleOpenSessions, storedCheck } from '../stores/token-vault.js';
+
+/** What an `auth-refresh` refused after (or without) a check with Authelia says to the client. */
+export const GONE_MESSAGE = 'Your Authelia account no longer grants access here. Sign in with Authelia again.';
+export const EXPIRED_MESSAGE = 'Authelia could not confirm your session for too long. Sign in with Authelia again.';
 
 type Unconfigured = Exclude<ExtensionState, { status: 'active' }>;
 
