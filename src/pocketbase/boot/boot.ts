@@ -18,7 +18,10 @@ import { applySchema, checkSchema } from './schema.js';
 import { keepRuleClauses } from '../guard/rule-clauses.js';
 import { saveState } from '../state-store.js';
 import { registeredTags, rememberTags } from './targets.js';
-import { prepareRevalidation, stopRevalidation } from '../revalidation-boot.js';
+import type { RevalidationSettings } from '../../core/checks/revalidation.js';
+import { forgetRevalidationSecrets, saveRevalidationSecrets } from '../stores/token-secrets.js';
+import { settleStoredTokens } from './token-key-upgrade.js';
+import { ensureVault } from '../stores/token-vault.js';
 
 /**
  * Boot work belongs to `serve` only: other commands (`superuser upsert`,
@@ -218,4 +221,17 @@ function removeManagedProviders(app: CoreApp, exceptCollectionId?: string): void
       logWarn(app, `removed the Authelia provider from "${collection.name}"`);
     }
   }
+}
+
+/** The checks' part of a boot: the token table exists and checks can authenticate and decrypt. */
+function prepareRevalidation(app: CoreApp, config: Config): RevalidationSettings {
+  ensureVault(app);
+  settleStoredTokens(app, config, saveRevalidationSecrets(app, config));
+  const { revalidateAfterSeconds, maxSessionSeconds, sweep } = config.revalidation;
+  return { revalidateAfterSeconds, maxSessionSeconds, sweep };
+}
+
+/** A disabled or invalid boot: no check may run with what an earlier boot left in memory. */
+function stopRevalidation(app: CoreApp): void {
+  forgetRevalidationSecrets(app);
 }
