@@ -6,7 +6,7 @@ import { decideLogin } from '../../src/core/login/login-decision.js';
 import { onOAuth2Login as shipped } from '../../src/pocketbase/login/login.js';
 import { applyManagedValues, withMembership } from '../../src/pocketbase/login/managed-values.js';
 import { syncProfile } from '../../src/pocketbase/login/profile.js';
-import { loadState } from '../../src/pocketbase/state-store.js';
+import { loadState } from '../../src/pocketbase/stores/app-store.js';
 import { withholdTokens } from '../../src/pocketbase/login/login-tokens.js';
 import { loadRevalidationSecrets, seal } from '../../src/pocketbase/stores/token-secrets.js';
 import { replaceLogin } from '../../src/pocketbase/stores/token-vault.js';

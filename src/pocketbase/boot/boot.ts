@@ -16,7 +16,7 @@ import { logError, logInfo, logWarn } from '../log.js';
 import { publishGuards, writeRegistry } from '../stores/registry-store.js';
 import { applySchema, checkSchema } from './schema.js';
 import { keepRuleClauses } from '../guard/rule-clauses.js';
-import { saveState } from '../state-store.js';
+import { saveState } from '../stores/app-store.js';
 import { registeredTags, rememberTags } from './targets.js';
 import type { RevalidationSettings } from '../../core/checks/revalidation.js';
 import { forgetRevalidationSecrets, saveRevalidationSecrets } from '../stores/token-secrets.js';

@@ -2,7 +2,7 @@ import { dueAtRefresh, mayAskAgain, pastMaxSession, refreshVerdict } from '../..
 import { ACCESS_ACTIONS } from './access-actions.js';
 import { logInfo, logWarn } from '../log.js';
 import { checkRecord, endSessions, type CheckResult } from './check.js';
-import { loadState } from '../state-store.js';
+import { loadState } from '../stores/app-store.js';
 import { EXPIRED_MESSAGE, GONE_MESSAGE, refuseStaleRefresh } from './bound-without-authelia.js';
 import { adoptLinkedRecords, linkedRow, noteIssuedToken, rememberCheckedAt, rememberedCheckedAt, rememberUnlinked, storedCheck } from '../stores/token-vault.js';
 import { revokeAccess } from '../login/access.js';

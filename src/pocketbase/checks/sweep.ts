@@ -6,7 +6,7 @@ import { ACCESS_ACTIONS } from './access-actions.js';
 import { logError, logInfo, logWarn } from '../log.js';
 import { signedInConnections } from './realtime.js';
 import { checkRecord, endSessions, type CheckResult } from './check.js';
-import { loadState } from '../state-store.js';
+import { loadState } from '../stores/app-store.js';
 import { endStaleSessions } from './bound-without-authelia.js';
 import {
   adoptLinkedRecords, countSweepCandidates, dropUnlinked, markAttempted, markWaiting, sweepCandidates, type SweepCursor, type VaultRow,

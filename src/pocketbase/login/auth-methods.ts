@@ -1,5 +1,5 @@
 import { goJson, s256ChallengeFromHex, withQueryParams } from '../../core/login/auth-url.js';
-import { loadState } from '../state-store.js';
+import { loadState } from '../stores/app-store.js';
 
 /**
  * Answers `GET /api/collections/{collection}/auth-methods` like PocketBase's

@@ -1,5 +1,5 @@
 import { GROUPS_GENERATION_KEY } from '../../core/stores/state.js';
-import { loadState } from '../state-store.js';
+import { loadState } from '../stores/app-store.js';
 
 /**
  * A group record changed or went away (a rename changes what a membership

@@ -5,7 +5,7 @@ import { logInfo, logWarn } from '../log.js';
 import { noteAutheliaWorks } from '../checks/outage.js';
 import { withMembership } from './managed-values.js';
 import { refuseOtherProvider } from '../guard/sign-in-gate.js';
-import { loadState } from '../state-store.js';
+import { loadState } from '../stores/app-store.js';
 import { loadGuards } from '../stores/registry-store.js';
 import { discardLoginTokens, storeLoginTokens, withholdTokens } from './login-tokens.js';
 import { noteIssuedToken } from '../stores/token-vault.js';

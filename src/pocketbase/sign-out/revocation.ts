@@ -3,7 +3,7 @@ import { REVOCATION_QUEUE_KEY, SIGN_OUT_COUNTS_KEY, type ActiveState } from '../
 import { revokeToken } from '../checks/authelia-client.js';
 import { logWarn } from '../log.js';
 import { loadRevalidationSecrets, unseal, type RevalidationSecrets } from '../stores/token-secrets.js';
-import { loadState } from '../state-store.js';
+import { loadState } from '../stores/app-store.js';
 
 /** Counts since the start, for the status page. */
 export interface SignOutCounts {

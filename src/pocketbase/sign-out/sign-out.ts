@@ -3,7 +3,7 @@ import { endRecordSessions } from '../login/access.js';
 import { logInfo } from '../log.js';
 import { loadGuards } from '../stores/registry-store.js';
 import { countSignOut, revokeNow } from './revocation.js';
-import { loadState } from '../state-store.js';
+import { loadState } from '../stores/app-store.js';
 import { markSignedOut, storedTokens } from '../stores/token-vault.js';
 
 /**

@@ -2,7 +2,7 @@ import { formatDuration } from '../../core/boot/duration.js';
 import { dueAtRefresh, type RevalidationSettings } from '../../core/checks/revalidation.js';
 import { LAST_SWEEP_KEY, type ActiveState } from '../../core/stores/state.js';
 import { currentOutage } from '../checks/outage.js';
-import { loadState } from '../state-store.js';
+import { loadState } from '../stores/app-store.js';
 import { loadRevalidationSecrets } from '../stores/token-secrets.js';
 import { listRows, outcomeCounts, storedCheck, VAULT_TABLE } from '../stores/token-vault.js';
 

@@ -1,7 +1,7 @@
 import { guardedNames, type PublishedGuards } from '../../core/guard/guards.js';
 import { LOGIN_PROBLEM_STORE_KEY } from '../../core/stores/state.js';
 import { loadGuards } from '../stores/registry-store.js';
-import { loadState } from '../state-store.js';
+import { loadState } from '../stores/app-store.js';
 import { revalidationStatus } from './checks-status.js';
 import { signOutCounts } from '../sign-out/revocation.js';
 import { relinkStatus } from '../login/relink.js';

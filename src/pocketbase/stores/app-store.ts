@@ -1,3 +1,5 @@
+import { STATE_STORE_KEY, type ExtensionState } from '../../core/stores/state.js';
+
 /**
  * Reads a JSON value boot left in PocketBase's app store (shared by every
  * pooled runtime). Each runtime keeps the last value it parsed: handlers read
@@ -14,3 +16,10 @@ export function storeReader<T>(key: string): (app: CoreApp) => T | undefined {
     return lastParsed.value;
   };
 }
+
+export function saveState(app: CoreApp, state: ExtensionState): void {
+  app.store().set(STATE_STORE_KEY, JSON.stringify(state));
+}
+
+/** What boot decided; `undefined` before boot has run (e.g. a CLI command, not `serve`). */
+export const loadState = storeReader<ExtensionState>(STATE_STORE_KEY);
