@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { configWith } from '../support/config-fixture.js';
-import { parseConfig, type Config, type ConfigResult } from '../../src/core/boot/config.js';
-import type { ConfigIssue } from '../../src/core/boot/errors.js';
+import { configWith } from '../../support/config-fixture.js';
+import { parseConfig, type Config, type ConfigResult } from '../../../src/core/boot/config.js';
+import type { ConfigIssue } from '../../../src/core/boot/errors.js';
 
 const SECRET = 'Sup3r-Secret-Value-9f2c';
 const BASE = { AUTHELIA_URL: 'https://auth.example.com', AUTHELIA_CLIENT_SECRET: SECRET } as const;
