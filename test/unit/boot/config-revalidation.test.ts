@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../../src/core/boot/config.js';
+import { parseConfig, type Config } from '../../../src/core/boot/config.js';
 
 const SECRET = 'Sup3r-Secret-Value-9f2c';
 const BASE = { AUTHELIA_URL: 'https://auth.example.com', AUTHELIA_CLIENT_SECRET: SECRET } as const;
