@@ -68,7 +68,7 @@ describe('checkDiscovery', () => {
     const methods = (list: string[] | undefined) => find(checkDiscovery({ ...AUTHELIA_DOC, [subject]: list }, config()), subject)!;
     expect(methods(['client_secret_basic', 'client_secret_post'])).toMatchObject({ level: 'ok', message: expect.stringContaining('preferred') });
     expect(methods(undefined)).toMatchObject({ level: 'ok', message: expect.stringContaining('client_secret_basic is the default') });
-    // Boot gives no warning for this case either (test/unit/discovery.test.ts).
+    // Boot gives no warning for this case either (test/unit/boot/discovery.test.ts).
     expect(methods(['client_secret_post'])).toMatchObject({ level: 'ok', message: expect.stringContaining('after Authelia refuses its HTTP Basic try') });
     expect(methods(['private_key_jwt'])).toMatchObject({ level: 'error', message: expect.stringContaining('neither client_secret_basic nor client_secret_post') });
     expect(methods([])).toMatchObject({ level: 'error', message: expect.stringContaining('got an empty list') });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DISCOVERY_PATH, fallbackEndpoints, judgeEndpoint, parseDiscovery, tokenEndpointAuth, type DiscoveryResult } from '../../src/core/boot/discovery-rules.js';
+import { DISCOVERY_PATH, fallbackEndpoints, judgeEndpoint, parseDiscovery, tokenEndpointAuth, type DiscoveryResult } from '../../../src/core/boot/discovery-rules.js';
 
 const ISSUER = 'https://auth.example.com';
 const WANTED = { scopes: ['openid', 'email', 'profile', 'groups'], pkce: true };
