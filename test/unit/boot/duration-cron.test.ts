@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cronProblem, normalizeCron } from '../../src/core/boot/cron.js';
-import { formatDuration, parseDuration } from '../../src/core/boot/duration.js';
+import { cronProblem, normalizeCron } from '../../../src/core/boot/cron.js';
+import { formatDuration, parseDuration } from '../../../src/core/boot/duration.js';
 
 describe('parseDuration', () => {
   it.each<[string, number]>([
