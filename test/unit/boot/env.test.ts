@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveEnv } from '../../src/core/boot/env-rules.js';
+import { resolveEnv } from '../../../src/core/boot/env-rules.js';
 
 const noFiles = (path: string): string => {
   throw new Error(`unexpected read of ${path}`);
