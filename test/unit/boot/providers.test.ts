@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { configWith } from '../support/config-fixture.js';
-import type { Config } from '../../src/core/boot/config.js';
-import { fallbackEndpoints, type Endpoints } from '../../src/core/boot/discovery-rules.js';
+import { configWith } from '../../support/config-fixture.js';
+import type { Config } from '../../../src/core/boot/config.js';
+import { fallbackEndpoints, type Endpoints } from '../../../src/core/boot/discovery-rules.js';
 import {
   MANAGED_BY_KEY,
   MANAGED_BY_VALUE,
@@ -12,7 +12,7 @@ import {
   type ExistingProvider,
   type ProviderFields,
   type ProviderPlan,
-} from '../../src/core/boot/providers.js';
+} from '../../../src/core/boot/providers.js';
 
 const ISSUER = 'https://auth.example.com';
 const CONFIG: Config = configWith({ issuer: ISSUER });
