@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { certificateAdvice, certificateProblem, describeFailure } from '../../src/core/boot/tls-advice.js';
+import { certificateAdvice, certificateProblem, describeFailure } from '../../../src/core/boot/tls-advice.js';
 
 describe('certificateProblem', () => {
   it.each([
