@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/core/boot/config.js';
-import { origin, parseHttpUrl, redactUrl, sameOrigin } from '../../src/core/boot/urls.js';
+import { parseConfig } from '../../../src/core/boot/config.js';
+import { origin, parseHttpUrl, redactUrl, sameOrigin } from '../../../src/core/boot/urls.js';
 
 describe('parseHttpUrl', () => {
   it('splits a full URL into its parts', () => {
