@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { goJson, goQueryEscape, s256ChallengeFromHex, withQueryParams } from '../../src/core/login/auth-url.js';
+import { goJson, goQueryEscape, s256ChallengeFromHex, withQueryParams } from '../../../src/core/login/auth-url.js';
 
 const toBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 
