@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_GROUPS, MAX_GROUP_NAME_LENGTH, normalizeGroups } from '../../src/core/login/groups.js';
+import { MAX_GROUPS, MAX_GROUP_NAME_LENGTH, normalizeGroups } from '../../../src/core/login/groups.js';
 
 describe('normalizeGroups: missing claim', () => {
   it.each([
