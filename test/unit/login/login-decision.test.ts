@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideLogin, managedFields, sameNames, type LoginDecision, type LoginSettings } from '../../src/core/login/login-decision.js';
+import { decideLogin, managedFields, sameNames, type LoginDecision, type LoginSettings } from '../../../src/core/login/login-decision.js';
 
 const PLAIN: LoginSettings = {
   groupsClaim: 'groups',
@@ -152,8 +152,8 @@ describe('sameNames', () => {
 
 describe('loginSettings', () => {
   it('takes exactly what a login needs from the configuration, and never the secret', async () => {
-    const { configWith } = await import('../support/config-fixture.js');
-    const { loginSettings } = await import('../../src/core/login/login-decision.js');
+    const { configWith } = await import('../../support/config-fixture.js');
+    const { loginSettings } = await import('../../../src/core/login/login-decision.js');
     const settings = loginSettings(configWith({ clientSecret: 'do-not-copy', roles: [{ role: 'admin', groups: ['admins'] }] }));
     expect(settings).toEqual({
       groupsClaim: 'groups', groupsField: 'groups', membershipField: 'memberOf', groupsCollection: 'authelia_groups',
