@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { claimsFingerprint, decisiveClaims, loginMark, mayRemember, type FullLoginOutcome, type LoginMarkParts } from '../../src/core/login/fast-path-rules.js';
+import { claimsFingerprint, decisiveClaims, loginMark, mayRemember, type FullLoginOutcome, type LoginMarkParts } from '../../../src/core/login/fast-path-rules.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const SETTINGS = { groupsClaim: 'groups' };
