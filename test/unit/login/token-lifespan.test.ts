@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   MINIMUM_ACCESS_TOKEN_LIFESPAN, refreshedAtLogin, secondsLeft, shortTokenProblem, shortTokenWarning, STRICT_REFUSAL,
-} from '../../src/core/login/token-lifespan-rules.js';
+} from '../../../src/core/login/token-lifespan-rules.js';
 
 const NOW = 1_800_000_000_000;
 
