@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claimedProfile } from '../../src/core/login/profile-rules.js';
+import { claimedProfile } from '../../../src/core/login/profile-rules.js';
 
 describe('claimedProfile', () => {
   it.each([
