@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AUTHELIA_REMEDY, BURST_GAP_MS, BURST_SHOWN_MS, claimedUsername, decideRelink, noteSubjectChange, shownSubjectChanges, type RelinkInput, type SubjectChanges,
-} from '../../src/core/login/relink-rules.js';
+} from '../../../src/core/login/relink-rules.js';
 
 const JOHN: RelinkInput = {
   enabled: true,
