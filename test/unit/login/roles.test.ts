@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRoles, rolesForGroups, type RoleRule } from '../../src/core/login/roles.js';
+import { parseRoles, rolesForGroups, type RoleRule } from '../../../src/core/login/roles.js';
 
 function rules(value: string): readonly RoleRule[] {
   const result = parseRoles(value);
