@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_REGISTRY, parseRegistry, pruneDeleted, registerActive, retiredFields, type GuardRegistry } from '../../src/core/guard/guard-registry.js';
-import { forbiddenWrites, guardedNames, publishGuards } from '../../src/core/guard/guards.js';
+import { EMPTY_REGISTRY, parseRegistry, pruneDeleted, registerActive, retiredFields, type GuardRegistry } from '../../../src/core/guard/guard-registry.js';
+import { forbiddenWrites, guardedNames, publishGuards } from '../../../src/core/guard/guards.js';
 
 const USERS = { collectionId: 'c_users', collectionName: 'users', provider: 'oidc' };
 const GROUPS = { id: 'json1', name: 'groups' };
