@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_REGISTRY, registerActive } from '../../src/core/guard/guard-registry.js';
-import { coveredBy, formatHookTags, hookTags, parseHookTags, renameAllowed, tagsToRemember } from '../../src/core/guard/hook-tags.js';
+import { EMPTY_REGISTRY, registerActive } from '../../../src/core/guard/guard-registry.js';
+import { coveredBy, formatHookTags, hookTags, parseHookTags, renameAllowed, tagsToRemember } from '../../../src/core/guard/hook-tags.js';
 
 const registry = registerActive(EMPTY_REGISTRY, { collectionId: 'c_users', collectionName: 'users', provider: 'oidc', fields: [{ id: 'f1', name: 'groups' }] });
 
