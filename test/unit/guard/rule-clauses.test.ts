@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withGuardClauses, withoutGuardClauses } from '../../src/core/guard/rule-clauses-rules.js';
+import { withGuardClauses, withoutGuardClauses } from '../../../src/core/guard/rule-clauses-rules.js';
 
 const FIELDS = ['groups', 'memberOf', 'roles'];
 const CLAUSES = '@request.body.groups:isset = false && @request.body.memberOf:isset = false && @request.body.roles:isset = false';
