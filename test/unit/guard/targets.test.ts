@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { registrationTargets, type RegistrationTargets } from '../../src/core/guard/targets-rules.js';
+import { registrationTargets, type RegistrationTargets } from '../../../src/core/guard/targets-rules.js';
 
 const noFiles = (path: string): string => {
   throw new Error(`unexpected read of ${path}`);
