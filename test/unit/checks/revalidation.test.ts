@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   believeFallback, classifyRefresh, dueAtRefresh, mayAskAgain, hasUsableToken, pastMaxSession, readUserinfo, refreshVerdict,
   sweepAction, sessionHorizon, sessionsMayBeAlive, type BackendEvidence, type HttpAnswer, type RevalidationSettings, type VaultEntry,
-} from '../../src/core/checks/revalidation.js';
-import { legacyVaultKey, vaultKey } from '../../src/core/boot/token-key.js';
-import { isNormalUserinfo, LOOKUP_ONLY_CLAIMS } from '../../src/core/login/userinfo-lookup.js';
+} from '../../../src/core/checks/revalidation.js';
+import { legacyVaultKey, vaultKey } from '../../../src/core/boot/token-key.js';
+import { isNormalUserinfo, LOOKUP_ONLY_CLAIMS } from '../../../src/core/login/userinfo-lookup.js';
 import { createHash } from 'node:crypto';
 
 const SUB = '6f1c2a4e-1b7d-4c55-9a0e-3d2f8b7a1c01';
