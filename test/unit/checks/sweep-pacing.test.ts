@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fireAfter, fireAtOrBefore } from '../../src/core/boot/cron.js';
-import { checkAt, planSweep, FALLBACK_INTERVAL_MS, MAX_GAP_MS, MIN_RUN_MS, STOP_MARGIN_MS } from '../../src/core/checks/sweep-pacing.js';
+import { fireAfter, fireAtOrBefore } from '../../../src/core/boot/cron.js';
+import { checkAt, planSweep, FALLBACK_INTERVAL_MS, MAX_GAP_MS, MIN_RUN_MS, STOP_MARGIN_MS } from '../../../src/core/checks/sweep-pacing.js';
 
 const at = (iso: string) => Date.parse(iso);
 const MIN = 60_000;
