@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/core/boot/config.js';
-import { autheliaSignOutURL, boundedHead, MAX_PENDING_REVOCATIONS } from '../../src/core/sign-out/sign-out-rules.js';
+import { parseConfig } from '../../../src/core/boot/config.js';
+import { autheliaSignOutURL, boundedHead, MAX_PENDING_REVOCATIONS } from '../../../src/core/sign-out/sign-out-rules.js';
 
 const BASE = { AUTHELIA_URL: 'https://auth.example.com', AUTHELIA_CLIENT_SECRET: 'secret-1' };
 const noFiles = (): string => {
