@@ -1,7 +1,7 @@
 // The SDK's realtime authWithOAuth2 waits for PocketBase's answer over realtime and never settles
 // when the sign-in window is closed. This browser code opens the window itself (through
 // urlCallback), watches it, and cancels the pending call. The demo page runs it and the README shows
-// it verbatim (test/unit/readme.test.ts checks that they match), so the browser tests
+// it verbatim (test/unit/docs/readme.test.ts checks that they match), so the browser tests
 // (test/browser/demo.test.ts) try what the README recommends. Plain JavaScript without backticks.
 export const AUTH_WITH_OAUTH2_WINDOW = `// authWithOAuth2 in a window this page opens and watches: it settles when the window is closed.
 function authWithOAuth2Window(pb, collection, options) {

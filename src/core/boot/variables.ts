@@ -4,7 +4,7 @@ export type ProviderSlot = (typeof PROVIDER_SLOTS)[number];
 
 /**
  * Every variable the extension reads, with its default. The README's table
- * documents the same list; `test/unit/readme.test.ts` keeps them in step.
+ * documents the same list; `test/unit/docs/readme.test.ts` keeps them in step.
  * Kept apart from the zod schema so hook registration can read it cheaply.
  */
 export const DEFAULTS = {

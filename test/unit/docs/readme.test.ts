@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AUTH_WITH_OAUTH2_WINDOW } from '../../demo/sign-in-window.js';
-import { DEFAULTS, VARIABLES } from '../../src/core/boot/variables.js';
-import { ADMIN_ROLE_ONLY, EDITORS_ONLY } from '../support/api-rules.js';
+import { AUTH_WITH_OAUTH2_WINDOW } from '../../../demo/sign-in-window.js';
+import { DEFAULTS, VARIABLES } from '../../../src/core/boot/variables.js';
+import { ADMIN_ROLE_ONLY, EDITORS_ONLY } from '../../support/api-rules.js';
 
 const readme = readFileSync('README.md', 'utf8');
 
