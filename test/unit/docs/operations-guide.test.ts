@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runAutheliaConfig } from '../../src/cli/authelia-config.js';
-import { parseConfig } from '../../src/core/boot/config.js';
-import { parseYaml, splitConfigOutput } from '../cli/cli.js';
-import { guideBlock, OPERATIONS_GUIDE } from '../support/docs.js';
+import { runAutheliaConfig } from '../../../src/cli/authelia-config.js';
+import { parseConfig } from '../../../src/core/boot/config.js';
+import { parseYaml, splitConfigOutput } from '../../cli/cli.js';
+import { guideBlock, OPERATIONS_GUIDE } from '../../support/docs.js';
 
 const run = promisify(execFile);
 type Client = Record<string, unknown>;
