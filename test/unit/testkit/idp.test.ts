@@ -1,8 +1,8 @@
 // Proves the Authelia-like IdP (testkit/idp.ts) behaves as the end-to-end tests assume.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIdp, type Idp, type IdpOptions } from '../../testkit/idp.js';
-import { loginAtIdp } from '../../testkit/headless-login.js';
+import { startIdp, type Idp, type IdpOptions } from '../../../testkit/idp.js';
+import { loginAtIdp } from '../../../testkit/headless-login.js';
 
 const REDIRECT = 'http://127.0.0.1:9/api/oauth2-redirect';
 const BASIC = { clientId: 'pocketbase', clientSecret: 's3cret with spaces & symbols', redirectUris: [REDIRECT] };
