@@ -3,8 +3,8 @@
 // lifespans, removed and disabled users at userinfo, the request log, outages, the admin page.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIdp, type Idp, type IdpOptions } from '../../testkit/idp.js';
-import { loginAtIdp } from '../../testkit/headless-login.js';
+import { startIdp, type Idp, type IdpOptions } from '../../../testkit/idp.js';
+import { loginAtIdp } from '../../../testkit/headless-login.js';
 
 const REDIRECT = 'http://127.0.0.1:9/api/oauth2-redirect';
 const OFFLINE = { clientId: 'pocketbase', clientSecret: 'offline-secret', redirectUris: [REDIRECT], offlineAccess: true };
