@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../../support/stack.js';
 
 const alice = { username: 'alice', password: 'alice-password', name: 'Alice Liddell', email: 'alice@example.test', groups: ['dev', 'admins', 'dev'] };
 const bob = { username: 'bob', password: 'bob-password', name: 'Bob', email: 'bob@example.test', groups: undefined };
