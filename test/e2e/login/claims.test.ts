@@ -6,10 +6,10 @@
 // entry never fails a login.
 import type { RecordModel } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IdpUser } from '../../testkit/idp.js';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { logEntries, type LogEntry } from '../../testkit/pocketbase.js';
-import { groupNamesById, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+import type { IdpUser } from '../../../testkit/idp.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { logEntries, type LogEntry } from '../../../testkit/pocketbase.js';
+import { groupNamesById, ssoLogin, startStack, storedUser, type Stack } from '../../support/stack.js';
 
 const WARN = 4; // slog.LevelWarn, as PocketBase stores it
 
