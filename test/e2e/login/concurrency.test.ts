@@ -3,11 +3,11 @@
 // sync of many logins runs concurrently against one SQLite database.
 import PocketBase, { ClientResponseError, type RecordAuthResponse, type RecordModel } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IdpUser } from '../../testkit/idp.js';
-import { loginAtIdp } from '../../testkit/headless-login.js';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { logEntries } from '../../testkit/pocketbase.js';
-import { groupNamesById, startStack, storedUser, type Stack } from '../support/stack.js';
+import type { IdpUser } from '../../../testkit/idp.js';
+import { loginAtIdp } from '../../../testkit/headless-login.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { logEntries } from '../../../testkit/pocketbase.js';
+import { groupNamesById, startStack, storedUser, type Stack } from '../../support/stack.js';
 
 const PEOPLE = 50;
 const SAME_USER_LOGINS = 20;
