@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { ssoLogin, startStack, storedUser, type Stack } from '../../support/stack.js';
 
 const paul = { username: 'paul', password: 'paul-password', name: 'Paul', email: 'paul@example.test', groups: ['dev'] };
 
