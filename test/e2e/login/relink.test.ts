@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ClientResponseError, type RecordAuthResponse, type RecordModel } from 'pocketbase';
 import { describe, expect, it } from 'vitest';
-import { TIMED_VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { logEntries } from '../../testkit/pocketbase.js';
-import type { IdpUser } from '../../testkit/idp.js';
-import { afterLogin, person, refresh, sleep, withStack, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
-import { CLIENT_SECRET, ssoLogin, storedUser, type Stack, type StackOptions } from '../support/stack.js';
+import { TIMED_VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { logEntries } from '../../../testkit/pocketbase.js';
+import type { IdpUser } from '../../../testkit/idp.js';
+import { afterLogin, person, refresh, sleep, withStack, WITH_OFFLINE_ACCESS } from '../../support/revalidation.js';
+import { CLIENT_SECRET, ssoLogin, storedUser, type Stack, type StackOptions } from '../../support/stack.js';
 
 const run = promisify(execFile);
 const SCENARIO_TIMEOUT = 150_000;
