@@ -5,10 +5,10 @@
 // log, on the status page until a login with a longer token), and AUTHELIA_STRICT refuses it.
 // Tokens of 15 s rotate at every due check with the groups exact.
 import { describe, expect, it } from 'vitest';
-import { TIMED_VERSIONS } from '../../testkit/pocketbase-versions.js';
-import type { Idp } from '../../testkit/idp.js';
-import { afterLogin, person, refresh, until, withStack, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
-import { ssoLogin, startIdpFor, storedUser, type Stack, type StackOptions } from '../support/stack.js';
+import { TIMED_VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import type { Idp } from '../../../testkit/idp.js';
+import { afterLogin, person, refresh, until, withStack, WITH_OFFLINE_ACCESS } from '../../support/revalidation.js';
+import { ssoLogin, startIdpFor, storedUser, type Stack, type StackOptions } from '../../support/stack.js';
 
 const SCENARIO_TIMEOUT = 150_000;
 const SHORT_TTL = 5;
