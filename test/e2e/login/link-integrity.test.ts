@@ -2,11 +2,11 @@
 // what the review tried that held. Each test states what the README promises and asserts it.
 import PocketBase, { ClientResponseError, type RecordAuthResponse, type RecordModel } from 'pocketbase';
 import { describe, expect, it } from 'vitest';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import type { IdpUser } from '../../testkit/idp.js';
-import { serveExpectingExit, type PocketBaseServer } from '../../testkit/pocketbase.js';
-import { person, refresh, sleep, sweepNow, withStack, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
-import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import type { IdpUser } from '../../../testkit/idp.js';
+import { serveExpectingExit, type PocketBaseServer } from '../../../testkit/pocketbase.js';
+import { person, refresh, sleep, sweepNow, withStack, WITH_OFFLINE_ACCESS } from '../../support/revalidation.js';
+import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../../support/stack.js';
 
 const TIMEOUT = 150_000;
 const SWEEP_BY_HAND = '0 0 1 1 *';
