@@ -5,9 +5,9 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import PocketBase, { ClientResponseError, type RecordModel } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { startPocketBase, type PocketBaseServer } from '../../testkit/pocketbase.js';
-import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { startPocketBase, type PocketBaseServer } from '../../../testkit/pocketbase.js';
+import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../../support/stack.js';
 
 /** A client write to a managed field: the hooks answer 400; an update first meets the rule's guard clauses, which PocketBase answers 404. */
 const REFUSED = [400, 404];
