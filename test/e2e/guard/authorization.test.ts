@@ -1,8 +1,8 @@
 import PocketBase, { ClientResponseError } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_ROLE_ONLY, EDITORS_ONLY } from '../support/api-rules.js';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+import { ADMIN_ROLE_ONLY, EDITORS_ONLY } from '../../support/api-rules.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../../support/stack.js';
 
 /** A client write to a managed field: the hooks answer 400; an update first meets the rule's guard clauses, which PocketBase answers 404. */
 const REFUSED = [400, 404];
