@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TIMED_VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { afterLogin, EXPIRED, GONE, person, refresh, sleep, until, withStack, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
-import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type StackOptions } from '../support/stack.js';
+import { TIMED_VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { afterLogin, EXPIRED, GONE, person, refresh, sleep, until, withStack, WITH_OFFLINE_ACCESS } from '../../support/revalidation.js';
+import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type StackOptions } from '../../support/stack.js';
 
 const SCENARIO_TIMEOUT = 150_000;
 
