@@ -3,10 +3,10 @@
 // linked before tokens were kept nor lets a re-created managed field be written.
 import PocketBase, { ClientResponseError } from 'pocketbase';
 import { describe, expect, it } from 'vitest';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import type { PocketBaseServer } from '../../testkit/pocketbase.js';
-import { EXPIRED, GONE, person, refresh as refreshWith, sleep, sweepNow } from '../support/revalidation.js';
-import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import type { PocketBaseServer } from '../../../testkit/pocketbase.js';
+import { EXPIRED, GONE, person, refresh as refreshWith, sleep, sweepNow } from '../../support/revalidation.js';
+import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../../support/stack.js';
 
 const refresh = (pb: PocketBaseServer, token: string) => refreshWith({ pb }, token);
 
