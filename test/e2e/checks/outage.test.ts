@@ -4,10 +4,10 @@
 // started by hand (PocketBase's own cron endpoint runs the real job) so the scenarios do not wait
 // for the minute; every scenario runs on its own stack, all at once.
 import { describe, expect, it } from 'vitest';
-import type { Stack } from '../support/stack.js';
-import { TIMED_VERSIONS, VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { GONE, person, refresh, sleep, sweepAfter, until, withStack, WITH_OFFLINE_ACCESS, type SweepRun } from '../support/revalidation.js';
-import { ssoLogin, storedUser, type StackOptions } from '../support/stack.js';
+import type { Stack } from '../../support/stack.js';
+import { TIMED_VERSIONS, VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { GONE, person, refresh, sleep, sweepAfter, until, withStack, WITH_OFFLINE_ACCESS, type SweepRun } from '../../support/revalidation.js';
+import { ssoLogin, storedUser, type StackOptions } from '../../support/stack.js';
 
 const SCENARIO_TIMEOUT = 150_000;
 /** Never on its own during a test: runs come from runSweep below. */
