@@ -3,10 +3,10 @@
 // run starts with the records it left, and records none of whose PocketBase sessions can still be
 // alive cost Authelia nothing. The figures at 10,000 records are `npm run bench:authelia`'s.
 import { describe, expect, it } from 'vitest';
-import type { IdpRequest } from '../../testkit/idp.js';
-import { TIMED_VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { person, refresh, sleep, sweepAfter, sweepNow, until, withStack, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
-import { ssoLogin, type Stack } from '../support/stack.js';
+import type { IdpRequest } from '../../../testkit/idp.js';
+import { TIMED_VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { person, refresh, sleep, sweepAfter, sweepNow, until, withStack, WITH_OFFLINE_ACCESS } from '../../support/revalidation.js';
+import { ssoLogin, type Stack } from '../../support/stack.js';
 
 const TIMEOUT = 240_000;
 /** Never on its own during a test: runs come from sweepNow. */
