@@ -1,10 +1,10 @@
 // Taking access away must always land: on a record that no longer validates (a superuser added a
 // required field after the user signed up), and on a realtime connection that was open before.
 import { describe, expect, it } from 'vitest';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { membersFeed } from '../support/sse.js';
-import { GONE, person, refresh, sleep, sweepNow, withStack } from '../support/revalidation.js';
-import { ssoLogin, storedUser, type Stack } from '../support/stack.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { membersFeed } from '../../support/sse.js';
+import { GONE, person, refresh, sleep, sweepNow, withStack } from '../../support/revalidation.js';
+import { ssoLogin, storedUser, type Stack } from '../../support/stack.js';
 
 const TIMEOUT = 90_000;
 
