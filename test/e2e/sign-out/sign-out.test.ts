@@ -2,11 +2,11 @@
 // Authelia-like IdP, whose revocation endpoint has Authelia's semantics (its own client
 // authentication, Basic by default; revoking a token revokes the grant).
 import { describe, expect, it } from 'vitest';
-import { NEWEST, TIMED_VERSIONS, VERSIONS } from '../../testkit/pocketbase-versions.js';
-import type { Stack } from '../support/stack.js';
-import { CLIENT_ID, CLIENT_SECRET, ssoLogin, storedUser, type IdpVariant, type StackOptions } from '../support/stack.js';
-import { person, refresh, sleep, until, withStack, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
-import { membersFeed } from '../support/sse.js';
+import { NEWEST, TIMED_VERSIONS, VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import type { Stack } from '../../support/stack.js';
+import { CLIENT_ID, CLIENT_SECRET, ssoLogin, storedUser, type IdpVariant, type StackOptions } from '../../support/stack.js';
+import { person, refresh, sleep, until, withStack, WITH_OFFLINE_ACCESS } from '../../support/revalidation.js';
+import { membersFeed } from '../../support/sse.js';
 
 const TIMEOUT = 120_000;
 
