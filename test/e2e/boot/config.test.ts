@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { freePort, newDataDir, serveExpectingExit, startPocketBase } from '../../testkit/pocketbase.js';
-import { CLIENT_SECRET, ssoLogin, startIdpFor, startStack, storedUser, type Stack } from '../support/stack.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { freePort, newDataDir, serveExpectingExit, startPocketBase } from '../../../testkit/pocketbase.js';
+import { CLIENT_SECRET, ssoLogin, startIdpFor, startStack, storedUser, type Stack } from '../../support/stack.js';
 
 const dana = { username: 'dana', password: 'dana-password', name: 'Dana', email: 'dana@example.test', groups: ['ops', 'dev'] };
 
