@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import type { PocketBaseServer } from '../../testkit/pocketbase.js';
-import { person, WITH_OFFLINE_ACCESS } from '../support/revalidation.js';
-import { CLIENT_SECRET, ssoLogin, startStack } from '../support/stack.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import type { PocketBaseServer } from '../../../testkit/pocketbase.js';
+import { person, WITH_OFFLINE_ACCESS } from '../../support/revalidation.js';
+import { CLIENT_SECRET, ssoLogin, startStack } from '../../support/stack.js';
 
 const run = promisify(execFile);
 const TIMEOUT = 90_000;
