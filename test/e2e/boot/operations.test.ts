@@ -1,7 +1,7 @@
 import PocketBase from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../support/stack.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { CLIENT_SECRET, ssoLogin, startStack, storedUser, type Stack } from '../../support/stack.js';
 
 const ana = { username: 'ana', password: 'ana-password', name: 'Ana', email: 'ana@example.test', groups: ['dev'], sub: '11111111-1111-4111-8111-111111111111' };
 // Another Authelia account with the same email: another person as far as we can tell.
