@@ -7,10 +7,10 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { startPocketBase } from '../../testkit/pocketbase.js';
-import { pocketbaseBinary, VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { guideBlock } from '../support/docs.js';
-import { ssoLogin, startStack, storedUser } from '../support/stack.js';
+import { startPocketBase } from '../../../testkit/pocketbase.js';
+import { pocketbaseBinary, VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { guideBlock } from '../../support/docs.js';
+import { ssoLogin, startStack, storedUser } from '../../support/stack.js';
 
 const run = promisify(execFile);
 const ada = { username: 'ada', password: 'ada-password', name: 'Ada', email: 'ada@example.test', groups: ['admins'] };
