@@ -3,11 +3,11 @@
 // up with. (Authelia being unreachable at boot is covered in config.test.ts.)
 import PocketBase, { ClientResponseError } from 'pocketbase';
 import { describe, expect, it } from 'vitest';
-import { answer, discoveryDocument, slowly, startFakeServer, type FakeServer, type Responder } from '../support/fake-authelia.js';
-import { loginAtIdp } from '../../testkit/headless-login.js';
-import { VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { freePort, logEntries, startPocketBase, type LogEntry, type PocketBaseServer } from '../../testkit/pocketbase.js';
-import { CLIENT_SECRET, ssoLogin, startIdpFor, startStack, storedUser, type IdpVariant } from '../support/stack.js';
+import { answer, discoveryDocument, slowly, startFakeServer, type FakeServer, type Responder } from '../../support/fake-authelia.js';
+import { loginAtIdp } from '../../../testkit/headless-login.js';
+import { VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { freePort, logEntries, startPocketBase, type LogEntry, type PocketBaseServer } from '../../../testkit/pocketbase.js';
+import { CLIENT_SECRET, ssoLogin, startIdpFor, startStack, storedUser, type IdpVariant } from '../../support/stack.js';
 
 const DISCOVERY = '/.well-known/openid-configuration';
 const WARN = 4; // slog.LevelWarn, as PocketBase stores it
