@@ -1,6 +1,6 @@
 // The demo IdP's user directory: Authelia's file backend, in memory and editable at runtime.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { IdpUser } from './idp.js';
+import type { IdpUser } from './idp-types.js';
 
 export class UserDirectory {
   readonly #byUsername = new Map<string, IdpUser>();

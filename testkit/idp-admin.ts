@@ -10,7 +10,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UserDirectory } from './idp-accounts.js';
 import { readForm } from './idp-interactions.js';
-import { errorPage, sendPage, usersPage } from './idp-pages.js';
+import { errorPage, escapeHtml, layout, sendPage } from './idp-pages.js';
+import type { IdpUser } from './idp-types.js';
 
 export const ADMIN_PATH = '/demo/users';
 
@@ -68,4 +69,39 @@ export function parseGroups(text: string): string[] {
 function sameSecret(a: string, b: string): boolean {
   const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
   return timingSafeEqual(digest(a), digest(b));
+}
+
+/** The demo's user admin page: one form per user to set groups and disable or enable them. */
+export function usersPage(opts: { action: string; csrfToken: string; users: IdpUser[]; backendDown: boolean; notice?: string; note?: string }): string {
+  const notice = opts.notice ? `<p class="muted" role="status">${escapeHtml(opts.notice)}</p>` : '';
+  const rows = opts.users.map((u) => {
+    const groups = Array.isArray(u.groups) ? u.groups.join(', ') : '';
+    const id = `groups-${escapeHtml(u.username)}`;
+    return `<section class="user">
+<h2>${escapeHtml(u.username)}${u.disabled ? ' <span class="error">disabled</span>' : ''}</h2>
+<p class="muted">${escapeHtml(u.name)} · ${escapeHtml(u.email)}</p>
+<form method="post" action="${escapeHtml(opts.action)}">
+  <input type="hidden" name="csrf" value="${escapeHtml(opts.csrfToken)}">
+  <input type="hidden" name="username" value="${escapeHtml(u.username)}">
+  <label for="${id}">Groups (comma-separated)</label>
+  <input id="${id}" name="groups" value="${escapeHtml(groups)}">
+  <label class="check"><input type="checkbox" name="disabled" value="on"${u.disabled ? ' checked' : ''}> Disabled (cannot sign in; userinfo answers without identity)</label>
+  <button class="primary" type="submit">Save</button>
+</form>
+</section>`;
+  });
+  return layout('Users', `<h1>Demo users</h1>
+<p class="muted">The identity provider sees a change at once (its next userinfo answer); a relying party
+sees it only when it asks again, without a new sign-in.</p>
+${opts.note ? `<p id="reaches" class="muted">${escapeHtml(opts.note)}</p>` : ''}
+${notice}
+<section class="user">
+<h2>User backend: ${opts.backendDown ? '<span class="error">down</span>' : 'up'}</h2>
+<p class="muted">Down is an LDAP outage: nobody can sign in, and Authelia answers every check without looking the user up, exactly as it answers for a removed user. PocketBase keeps everybody's access and groups until it answers normally again.</p>
+<form method="post" action="${escapeHtml(opts.action)}">
+  <input type="hidden" name="csrf" value="${escapeHtml(opts.csrfToken)}">
+  <button class="primary" type="submit" name="backend" value="${opts.backendDown ? 'up' : 'down'}">${opts.backendDown ? 'Bring the user backend back' : 'Take the user backend down'}</button>
+</form>
+</section>
+${rows.join('\n') || '<p>No users.</p>'}`, '36rem');
 }

@@ -8,7 +8,7 @@
 //   says (implicit consent does not skip it; only a remembered pre-configured consent covers it);
 //   4.38 lets implicit consent skip it (both seen on the real binaries). The prompt is added for
 //   every such request, and idp-interactions.ts answers it as the version would.
-import type { IdpClient } from './idp.js';
+import type { IdpClient } from './idp-types.js';
 
 export type AuthorizationDecision =
   | { kind: 'pass'; pathAndQuery: string }

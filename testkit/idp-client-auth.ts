@@ -13,7 +13,7 @@
 // back for oidc-provider to parse (see peekBody).
 import type { IncomingMessage } from 'node:http';
 import type { KoaContextWithOIDC, KoaMiddleware } from 'oidc-provider';
-import type { AutheliaVersion, IdpClient } from './idp.js';
+import type { AutheliaVersion, IdpClient } from './idp-types.js';
 
 type Method = 'client_secret_basic' | 'client_secret_post';
 

@@ -9,13 +9,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider, InteractionDetails } from 'oidc-provider';
 import type { UserDirectory } from './idp-accounts.js';
-import { consentPage, errorPage, loginPage, sendPage as send } from './idp-pages.js';
+import { errorPage, escapeHtml, layout, sendPage as send } from './idp-pages.js';
+import type { ConsentMode } from './idp-types.js';
 
 const MAX_FORM_BYTES = 16 * 1024;
 
 /** Authelia's client `consent_mode` (`auto` picks pre-configured when a duration is set). */
-export type ConsentMode = 'explicit' | 'implicit' | 'pre-configured';
-
 export interface InteractionContext {
   provider: Provider;
   users: UserDirectory;
@@ -156,4 +155,43 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
     chunks.push(chunk);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  // Authelia's wording on its consent screen.
+  openid: 'Use OpenID to verify your identity',
+  profile: 'Access your profile information',
+  email: 'Access your email addresses',
+  groups: 'Access your group membership',
+  offline_access: 'Automatically refresh these permissions without user interaction',
+};
+
+export function loginPage(opts: { action: string; clientId: string; username?: string; error?: string }): string {
+  const error = opts.error ? `<p class="error" role="alert">${escapeHtml(opts.error)}</p>` : '';
+  return layout('Sign in', `<h1>Sign in</h1>
+<p class="muted">to continue to <strong>${escapeHtml(opts.clientId)}</strong></p>
+${error}
+<form method="post" action="${escapeHtml(opts.action)}">
+  <label for="username">Username</label>
+  <input id="username" name="username" autocomplete="username" required autofocus value="${escapeHtml(opts.username ?? '')}">
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required>
+  <button class="primary" type="submit">Sign in</button>
+</form>`);
+}
+
+export function consentPage(opts: { action: string; clientId: string; username: string; scopes: string[]; remember?: boolean }): string {
+  const items = opts.scopes
+    .map((s) => `<li><strong>${escapeHtml(s)}</strong>: ${escapeHtml(SCOPE_DESCRIPTIONS[s] ?? s)}</li>`)
+    .join('\n  ');
+  return layout('Consent', `<h1>Hi ${escapeHtml(opts.username)}</h1>
+<p><strong>${escapeHtml(opts.clientId)}</strong> is requesting the following permissions:</p>
+<ul>
+  ${items}
+</ul>
+<form method="post" action="${escapeHtml(opts.action)}">
+  ${opts.remember ? '<label class="check"><input type="checkbox" name="remember" value="on"> Remember my consent</label>' : ''}
+  <button class="primary" type="submit" name="decision" value="accept">Accept</button>
+  <button type="submit" name="decision" value="deny">Deny</button>
+</form>`);
 }

@@ -4,20 +4,7 @@
 // is down or stuck behind a dead proxy, or late (does the work, answers after the client gave up:
 // a refresh Authelia performed whose answer was lost).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-export interface IdpRequest {
-  method: string;
-  /** Path relative to the issuer, without the query, e.g. '/api/oidc/token'. */
-  path: string;
-  /** When the request arrived (epoch milliseconds). */
-  at: number;
-  /** Token requests only: the form's grant_type, once the IdP has parsed it (not when down). */
-  grant_type?: string;
-  /** The status answered; undefined while in flight or when never answered ('hang'). */
-  status?: number;
-}
-
-export type IdpMode = 'up' | 'unavailable' | 'hang' | 'late';
+import type { IdpMode, IdpRequest } from './idp-types.js';
 
 /** Longer than the extension's 5 s per request to Authelia. */
 const DEFAULT_LATE_MS = 8_000;

@@ -21,13 +21,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UserDirectory } from './idp-accounts.js';
 import type { IdpStore } from './idp-store.js';
+import type { AutheliaVersion } from './idp-types.js';
 
 /**
  * Which Authelia the stand-in answers as: '4.39' (4.39.x), '4.38' (4.38.7 and later 4.38.x) or
  * '4.38.0' (4.38.0 to 4.38.6, whose userinfo never looks the user up).
  */
-export type AutheliaVersion = '4.39' | '4.38' | '4.38.0';
-
 /** What the login fixed for a grant: Authelia keeps it in the OpenID session of every token. */
 export interface GrantFacts {
   readonly authTime: number;

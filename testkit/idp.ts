@@ -21,45 +21,14 @@ import { ADMIN_PATH, AdminPage } from './idp-admin.js';
 import { adjustAuthorizationRequest } from './idp-authorization.js';
 import { StrictClientAuth } from './idp-client-auth.js';
 import { handleLogout } from './idp-logout.js';
-import { handleInteraction, RememberedConsents, type ConsentMode } from './idp-interactions.js';
+import { handleInteraction, RememberedConsents } from './idp-interactions.js';
 import { errorPage } from './idp-pages.js';
 import { IdpStore } from './idp-store.js';
-import { Traffic, type IdpMode, type IdpRequest } from './idp-traffic.js';
-import { answerUserinfo, liveAnswer, type AutheliaVersion, type GrantFacts } from './idp-userinfo.js';
+import { Traffic } from './idp-traffic.js';
+import { answerUserinfo, liveAnswer, type GrantFacts } from './idp-userinfo.js';
+import type { AutheliaVersion, ConsentMode, IdpClient, IdpMode, IdpRequest, IdpUser } from './idp-types.js';
 
-export type { IdpMode, IdpRequest } from './idp-traffic.js';
-export type { ConsentMode } from './idp-interactions.js';
-export type { AutheliaVersion } from './idp-userinfo.js';
-
-export interface IdpUser {
-  username: string;
-  password: string;
-  name: string;
-  email: string;
-  /** Passed through untouched as the `groups` claim (undefined = claim omitted). Tests send
-   * hostile values on purpose, hence `unknown`. */
-  groups: string[] | null | undefined | unknown;
-  /** Fixed opaque subject; default: a random UUID per username, stable for the IdP's lifetime. */
-  sub?: string;
-  /** Authelia's `disabled: true` in the users file: cannot sign in; refresh still works and
-   * userinfo answers with `sub` only. */
-  disabled?: boolean;
-}
-
-export interface IdpClient {
-  clientId: string;
-  clientSecret: string;
-  redirectUris: string[];
-  /** Enforced strictly, like Authelia: the other method gets invalid_client. Default basic. */
-  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
-  /** Authelia's `revocation_endpoint_auth_method`: basic unless set, whatever the token endpoint uses. */
-  revocationEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
-  /** Authelia's `introspection_endpoint_auth_method`: basic unless set, whatever the token endpoint uses. */
-  introspectionEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
-  /** Authelia registers these together: the `offline_access` scope and the `refresh_token`
-   * grant type. Without it, requesting offline_access fails the login (invalid_scope). */
-  offlineAccess?: boolean;
-}
+export type { AutheliaVersion, ConsentMode, IdpClient, IdpMode, IdpRequest, IdpUser } from './idp-types.js';
 
 export interface IdpOptions {
   port?: number; // 0/undefined = random free port
