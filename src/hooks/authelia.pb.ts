@@ -88,7 +88,7 @@ onRecordAfterDeleteSuccess((e) => {
   require(`${__hooks}/authelia/group-writes.js`).onGuardedRecordWrite(e);
 }, ...targets.hookTags);
 
-// Authelia links: only a superuser removes one, and removing one takes access away (unlink.ts).
+// Authelia links: only a superuser removes one, and removing one takes access away (guard/unlink.ts).
 onRecordDeleteRequest((e) => {
   require(`${__hooks}/authelia/unlink.js`).onLinkDeleteRequest(e);
 }, '_externalAuths');
@@ -98,7 +98,7 @@ onRecordAfterDeleteSuccess((e) => {
 }, '_externalAuths');
 
 // An Authelia user back with a new subject (Authelia lost its storage): the login approved moving
-// the record's link, and the old one goes in the transaction that writes the new one (relink.ts).
+// the record's link, and the old one goes in the transaction that writes the new one (login/relink.ts).
 onRecordCreate((e) => {
   require(`${__hooks}/authelia/relink.js`).onLinkCreate(e);
 }, '_externalAuths');
@@ -108,7 +108,7 @@ onCollectionUpdate((e) => {
 });
 
 // PocketBase < 0.36.8 blanks cached OAuth2 secrets when it serializes a collection
-// (any dashboard view), which breaks every login until a restart: see secret-cache.ts.
+// (any dashboard view), which breaks every login until a restart: see boot/secret-cache.ts.
 onCollectionViewRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));
 onCollectionsListRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));
 onCollectionCreateRequest((e) => require(`${__hooks}/authelia/secret-cache.js`).reloadCollectionsAfter(e));

@@ -31,7 +31,7 @@ export interface ActiveState {
   readonly revalidation: RevalidationSettings;
   /** Authelia's portal sign-out page (with AUTHELIA_SIGN_OUT_REDIRECT as `rd`), for the sign-out endpoints' answer. */
   readonly signOutURL: string;
-  /** AUTHELIA_STRICT: also refuse logins that show Authelia misconfigured (see login-token-lifespan.ts). */
+  /** AUTHELIA_STRICT: also refuse logins that show Authelia misconfigured (see src/pocketbase/login/token-lifespan.ts). */
   readonly strict: boolean;
 }
 

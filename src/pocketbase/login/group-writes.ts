@@ -3,7 +3,7 @@ import { loadState } from '../stores/app-store.js';
 
 /**
  * A group record changed or went away (a rename changes what a membership
- * means): every login mark is stale (see login-fast-path.ts), so each user's
+ * means): every login mark is stale (see login/fast-path.ts), so each user's
  * next login takes the full path. Registered for the guarded collections;
  * a write to the auth collection renews that record's own `updated` instead.
  */

@@ -6,7 +6,7 @@ import { loadGuards } from './registry-store.js';
  * Where the Authelia tokens of each record's last login live: a plain SQLite
  * table, not a collection, so no API (and no API rule, superuser included)
  * can read it, and it never shows in the dashboard. The tokens are encrypted
- * with a key that is not in the database (see revalidation-secrets.ts).
+ * with a key that is not in the database (see stores/token-secrets.ts).
  * Times are milliseconds since the epoch. The row also keeps the Authelia
  * username the record's subject had at the last login or check: written by
  * the extension only (no API reaches this table, superusers included), it is
