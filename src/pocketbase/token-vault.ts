@@ -70,15 +70,23 @@ function addUsername(app: CoreApp): void {
 
 /**
  * A table made by an earlier version has no `sessionUntil`: nobody noted which tokens PocketBase
- * handed out, so every row gets the horizon of a token issued right now (see unknownPastHorizon).
+ * handed out, so every row gets the horizon of a token issued right now (see unknownPastHorizon)
+ * under the longest auth-token lifetime of any auth collection: this runs at boot, before the
+ * collections the extension manages are published, and a collection whose tokens live longer than
+ * PocketBase's default must not free its records from the sweep early. The column and its values
+ * land together (one transaction): a stop in between must not leave rows with a horizon of 0.
  */
 function addSessionUntil(app: CoreApp): void {
   const columns = arrayOf(new DynamicModel({ name: '' }));
   app.db().newQuery(`SELECT [[name]] FROM pragma_table_info('${VAULT_TABLE}')`).all(columns);
   if ((columns as unknown as Array<{ name: string }>).some((column) => String(column.name) === 'sessionUntil')) return;
-  const db = app.nonconcurrentDB();
-  db.newQuery(`ALTER TABLE {{${VAULT_TABLE}}} ADD COLUMN [[sessionUntil]] INTEGER NOT NULL DEFAULT 0`).execute();
-  db.newQuery(`UPDATE {{${VAULT_TABLE}}} SET [[sessionUntil]] = {:until}`).bind({ until: unknownPastHorizon(app, Date.now()) }).execute();
+  const everyAuthCollection = app.findAllCollections('auth').flatMap((collection) => (collection ? [collection.id] : []));
+  const until = unknownPastHorizon(app, Date.now(), [...everyAuthCollection, ...Object.keys(loadGuards(app)?.collections ?? {})]);
+  app.runInTransaction((txApp) => {
+    const db = txApp.nonconcurrentDB();
+    db.newQuery(`ALTER TABLE {{${VAULT_TABLE}}} ADD COLUMN [[sessionUntil]] INTEGER NOT NULL DEFAULT 0`).execute();
+    db.newQuery(`UPDATE {{${VAULT_TABLE}}} SET [[sessionUntil]] = {:until}`).bind({ until }).execute();
+  });
 }
 
 /**
