@@ -113,7 +113,8 @@ const ROW_COLUMNS =
   "COALESCE(t.[[accessToken]], '') AS accessToken, COALESCE(t.[[refreshToken]], '') AS refreshToken, " +
   'COALESCE(t.[[accessExpiresAt]], 0) AS accessExpiresAt, COALESCE(t.[[checkedAt]], 0) AS checkedAt, ' +
   "COALESCE(t.[[attemptedAt]], 0) AS attemptedAt, COALESCE(t.[[sessionsEnded]], 0) AS sessionsEnded, COALESCE(t.[[lastOutcome]], '') AS lastOutcome, " +
-  'COALESCE(t.[[sessionUntil]], 0) AS sessionUntil, ' +
+  // Read as an integer whatever was stored: one REAL in the column must not stop every sweep run.
+  'CAST(COALESCE(t.[[sessionUntil]], 0) AS INTEGER) AS sessionUntil, ' +
   "COALESCE(t.[[username]], '') AS username";
 
 /**
@@ -388,6 +389,21 @@ export function noteIssuedToken(app: CoreApp, record: core.Record, now: number):
     extendSessions(app, record.id, sessionHorizon(expiresBy, lifetimeMs));
   } catch {
     // No token table yet: the extension never kept anything for anybody, so nothing is checked either.
+  }
+}
+
+/**
+ * The same for a token whose expiry is known exactly (an impersonation token, whose lifetime a
+ * superuser chooses; an auth response the app's own route makes): `expiresAt` and `issuedAt` in
+ * milliseconds since the epoch.
+ */
+export function noteTokenExpiry(app: CoreApp, recordId: string, issuedAt: number, expiresAt: number): void {
+  const noted = rememberedSessionUntil(app, recordId);
+  if (noted !== undefined && noted >= expiresAt) return;
+  try {
+    extendSessions(app, recordId, sessionHorizon(expiresAt, expiresAt - issuedAt));
+  } catch {
+    // No token table yet: nothing is checked either.
   }
 }
 
