@@ -25,6 +25,14 @@ routerAdd("GET", "/api/authelia/status", (e) => {
 onRecordAuthRefreshRequest((e) => {
   require(`${__hooks}/authelia/revalidation-refresh.js`).onAuthRefresh(e);
 }, ...targets.hookTags);
+onRecordAuthRequest((e) => {
+  const method = e.authMethod;
+  if (method === "password" || method === "otp" || method === "oauth2") {
+    e.next();
+    return;
+  }
+  require(`${__hooks}/authelia/issued-tokens.js`).onAuthResponse(e);
+}, ...targets.hookTags);
 routerAdd("GET", "/api/authelia/status/records", (e) => {
   require(`${__hooks}/authelia/revalidation-status.js`).recordsStatus(e);
 }, $apis.requireSuperuserAuth());

@@ -44,6 +44,17 @@ onRecordAuthRefreshRequest((e) => {
   require(`${__hooks}/authelia/revalidation-refresh.js`).onAuthRefresh(e);
 }, ...targets.hookTags);
 
+// Every other token PocketBase hands out (a superuser's impersonation token, an app route's auth
+// response) keeps the record under the sweep's checks until it expires. The sign-ins note their own.
+onRecordAuthRequest((e) => {
+  const method = e.authMethod;
+  if (method === 'password' || method === 'otp' || method === 'oauth2') {
+    e.next();
+    return;
+  }
+  require(`${__hooks}/authelia/issued-tokens.js`).onAuthResponse(e);
+}, ...targets.hookTags);
+
 routerAdd('GET', '/api/authelia/status/records', (e) => {
   require(`${__hooks}/authelia/revalidation-status.js`).recordsStatus(e);
 }, $apis.requireSuperuserAuth());

@@ -212,9 +212,13 @@ export function sessionsMayBeAlive(entry: Pick<VaultEntry, 'sessionUntil'>, now:
 export const SESSION_MARGIN_SHARE = 1 / 8;
 export const MAX_SESSION_MARGIN_MS = 86_400_000;
 
-/** What to store for a token that expires at `expiresAt` after living `lifetimeMs`: never earlier than the token. */
+/**
+ * What to store for a token that expires at `expiresAt` after living `lifetimeMs`: never earlier
+ * than the token. Whole milliseconds: the column is an INTEGER, and a fraction would be stored as a
+ * REAL that the sweep's row reader refuses.
+ */
 export function sessionHorizon(expiresAt: number, lifetimeMs: number): number {
-  return expiresAt + Math.min(Math.max(lifetimeMs, 0) * SESSION_MARGIN_SHARE, MAX_SESSION_MARGIN_MS);
+  return Math.ceil(expiresAt + Math.min(Math.max(lifetimeMs, 0) * SESSION_MARGIN_SHARE, MAX_SESSION_MARGIN_MS));
 }
 
 /** What the sweep does with one Authelia-linked record. */

@@ -73,3 +73,16 @@ export function checkAt(plan: SweepPlan, index: number, lastAttemptAt: number, p
   const planned = Math.max(Math.min(slot, due), plan.startedAt);
   return planned >= now ? planned : Math.max(now, previousCheckAt + plan.gapMs / 2);
 }
+
+/** A run whose previous one is still going waits at least this long for it. */
+export const MIN_WAIT_FOR_PREVIOUS_MS = 60_000;
+
+/**
+ * Until when a run that found the previous one still going waits for it (its last check and the
+ * decisions after it can outlast the previous run's stop by more than a minute when Authelia answers
+ * slowly): as long as the waiting run could still start a check, at least a minute. Giving up
+ * sooner would leave the records the previous run did not reach for one more interval.
+ */
+export function waitForPreviousUntil(now: number, next: number | undefined): number {
+  return Math.max(now + MIN_WAIT_FOR_PREVIOUS_MS, (next ?? now + FALLBACK_INTERVAL_MS) - STOP_MARGIN_MS);
+}

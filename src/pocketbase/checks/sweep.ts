@@ -1,6 +1,6 @@
 import { fireAfter, fireAtOrBefore } from '../../core/boot/cron.js';
 import { noCounts, sweepAction, ACCESS_TOKEN_MARGIN_MS, pastMaxSession, type SweepCounts } from '../../core/checks/revalidation.js';
-import { checkAt, planSweep, SUSPECT_DECISION_MS, type SweepPlan } from '../../core/checks/sweep-pacing.js';
+import { checkAt, planSweep, waitForPreviousUntil, SUSPECT_DECISION_MS, type SweepPlan } from '../../core/checks/sweep-pacing.js';
 import { LAST_SWEEP_KEY, SWEEP_RUNNING_KEY, type ActiveState } from '../../core/stores/state.js';
 import { ACCESS_ACTIONS } from './access-actions.js';
 import { logError, logInfo, logWarn } from '../log.js';
@@ -38,8 +38,6 @@ interface Suspect {
 
 /** Rows read at a time: a run of 10,000 records never holds them all. */
 const BATCH = 100;
-/** How long a run waits for the one before it to end (its last check) before it gives up. */
-const WAIT_FOR_PREVIOUS_MS = 60_000;
 
 /**
  * AUTHELIA_SWEEP's job: check every Authelia-linked record that has a usable
@@ -63,9 +61,15 @@ export function runSweep(app: CoreApp): SweepReport | undefined {
     return undefined;
   }
   if (state?.status !== 'active' || state.revalidation.sweep === null) return undefined;
-  const held = holdRun(app);
-  if (!held) {
+  const asked = Date.now();
+  const held = holdRun(app, waitForPreviousUntil(asked, fireAfter(state.revalidation.sweep, asked)));
+  if (held === 'gave-up') {
     logWarn(app, 'sweep: the previous run is still going; this one did nothing (the previous run goes on with the records)');
+    return undefined;
+  }
+  if (held === 'waited' && previousRunFinished(app, asked)) {
+    // Started by hand (or a late run) while another went on, which reached every record: nothing left.
+    app.store().remove(SWEEP_RUNNING_KEY);
     return undefined;
   }
   try {
@@ -75,15 +79,26 @@ export function runSweep(app: CoreApp): SweepReport | undefined {
   }
 }
 
-/** Runs never overlap (a run started by hand, or one whose last check outlived its stop): the later waits a little, then gives up. */
-function holdRun(app: CoreApp): boolean {
-  const deadline = Date.now() + WAIT_FOR_PREVIOUS_MS;
-  for (;;) {
+/**
+ * Runs never overlap (a run started by hand, or one whose last check and decisions outlived its
+ * stop): the later waits for the earlier until `deadline` (see waitForPreviousUntil), then gives up.
+ */
+function holdRun(app: CoreApp, deadline: number): 'held' | 'waited' | 'gave-up' {
+  for (let waited = false; ; waited = true) {
     const mine = `${Date.now()}:${$security.randomString(8)}`;
-    if (app.store().getOrSet(SWEEP_RUNNING_KEY, () => mine) === mine) return true;
-    if (Date.now() >= deadline) return false;
+    if (app.store().getOrSet(SWEEP_RUNNING_KEY, () => mine) === mine) return waited ? 'waited' : 'held';
+    if (Date.now() >= deadline) return 'gave-up';
     sleep(500);
   }
+}
+
+/** The run this one waited for (it ended after `waitedFrom`) reached every record it had work for. */
+function previousRunFinished(app: CoreApp, waitedFrom: number): boolean {
+  const raw: unknown = app.store().get(LAST_SWEEP_KEY);
+  if (typeof raw !== 'string') return false;
+  const report = JSON.parse(raw) as Partial<SweepReport>;
+  const endedAt = Date.parse(report.at ?? '') + Number(report.durationMs);
+  return report.carriedOver === false && Number.isFinite(endedAt) && endedAt >= waitedFrom;
 }
 
 function sweep(app: CoreApp, state: ActiveState, schedule: string): SweepReport {

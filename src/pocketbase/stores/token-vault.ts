@@ -70,15 +70,23 @@ function addUsername(app: CoreApp): void {
 
 /**
  * A table made by an earlier version has no `sessionUntil`: nobody noted which tokens PocketBase
- * handed out, so every row gets the horizon of a token issued right now (see unknownPastHorizon).
+ * handed out, so every row gets the horizon of a token issued right now (see unknownPastHorizon)
+ * under the longest auth-token lifetime of any auth collection: this runs at boot, before the
+ * collections the extension manages are published, and a collection whose tokens live longer than
+ * PocketBase's default must not free its records from the sweep early. The column and its values
+ * land together (one transaction): a stop in between must not leave rows with a horizon of 0.
  */
 function addSessionUntil(app: CoreApp): void {
   const columns = arrayOf(new DynamicModel({ name: '' }));
   app.db().newQuery(`SELECT [[name]] FROM pragma_table_info('${VAULT_TABLE}')`).all(columns);
   if ((columns as unknown as Array<{ name: string }>).some((column) => String(column.name) === 'sessionUntil')) return;
-  const db = app.nonconcurrentDB();
-  db.newQuery(`ALTER TABLE {{${VAULT_TABLE}}} ADD COLUMN [[sessionUntil]] INTEGER NOT NULL DEFAULT 0`).execute();
-  db.newQuery(`UPDATE {{${VAULT_TABLE}}} SET [[sessionUntil]] = {:until}`).bind({ until: unknownPastHorizon(app, Date.now()) }).execute();
+  const everyAuthCollection = app.findAllCollections('auth').flatMap((collection) => (collection ? [collection.id] : []));
+  const until = unknownPastHorizon(app, Date.now(), [...everyAuthCollection, ...Object.keys(loadGuards(app)?.collections ?? {})]);
+  app.runInTransaction((txApp) => {
+    const db = txApp.nonconcurrentDB();
+    db.newQuery(`ALTER TABLE {{${VAULT_TABLE}}} ADD COLUMN [[sessionUntil]] INTEGER NOT NULL DEFAULT 0`).execute();
+    db.newQuery(`UPDATE {{${VAULT_TABLE}}} SET [[sessionUntil]] = {:until}`).bind({ until }).execute();
+  });
 }
 
 /**
@@ -105,7 +113,8 @@ const ROW_COLUMNS =
   "COALESCE(t.[[accessToken]], '') AS accessToken, COALESCE(t.[[refreshToken]], '') AS refreshToken, " +
   'COALESCE(t.[[accessExpiresAt]], 0) AS accessExpiresAt, COALESCE(t.[[checkedAt]], 0) AS checkedAt, ' +
   "COALESCE(t.[[attemptedAt]], 0) AS attemptedAt, COALESCE(t.[[sessionsEnded]], 0) AS sessionsEnded, COALESCE(t.[[lastOutcome]], '') AS lastOutcome, " +
-  'COALESCE(t.[[sessionUntil]], 0) AS sessionUntil, ' +
+  // Read as an integer whatever was stored: one REAL in the column must not stop every sweep run.
+  'CAST(COALESCE(t.[[sessionUntil]], 0) AS INTEGER) AS sessionUntil, ' +
   "COALESCE(t.[[username]], '') AS username";
 
 /**
@@ -380,6 +389,21 @@ export function noteIssuedToken(app: CoreApp, record: core.Record, now: number):
     extendSessions(app, record.id, sessionHorizon(expiresBy, lifetimeMs));
   } catch {
     // No token table yet: the extension never kept anything for anybody, so nothing is checked either.
+  }
+}
+
+/**
+ * The same for a token whose expiry is known exactly (an impersonation token, whose lifetime a
+ * superuser chooses; an auth response the app's own route makes): `expiresAt` and `issuedAt` in
+ * milliseconds since the epoch.
+ */
+export function noteTokenExpiry(app: CoreApp, recordId: string, issuedAt: number, expiresAt: number): void {
+  const noted = rememberedSessionUntil(app, recordId);
+  if (noted !== undefined && noted >= expiresAt) return;
+  try {
+    extendSessions(app, recordId, sessionHorizon(expiresAt, expiresAt - issuedAt));
+  } catch {
+    // No token table yet: nothing is checked either.
   }
 }
 

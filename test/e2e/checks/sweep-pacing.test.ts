@@ -41,8 +41,10 @@ describe.concurrent.each(TIMED_VERSIONS)('the sweep at scale on PocketBase %s', 
       const gaps = userinfo.slice(1).map((request, i) => request.at - userinfo[i]!.at);
       // A burst sends the eight within a few milliseconds of each other; paced, a quarter of a
       // second apart (small runs are not stretched over half the interval: see
-      // src/core/checks/sweep-pacing.ts), less what a loaded machine takes from one check to the next.
-      expect(Math.min(...gaps), `gaps between userinfo calls: ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(100);
+      // src/core/checks/sweep-pacing.ts). On a loaded machine one check's request can leave late and the
+      // next on time, so a single gap may be short: the median gap and the whole span tell.
+      const sorted = [...gaps].sort((a, b) => a - b);
+      expect(sorted[Math.floor(sorted.length / 2)], `gaps between userinfo calls: ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(150);
       expect(userinfo.at(-1)!.at - userinfo[0]!.at).toBeGreaterThanOrEqual(7 * 200);
       expect(overlapping).toEqual([]);
     });

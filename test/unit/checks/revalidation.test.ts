@@ -174,6 +174,8 @@ describe('what the sweep does with a record', () => {
     expect(sessionHorizon(NOW + 4 * week, 4 * week)).toBe(NOW + 4 * week + 24 * 60 * MIN); // at most a day
     expect(sessionHorizon(NOW + 10_000, 10_000)).toBe(NOW + 11_250);
     expect(sessionHorizon(NOW + 10_000, -5)).toBe(NOW + 10_000);
+    // Whole milliseconds (an INTEGER column), rounded up: never earlier than the token.
+    expect(sessionHorizon(NOW + 3_600_007, 3_600_007)).toBe(NOW + 3_600_007 + Math.ceil(3_600_007 / 8));
   });
 
   it('treats a refresh token alone as usable', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fireAfter, fireAtOrBefore } from '../../../src/core/boot/cron.js';
-import { checkAt, planSweep, FALLBACK_INTERVAL_MS, MAX_GAP_MS, MIN_RUN_MS, STOP_MARGIN_MS } from '../../../src/core/checks/sweep-pacing.js';
+import { checkAt, planSweep, waitForPreviousUntil, FALLBACK_INTERVAL_MS, MAX_GAP_MS, MIN_RUN_MS, STOP_MARGIN_MS } from '../../../src/core/checks/sweep-pacing.js';
 
 const at = (iso: string) => Date.parse(iso);
 const MIN = 60_000;
@@ -73,5 +73,17 @@ describe('how a sweep run spreads its checks', () => {
   it('a schedule that never fires again (runs by hand only) is paced as the default one', () => {
     const plan = planSweep(start, { previous: undefined, next: undefined }, 10_000);
     expect(plan).toMatchObject({ intervalMs: FALLBACK_INTERVAL_MS, windowMs: FALLBACK_INTERVAL_MS / 2 });
+  });
+});
+
+describe('a run that finds the previous one still going', () => {
+  it('waits for it as long as it could still start a check, not a fixed minute: the records the previous run left are not put off by one more interval', () => {
+    const now = at('2026-12-07T10:10:00Z');
+    // A slow Authelia: the 10:00 run's last check and its decisions end at 10:11:30.
+    expect(waitForPreviousUntil(now, at('2026-12-07T10:20:00Z'))).toBe(at('2026-12-07T10:20:00Z') - STOP_MARGIN_MS);
+    expect(waitForPreviousUntil(now, at('2026-12-07T10:20:00Z'))).toBeGreaterThan(at('2026-12-07T10:11:30Z'));
+    // At least a minute, also for a one-minute schedule and a schedule that never fires again.
+    expect(waitForPreviousUntil(now, now + MIN)).toBe(now + MIN);
+    expect(waitForPreviousUntil(now, undefined)).toBe(now + FALLBACK_INTERVAL_MS - STOP_MARGIN_MS);
   });
 });
