@@ -31,7 +31,7 @@ export const HOOK_ENTRIES = {
   sweep: 'src/pocketbase/checks/sweep.ts',
   'sweep-schedule': 'src/pocketbase/checks/sweep-schedule.ts',
   'revalidation-status': 'src/pocketbase/status/checks-status.ts',
-  'issued-tokens': 'src/pocketbase/issued-tokens.ts',
+  'issued-tokens': 'src/pocketbase/checks/issued-tokens.ts',
   // Sign-out and revocation at Authelia.
   'sign-out': 'src/pocketbase/sign-out/sign-out.ts',
   revocation: 'src/pocketbase/sign-out/revocation.ts',

@@ -1,4 +1,4 @@
-import { noteTokenExpiry } from './stores/token-vault.js';
+import { noteTokenExpiry } from '../stores/token-vault.js';
 
 /**
  * Every auth response PocketBase makes for a guarded collection's record but a password, OTP or
