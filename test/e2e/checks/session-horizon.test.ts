@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { TIMED_VERSIONS } from '../../testkit/pocketbase-versions.js';
-import { person, sleep, sweepNow, withStack } from '../support/revalidation.js';
-import { CLIENT_SECRET, ssoLogin, type Stack } from '../support/stack.js';
+import { TIMED_VERSIONS } from '../../../testkit/pocketbase-versions.js';
+import { person, sleep, sweepNow, withStack } from '../../support/revalidation.js';
+import { CLIENT_SECRET, ssoLogin, type Stack } from '../../support/stack.js';
 
 const TIMEOUT = 180_000;
 /** Never on its own during a test: runs come from sweepNow. */
