@@ -108,8 +108,9 @@ onRecordAfterDeleteSuccess((e) => {
   require(`${__hooks}/authelia/unlink.js`).onLinkDeleted(e);
 }, '_externalAuths');
 
-// An Authelia user back with a new subject (Authelia lost its storage): the login approved moving
-// the record's link, and the old one goes in the transaction that writes the new one (login/relink.ts).
+// Every new link: a record taken for a local account comes under the checks; for an Authelia user
+// back with a new subject (Authelia lost its storage) the login approved moving the record's link,
+// and the old one goes in the transaction that writes the new one (login/relink.ts).
 onRecordCreate((e) => {
   require(`${__hooks}/authelia/relink.js`).onLinkCreate(e);
 }, '_externalAuths');

@@ -3,7 +3,7 @@ import {
 } from '../../core/login/relink-rules.js';
 import { RELINK_APPROVAL_KEY_PREFIX, RELINKS_KEY, type ActiveState } from '../../core/stores/state.js';
 import { logWarn } from '../log.js';
-import { keptUsername } from '../stores/token-vault.js';
+import { forgetUnlinked, keptUsername } from '../stores/token-vault.js';
 
 /*
  * A login whose new `sub` is the same Authelia user as a linked record's (src/core/login/relink-rules.ts) moves
@@ -48,10 +48,12 @@ export function approveRelink(app: CoreApp, state: ActiveState, record: core.Rec
 
 /**
  * Every new `_externalAuths` row, before PocketBase inserts it and inside its transaction (`e.app`
- * is the transaction). Without an approval for this record and subject: PocketBase's own business.
+ * is the transaction). A record this process took for a local account is one no more. Without an
+ * approval for this record and subject: PocketBase's own business.
  */
 export function onLinkCreate(e: core.RecordEvent): void {
   const link = e.record;
+  if (link) forgetUnlinked(e.app, link.getString('recordRef'));
   const raw: unknown = link ? e.app.store().get(approvalKey(link.getString('collectionRef'), link.getString('recordRef'), link.getString('providerId'))) : undefined;
   const approval = typeof raw === 'string' ? (JSON.parse(raw) as Approval) : undefined;
   if (!link || !approval || approval.provider !== link.getString('provider') || approval.until < Date.now()) {

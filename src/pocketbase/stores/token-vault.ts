@@ -483,6 +483,14 @@ export function rememberUnlinked(app: CoreApp, recordId: string): void {
   app.store().set(CHECKED_AT_KEY_PREFIX + recordId, -1);
 }
 
+/**
+ * A record got a link (a login's, or a superuser's by hand): if this process took it for a local
+ * account, it reads the table again at its next refresh, which puts it under the checks and the bound.
+ */
+export function forgetUnlinked(app: CoreApp, recordId: string): void {
+  if (rememberedCheckedAt(app, recordId) === -1) app.store().remove(CHECKED_AT_KEY_PREFIX + recordId);
+}
+
 /** `undefined`: not known in this process yet (read the table); `-1`: not linked. */
 export function rememberedCheckedAt(app: CoreApp, recordId: string): number | undefined {
   const value: unknown = app.store().get(CHECKED_AT_KEY_PREFIX + recordId);

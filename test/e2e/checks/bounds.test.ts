@@ -24,6 +24,31 @@ async function linkedBeforeTokensWereKept(pb: PocketBaseServer): Promise<{ token
 }
 
 describe.concurrent.each(VERSIONS)('bounds across configuration changes on PocketBase %s', (version) => {
+  it('a local account this process already refreshed, then linked to Authelia by a superuser, comes under the bound: refused once AUTHELIA_MAX_SESSION passes without a check', { timeout: TIMEOUT }, async () => {
+    const stack = await startStack({ version, users: [], env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_MAX_SESSION: '3s', AUTHELIA_SWEEP: 'off' } });
+    try {
+      const client = new PocketBase(stack.pb.url);
+      const credentials = { email: 'local@example.test', password: 'local-password-1' };
+      const created = await client.collection('users').create({ ...credentials, passwordConfirm: credentials.password });
+      const auth = await client.collection('users').authWithPassword(credentials.email, credentials.password);
+      // A local account: this process remembers that Authelia knows nothing of it.
+      const local = await refresh(stack.pb, auth.token);
+      expect(local.status).toBe(200);
+      const superuser = await stack.pb.superuser();
+      await superuser.collection('_externalAuths').create({ collectionRef: created['collectionId'], recordRef: created.id, provider: 'oidc', providerId: 'linked-by-hand' });
+      const linked = await refresh(stack.pb, local.token);
+      expect(linked.status).toBe(200);
+      await sleep(3_500);
+      // No token to ask Authelia with, and no successful check within AUTHELIA_MAX_SESSION.
+      const past = await refresh(stack.pb, linked.token);
+      expect(past.status).toBe(401);
+      expect(past.message).toMatch(EXPIRED);
+    } finally {
+      await stack.pb.destroy();
+      await stack.idp.close();
+    }
+  });
+
   it('after AUTHELIA_PROVIDER moves to another slot, records linked through the old one stay under checks: the sweep ends a removed user, a current one goes on', { timeout: TIMEOUT }, async () => {
     const uma = person('uma', ['admins']);
     const vic = person('vic', ['admins']);
