@@ -1,7 +1,7 @@
 /**
  * The rules of revalidation after the login, pure: what Authelia's answers
  * mean, when a record is due for a check, and what the sweep does with a
- * record. The adapter (src/pocketbase/revalidation-*.ts) does the I/O.
+ * record. The adapter (src/pocketbase/checks/) does the I/O.
  */
 
 import { isNormalUserinfo } from '../login/userinfo-lookup.js';

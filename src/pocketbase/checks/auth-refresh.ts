@@ -47,7 +47,7 @@ export function onAuthRefresh(e: core.RecordAuthRefreshRequestEvent): void {
       revokeAccess(e.app, record, 'its Authelia link is gone'); // its stored tokens go too, their grant revoked
       throw new UnauthorizedError(GONE_MESSAGE);
     }
-    rememberUnlinked(e.app, record.id); // a local account: Authelia knows nothing of it
+    rememberUnlinked(e.app, record.id, remembered); // a local account: Authelia knows nothing of it
     e.next();
     return;
   }

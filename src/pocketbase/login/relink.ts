@@ -3,7 +3,8 @@ import {
 } from '../../core/login/relink-rules.js';
 import { RELINK_APPROVAL_KEY_PREFIX, RELINKS_KEY, type ActiveState } from '../../core/stores/state.js';
 import { logWarn } from '../log.js';
-import { forgetUnlinked, keptUsername } from '../stores/token-vault.js';
+import { loadState } from '../stores/app-store.js';
+import { autheliaLinks, forgetUnlinked, keptUsername } from '../stores/token-vault.js';
 
 /*
  * A login whose new `sub` is the same Authelia user as a linked record's (src/core/login/relink-rules.ts) moves
@@ -53,7 +54,7 @@ export function approveRelink(app: CoreApp, state: ActiveState, record: core.Rec
  */
 export function onLinkCreate(e: core.RecordEvent): void {
   const link = e.record;
-  if (link) forgetUnlinked(e.app, link.getString('recordRef'));
+  if (link && followedLink(e.app, link)) forgetUnlinked(e.app, link.getString('recordRef'));
   const raw: unknown = link ? e.app.store().get(approvalKey(link.getString('collectionRef'), link.getString('recordRef'), link.getString('providerId'))) : undefined;
   const approval = typeof raw === 'string' ? (JSON.parse(raw) as Approval) : undefined;
   if (!link || !approval || approval.provider !== link.getString('provider') || approval.until < Date.now()) {
@@ -78,6 +79,18 @@ export function onLinkCreate(e: core.RecordEvent): void {
   }
   e.next();
   report(e.app, where.record, approval, link.getString('providerId'));
+}
+
+/**
+ * Whether the checks follow links like this one (the configured slot, or one the guard registry
+ * names): a link to another provider leaves a local account local. Any link while the configuration
+ * is not active.
+ */
+function followedLink(app: CoreApp, link: core.Record): boolean {
+  const state = loadState(app);
+  if (state?.status !== 'active') return true;
+  const followed = JSON.parse(autheliaLinks(app, state)) as string[];
+  return followed.includes(`${link.getString('collectionRef')}:${link.getString('provider')}`);
 }
 
 /** Relinks since the start, and a burst of them while the status page shows it. */

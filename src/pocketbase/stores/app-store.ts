@@ -5,8 +5,10 @@ import { STATE_STORE_KEY, type ExtensionState } from '../../core/stores/state.js
  * pooled runtime). Each runtime keeps the last value it parsed: handlers read
  * these on every login or write, and parsing again costs more than comparing
  * the stored text. These caches are the only mutable module state in the
- * extension; they never hold anything the store does not.
+ * extension; they never hold anything the store does not. Marked free of side effects so that a
+ * bundle drops the readers it never calls (loadState lives here, beside every reader's home).
  */
+/* @__NO_SIDE_EFFECTS__ */
 export function storeReader<T>(key: string): (app: CoreApp) => T | undefined {
   let lastParsed: { readonly raw: string; readonly value: T } | undefined;
   return (app) => {

@@ -478,23 +478,39 @@ export function rememberCheckedAt(app: CoreApp, recordId: string, checkedAt: num
   app.store().set(CHECKED_AT_KEY_PREFIX + recordId, checkedAt);
 }
 
-/** A record with no Authelia link: its refreshes are PocketBase's own until a login links it. */
-export function rememberUnlinked(app: CoreApp, recordId: string): void {
-  app.store().set(CHECKED_AT_KEY_PREFIX + recordId, -1);
+/**
+ * In a record's checkedAt key: a link is being written for it (PocketBase's `_externalAuths` hook ran,
+ * the row may not be committed yet). Its refreshes read the table, as for a record not known yet, and
+ * none takes it for a local account until one finds the link.
+ */
+const LINK_PENDING = -2;
+
+/**
+ * A record with no Authelia link: its refreshes are PocketBase's own until a login links it.
+ * `seen` is what the refresh found in memory before it read the table: if a link was written
+ * meanwhile (forgetUnlinked ran, maybe before its row committed), the record is not taken for local.
+ */
+export function rememberUnlinked(app: CoreApp, recordId: string, seen: number | undefined): void {
+  app.store().setFunc(CHECKED_AT_KEY_PREFIX + recordId, (old: unknown) => (old !== LINK_PENDING && asCheckedAt(old) === seen ? -1 : old));
 }
 
 /**
- * A record got a link (a login's, or a superuser's by hand): if this process took it for a local
- * account, it reads the table again at its next refresh, which puts it under the checks and the bound.
+ * A record got a link (a login's, or a superuser's by hand), before PocketBase inserts the row: if
+ * this process took it for a local account, or does not know it yet, its refreshes read the table
+ * until one finds the link, which puts it under the checks and the bound. A refresh that read the
+ * table before the row committed cannot take it for local again (rememberUnlinked).
  */
 export function forgetUnlinked(app: CoreApp, recordId: string): void {
-  if (rememberedCheckedAt(app, recordId) === -1) app.store().remove(CHECKED_AT_KEY_PREFIX + recordId);
+  app.store().setFunc(CHECKED_AT_KEY_PREFIX + recordId, (old: unknown) => (typeof old === 'number' && old >= 0 ? old : LINK_PENDING));
 }
 
-/** `undefined`: not known in this process yet (read the table); `-1`: not linked. */
+/** `undefined`: not known in this process yet, or a link being written (read the table); `-1`: not linked. */
 export function rememberedCheckedAt(app: CoreApp, recordId: string): number | undefined {
-  const value: unknown = app.store().get(CHECKED_AT_KEY_PREFIX + recordId);
-  return typeof value === 'number' ? value : undefined;
+  return asCheckedAt(app.store().get(CHECKED_AT_KEY_PREFIX + recordId));
+}
+
+function asCheckedAt(value: unknown): number | undefined {
+  return typeof value === 'number' && value !== LINK_PENDING ? value : undefined;
 }
 
 /** Tokens no key of this process can read (stored under a key that is gone): dropped from disk. Returns how many records held some. */

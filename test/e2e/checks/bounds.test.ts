@@ -49,6 +49,36 @@ describe.concurrent.each(VERSIONS)('bounds across configuration changes on Pocke
     }
   });
 
+  it('a refresh that reads the links while a superuser\'s link of a local account is still being written does not take the record for local again: it comes under the bound', { timeout: TIMEOUT }, async () => {
+    // Holds PocketBase's write of the link after the extension's hook ran, the window a refresh can fall in.
+    const slowLinking = { 'zz-slow-linking.pb.js': 'onRecordCreate((e) => { sleep(1500); e.next(); }, "_externalAuths");\n' };
+    const stack = await startStack({ version, users: [], extraHooks: slowLinking, env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_MAX_SESSION: '3s', AUTHELIA_SWEEP: 'off' } });
+    try {
+      const client = new PocketBase(stack.pb.url);
+      const credentials = { email: 'local@example.test', password: 'local-password-1' };
+      const created = await client.collection('users').create({ ...credentials, passwordConfirm: credentials.password });
+      const auth = await client.collection('users').authWithPassword(credentials.email, credentials.password);
+      const local = await refresh(stack.pb, auth.token);
+      expect(local.status).toBe(200);
+      const superuser = await stack.pb.superuser();
+      const linking = superuser.collection('_externalAuths').create({ collectionRef: created['collectionId'], recordRef: created.id, provider: 'oidc', providerId: 'linked-by-hand' });
+      await sleep(500);
+      // The link is not written yet: still a local account for this refresh.
+      const during = await refresh(stack.pb, local.token);
+      expect(during.status).toBe(200);
+      await linking;
+      const linked = await refresh(stack.pb, during.token);
+      expect(linked.status).toBe(200);
+      await sleep(3_500);
+      const past = await refresh(stack.pb, linked.token);
+      expect(past.status).toBe(401);
+      expect(past.message).toMatch(EXPIRED);
+    } finally {
+      await stack.pb.destroy();
+      await stack.idp.close();
+    }
+  });
+
   it('after AUTHELIA_PROVIDER moves to another slot, records linked through the old one stay under checks: the sweep ends a removed user, a current one goes on', { timeout: TIMEOUT }, async () => {
     const uma = person('uma', ['admins']);
     const vic = person('vic', ['admins']);
