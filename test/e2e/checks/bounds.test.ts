@@ -23,19 +23,24 @@ async function linkedBeforeTokensWereKept(pb: PocketBaseServer): Promise<{ token
   return { token: auth.token, id: created.id };
 }
 
+/** A password account that has refreshed once: this process remembers that Authelia knows nothing of it. */
+async function refreshedLocalAccount(pb: PocketBaseServer): Promise<{ created: { id: string; collectionId: string }; local: { token: string } }> {
+  const client = new PocketBase(pb.url);
+  const credentials = { email: 'local@example.test', password: 'local-password-1' };
+  const created = await client.collection('users').create({ ...credentials, passwordConfirm: credentials.password });
+  const auth = await client.collection('users').authWithPassword(credentials.email, credentials.password);
+  const local = await refresh(pb, auth.token);
+  expect(local.status).toBe(200);
+  return { created: { id: created.id, collectionId: String(created['collectionId']) }, local };
+}
+
 describe.concurrent.each(VERSIONS)('bounds across configuration changes on PocketBase %s', (version) => {
   it('a local account this process already refreshed, then linked to Authelia by a superuser, comes under the bound: refused once AUTHELIA_MAX_SESSION passes without a check', { timeout: TIMEOUT }, async () => {
     const stack = await startStack({ version, users: [], env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_MAX_SESSION: '3s', AUTHELIA_SWEEP: 'off' } });
     try {
-      const client = new PocketBase(stack.pb.url);
-      const credentials = { email: 'local@example.test', password: 'local-password-1' };
-      const created = await client.collection('users').create({ ...credentials, passwordConfirm: credentials.password });
-      const auth = await client.collection('users').authWithPassword(credentials.email, credentials.password);
-      // A local account: this process remembers that Authelia knows nothing of it.
-      const local = await refresh(stack.pb, auth.token);
-      expect(local.status).toBe(200);
+      const { created, local } = await refreshedLocalAccount(stack.pb);
       const superuser = await stack.pb.superuser();
-      await superuser.collection('_externalAuths').create({ collectionRef: created['collectionId'], recordRef: created.id, provider: 'oidc', providerId: 'linked-by-hand' });
+      await superuser.collection('_externalAuths').create({ collectionRef: created.collectionId, recordRef: created.id, provider: 'oidc', providerId: 'linked-by-hand' });
       const linked = await refresh(stack.pb, local.token);
       expect(linked.status).toBe(200);
       await sleep(3_500);
@@ -54,14 +59,9 @@ describe.concurrent.each(VERSIONS)('bounds across configuration changes on Pocke
     const slowLinking = { 'zz-slow-linking.pb.js': 'onRecordCreate((e) => { sleep(1500); e.next(); }, "_externalAuths");\n' };
     const stack = await startStack({ version, users: [], extraHooks: slowLinking, env: { AUTHELIA_REVALIDATE_AFTER: '1s', AUTHELIA_MAX_SESSION: '3s', AUTHELIA_SWEEP: 'off' } });
     try {
-      const client = new PocketBase(stack.pb.url);
-      const credentials = { email: 'local@example.test', password: 'local-password-1' };
-      const created = await client.collection('users').create({ ...credentials, passwordConfirm: credentials.password });
-      const auth = await client.collection('users').authWithPassword(credentials.email, credentials.password);
-      const local = await refresh(stack.pb, auth.token);
-      expect(local.status).toBe(200);
+      const { created, local } = await refreshedLocalAccount(stack.pb);
       const superuser = await stack.pb.superuser();
-      const linking = superuser.collection('_externalAuths').create({ collectionRef: created['collectionId'], recordRef: created.id, provider: 'oidc', providerId: 'linked-by-hand' });
+      const linking = superuser.collection('_externalAuths').create({ collectionRef: created.collectionId, recordRef: created.id, provider: 'oidc', providerId: 'linked-by-hand' });
       await sleep(500);
       // The link is not written yet: still a local account for this refresh.
       const during = await refresh(stack.pb, local.token);
