@@ -1,5 +1,5 @@
 import { revokeAccess } from '../login/access.js';
-import { loadGuards } from '../stores/registry-store.js';
+import { isAutheliaLink } from '../stores/registry-store.js';
 
 /**
  * Authelia links (`_externalAuths` entries of a provider slot Authelia logins
@@ -28,9 +28,4 @@ export function onLinkDeleted(e: core.RecordEvent): void {
     return; // the record itself was deleted (its links go with it)
   }
   revokeAccess(e.app, record, 'its Authelia link was removed'); // its stored tokens go too, their grant revoked
-}
-
-function isAutheliaLink(app: CoreApp, link: core.Record): boolean {
-  const providers = loadGuards(app)?.collections[link.getString('collectionRef')]?.providers;
-  return providers?.includes(link.getString('provider')) ?? false;
 }

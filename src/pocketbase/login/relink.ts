@@ -4,7 +4,8 @@ import {
 import { RELINK_APPROVAL_KEY_PREFIX, RELINKS_KEY, type ActiveState } from '../../core/stores/state.js';
 import { logWarn } from '../log.js';
 import { loadState } from '../stores/app-store.js';
-import { autheliaLinks, forgetUnlinked, keptUsername } from '../stores/token-vault.js';
+import { isAutheliaLink } from '../stores/registry-store.js';
+import { forgetUnlinked, keptUsername } from '../stores/token-vault.js';
 
 /*
  * A login whose new `sub` is the same Authelia user as a linked record's (src/core/login/relink-rules.ts) moves
@@ -89,8 +90,8 @@ export function onLinkCreate(e: core.RecordEvent): void {
 function followedLink(app: CoreApp, link: core.Record): boolean {
   const state = loadState(app);
   if (state?.status !== 'active') return true;
-  const followed = JSON.parse(autheliaLinks(app, state)) as string[];
-  return followed.includes(`${link.getString('collectionRef')}:${link.getString('provider')}`);
+  const configured = link.getString('collectionRef') === state.collectionId && link.getString('provider') === state.provider;
+  return configured || isAutheliaLink(app, link);
 }
 
 /** Relinks since the start, and a burst of them while the status page shows it. */

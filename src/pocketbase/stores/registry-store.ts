@@ -34,3 +34,8 @@ export function publishGuards(app: CoreApp, guards: PublishedGuards): void {
 
 /** `undefined` before boot published them (a CLI command, not `serve`). */
 export const loadGuards = storeReader<PublishedGuards>(GUARDS_STORE_KEY);
+
+/** An `_externalAuths` row of a collection and provider slot the extension has managed: one of Authelia's links. */
+export function isAutheliaLink(app: CoreApp, link: core.Record): boolean {
+  return loadGuards(app)?.collections[link.getString('collectionRef')]?.providers?.includes(link.getString('provider')) ?? false;
+}

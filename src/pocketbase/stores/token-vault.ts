@@ -55,17 +55,19 @@ export function ensureVault(app: CoreApp): void {
       )`,
     )
     .execute();
-  addSessionUntil(app);
-  addUsername(app);
-}
-
-/** Tables made by releases before the username was kept: their rows get it at the next login or check. */
-function addUsername(app: CoreApp): void {
-  const columns = arrayOf(new DynamicModel({ name: '' }));
-  app.nonconcurrentDB().newQuery(`SELECT [[name]] FROM pragma_table_info('${VAULT_TABLE}')`).all(columns);
-  if (!columns.some((column) => String(column['name']) === 'username')) {
+  // Tables made by earlier releases lack the columns added since.
+  const columns = vaultColumns(app);
+  if (!columns.has('sessionUntil')) addSessionUntil(app);
+  if (!columns.has('username')) {
+    // Its rows get it at the next login or check.
     app.nonconcurrentDB().newQuery(`ALTER TABLE {{${VAULT_TABLE}}} ADD COLUMN [[username]] TEXT NOT NULL DEFAULT ''`).execute();
   }
+}
+
+function vaultColumns(app: CoreApp): Set<string> {
+  const columns = arrayOf(new DynamicModel({ name: '' }));
+  app.nonconcurrentDB().newQuery(`SELECT [[name]] FROM pragma_table_info('${VAULT_TABLE}')`).all(columns);
+  return new Set(columns.map((column) => String(column['name'])));
 }
 
 /**
@@ -77,9 +79,6 @@ function addUsername(app: CoreApp): void {
  * land together (one transaction): a stop in between must not leave rows with a horizon of 0.
  */
 function addSessionUntil(app: CoreApp): void {
-  const columns = arrayOf(new DynamicModel({ name: '' }));
-  app.db().newQuery(`SELECT [[name]] FROM pragma_table_info('${VAULT_TABLE}')`).all(columns);
-  if ((columns as unknown as Array<{ name: string }>).some((column) => String(column.name) === 'sessionUntil')) return;
   const everyAuthCollection = app.findAllCollections('auth').flatMap((collection) => (collection ? [collection.id] : []));
   const until = unknownPastHorizon(app, Date.now(), [...everyAuthCollection, ...Object.keys(loadGuards(app)?.collections ?? {})]);
   app.runInTransaction((txApp) => {
